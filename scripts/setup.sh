@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh Debian 12 machine (run as root): Debian packages, npm
+# dependencies (Node 24 comes from the npm package `node`), the C build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(build-essential pkg-config libseccomp-dev busybox-static runc crun nftables iproute2 util-linux socat jq tmux)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ ! -x node_modules/.bin/node || package.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: installing npm dependencies"
+  npm install --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+make -s -C native
