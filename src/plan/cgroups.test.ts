@@ -162,7 +162,7 @@ describe('planCgroup v1', () => {
     fails(p({ blockIO: { weight: 5 } }), 'InvalidArgument', /blockIO\.weight must be between 10 and 1000/);
     fails(p({ unified: { 'memory.high': '1G' } }), 'NotImplemented', /unified requires cgroup v2/);
     fails(p({ cpu: { shares: 1 } }), 'InvalidArgument', /cpu\.shares must be between 2 and 262144/);
-    fails(p({ cpu: { idle: 1 } }), 'NotImplemented', /cpu\.idle requires cgroup v2/);
+    fails(p({ cpu: { shares: 1 } }, root, hybrid), 'InvalidArgument', /cpu\.shares/);
   });
 
   it('refuses bad paths', () => {

@@ -194,15 +194,19 @@ function planV1(
   const cpu = r.cpu;
   if (cpu) {
     const needCpu =
-      (cpu.shares ?? 0) !== 0 || (cpu.quota ?? 0) !== 0 || (cpu.period ?? 0) !== 0 || (cpu.burst ?? 0) !== 0;
+      (cpu.shares ?? 0) !== 0 ||
+      (cpu.quota ?? 0) !== 0 ||
+      (cpu.period ?? 0) !== 0 ||
+      (cpu.burst ?? 0) !== 0 ||
+      cpu.idle !== undefined;
     const needRt = (cpu.realtimeRuntime ?? 0) !== 0 || (cpu.realtimePeriod ?? 0) !== 0;
-    if (cpu.idle) throw notImplemented('linux.resources.cpu.idle requires cgroup v2');
     if (needCpu || needRt) {
       const dir = dirOf('cpu', 'linux.resources.cpu');
       if (cpu.shares) w(dir, 'cpu.shares', checkShares(cpu.shares));
       if (cpu.period) w(dir, 'cpu.cfs_period_us', cpu.period);
       if (cpu.quota) w(dir, 'cpu.cfs_quota_us', cpu.quota);
       if (cpu.burst) w(dir, 'cpu.cfs_burst_us', cpu.burst);
+      if (cpu.idle !== undefined) w(dir, 'cpu.idle', cpu.idle);
       if (cpu.realtimePeriod) w(dir, 'cpu.rt_period_us', cpu.realtimePeriod);
       if (cpu.realtimeRuntime) w(dir, 'cpu.rt_runtime_us', cpu.realtimeRuntime);
     }
@@ -338,7 +342,7 @@ function planV2(root: string, available: string[], rel: string, r: LinuxResource
       );
     }
     if (cpu.shares) w('cpu', 'cpu.weight', sharesToWeight(checkShares(cpu.shares)));
-    if (cpu.idle) w('cpu', 'cpu.idle', cpu.idle);
+    if (cpu.idle !== undefined) w('cpu', 'cpu.idle', cpu.idle);
     if (cpu.quota || cpu.period) {
       const quota = cpu.quota && cpu.quota > 0 ? String(cpu.quota) : 'max';
       w('cpu', 'cpu.max', cpu.period ? `${quota} ${cpu.period}` : quota);
