@@ -1,0 +1,158 @@
+/* berth-exec: performs a plan (native/PLAN.md), one primitive per step.
+ * Shared types: the error record, cleanup helpers, the parsed plan and the run context. */
+#ifndef BERTH_H
+#define BERTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* Every failing function returns a negative value and fills one of these. `step` and `op`
+ * are set only when the error happened in another step than the running one (the child's). */
+struct berth_error {
+  int err;
+  int step;
+  char op[32];
+  char msg[1024];
+};
+
+int berth_fail(struct berth_error *e, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static inline void cleanup_close_fn(int *fd) {
+  if (*fd >= 0)
+    close(*fd);
+}
+static inline void cleanup_free_fn(void *p) { free(*(void **)p); }
+#define cleanup_close __attribute__((cleanup(cleanup_close_fn)))
+#define cleanup_free __attribute__((cleanup(cleanup_free_fn)))
+
+/* Moves an fd out of a cleanup_close variable. */
+static inline int take_fd(int *fd) {
+  int r = *fd;
+  *fd = -1;
+  return r;
+}
+
+/* ---- the plan ---- */
+
+enum section { SEC_PRE = 1, SEC_PARENT = 2, SEC_CHILD = 4 };
+
+struct field {
+  const char *key;
+  const char *value;
+};
+
+struct ctx;
+struct step;
+struct op_spec {
+  const char *name;
+  unsigned sections;  /* SEC_* bits where the op may appear */
+  const char *fields; /* "key:type ..." type s string, i int, o octal, x hex, r rlimit,
+                         * * list of strings, # list of ints */
+  int (*run)(struct ctx *, const struct step *, struct berth_error *);
+};
+
+struct step {
+  const struct op_spec *op;
+  int number; /* 1-based across all sections */
+  int line;
+  enum section section;
+  struct field *fields;
+  size_t nfields;
+};
+
+struct plan {
+  char *text;
+  struct field *fields;
+  struct step *steps;
+  size_t nsteps;
+};
+
+int plan_load(const char *path, struct plan *plan, struct berth_error *e);
+const struct op_spec *op_find(const char *name);
+const char *field_str(const struct step *s, const char *key);
+long long field_int(const struct step *s, const char *key);
+unsigned long long field_num(const struct step *s, const char *key, int base);
+/* NULL-terminated malloc'd array of the values of a repeated key (free the array only). */
+char **field_list(const struct step *s, const char *key, size_t *n);
+
+/* ---- the run context ---- */
+
+struct ns_join {
+  int fd;
+  int type; /* CLONE_NEW* */
+  int step;
+};
+
+struct ctx {
+  bool is_child;
+  int report_fd;
+  int console_fd;
+  int fifo_fd;
+  int sync_fd;
+  unsigned syncs;
+  pid_t child_pid;     /* parent: the child; child: its pid as the parent sees it */
+  char **cgroups;      /* directories cgroup-mkdir created, in order */
+  size_t ncgroups;
+  char *pidfile;       /* the pid file the parent wrote */
+  struct ns_join ns[8]; /* setns targets the child joins right after clone */
+  size_t nns;
+  void *seccomp;       /* scmp_filter_ctx being built */
+  uint32_t seccomp_default;
+};
+
+/* util.c */
+int write_all(int fd, const void *buf, size_t len);
+int write_file(const char *path, const char *value, struct berth_error *e);
+void percent_encode(const char *in, char *out, size_t outlen);
+void report_line(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* sync.c */
+int sync_open(int sv[2], struct berth_error *e);
+int sync_parent(struct ctx *c, struct berth_error *e);
+int sync_child(struct ctx *c, struct berth_error *e);
+int sync_send_error(struct ctx *c, int step, const char *op, const struct berth_error *err);
+bool sync_take_error(struct ctx *c, struct berth_error *out);
+
+/* main.c */
+void parent_cleanup(struct ctx *c);
+void report_failure(struct ctx *c, const struct step *s, const struct berth_error *e);
+
+/* path.c */
+enum mkdir_mode { MK_NONE, MK_DIR, MK_FILE };
+int open_in_root(const char *root, const char *dest, enum mkdir_mode mk, struct berth_error *e);
+int open_parent_in_root(const char *root, const char *dest, const char **name, struct berth_error *e);
+
+/* Step functions, one per op (ops.c binds names to these). */
+#define STEP(fn) int fn(struct ctx *c, const struct step *s, struct berth_error *e)
+/* host.c */
+STEP(op_report); STEP(op_cgroup_mkdir); STEP(op_cgroup_write); STEP(op_exec_fifo);
+STEP(op_userns_map); STEP(op_cgroup_join); STEP(op_pidfile); STEP(op_report_pid);
+/* process.c */
+STEP(op_setns); STEP(op_clone); STEP(op_sync); STEP(op_wait_child);
+int join_namespaces(struct ctx *c, struct berth_error *e);
+/* exec.c */
+STEP(op_exec);
+/* mount.c */
+STEP(op_mount); STEP(op_remount); STEP(op_propagate); STEP(op_mask); STEP(op_readonly);
+STEP(op_remount_root_ro); STEP(op_pivot_root);
+/* nodes.c */
+STEP(op_mknod); STEP(op_symlink);
+/* proc.c */
+STEP(op_become_root); STEP(op_setsid); STEP(op_hostname); STEP(op_domainname);
+STEP(op_sysctl); STEP(op_rlimit); STEP(op_oom_score_adj); STEP(op_umask); STEP(op_chdir);
+STEP(op_close_fds); STEP(op_wait_start);
+/* caps.c */
+STEP(op_caps_bounding); STEP(op_caps); STEP(op_user); STEP(op_no_new_privs);
+/* seccomp.c */
+STEP(op_seccomp); STEP(op_seccomp_rule); STEP(op_seccomp_load);
+/* hook.c */
+STEP(op_hook);
+/* console.c */
+STEP(op_console_connect); STEP(op_console_pty);
+
+#endif

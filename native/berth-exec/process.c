@@ -1,0 +1,161 @@
+/* Namespaces and processes: setns, clone, sync, wait-child. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "berth.h"
+
+static const struct {
+  const char *name;
+  int flag;
+} namespaces[] = {
+    {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID},
+    {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},  {"uts", CLONE_NEWUTS},
+    {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+};
+
+static int ns_flag(const char *name, size_t len) {
+  for (size_t i = 0; i < sizeof namespaces / sizeof namespaces[0]; i++)
+    if (strlen(namespaces[i].name) == len && strncmp(namespaces[i].name, name, len) == 0)
+      return namespaces[i].flag;
+  return 0;
+}
+
+/* pid and time apply to children, so they are joined here; the others are joined by the
+ * child right after clone, so the parent keeps the host's mounts and credentials. */
+STEP(op_setns) {
+  const char *path = field_str(s, "path"), *type = field_str(s, "type");
+  int flag = ns_flag(type, strlen(type));
+  if (flag == 0)
+    return berth_fail(e, EINVAL, "setns: unknown namespace type `%s`", type);
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berth_fail(e, errno, "open `%s`", path);
+  if (flag == CLONE_NEWPID || flag == CLONE_NEWTIME) {
+    if (setns(fd, flag) < 0)
+      return berth_fail(e, errno, "setns `%s`", path);
+    return 0;
+  }
+  if (c->nns == sizeof c->ns / sizeof c->ns[0])
+    return berth_fail(e, E2BIG, "setns `%s`: too many namespaces", path);
+  c->ns[c->nns++] = (struct ns_join){take_fd(&fd), flag, s->number};
+  return 0;
+}
+
+int join_namespaces(struct ctx *c, struct berth_error *e) {
+  for (size_t i = 0; i < c->nns; i++) {
+    if (setns(c->ns[i].fd, c->ns[i].type) < 0) {
+      berth_fail(e, errno, "setns into the namespace of step %d", c->ns[i].step);
+      e->step = c->ns[i].step;
+      snprintf(e->op, sizeof e->op, "setns");
+      return -1;
+    }
+    close(c->ns[i].fd);
+  }
+  c->nns = 0;
+  return 0;
+}
+
+static int parse_clone_flags(const char *list, int *flags, bool *time, struct berth_error *e) {
+  for (const char *p = list; *p;) {
+    size_t len = strcspn(p, ",");
+    int flag = ns_flag(p, len);
+    if (flag == 0)
+      return berth_fail(e, EINVAL, "clone: unknown namespace `%.*s`", (int)len, p);
+    if (flag == CLONE_NEWTIME)
+      *time = true; /* clone(2) cannot take it: unshare makes it apply to the children */
+    else
+      *flags |= flag;
+    p += len + (p[len] == ',');
+  }
+  return 0;
+}
+
+static void close_fd(int *fd) {
+  if (*fd >= 0)
+    close(*fd);
+  *fd = -1;
+}
+
+STEP(op_clone) {
+  int flags = 0, sv[2];
+  bool time = false;
+  if (parse_clone_flags(field_str(s, "flags"), &flags, &time, e) < 0)
+    return -1;
+  if (time && unshare(CLONE_NEWTIME) < 0)
+    return berth_fail(e, errno, "unshare time namespace");
+  if (sync_open(sv, e) < 0)
+    return -1;
+  long pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
+  if (pid < 0) {
+    int err = errno;
+    close(sv[0]);
+    close(sv[1]);
+    return berth_fail(e, err, "clone `%s`", field_str(s, "flags"));
+  }
+  if (pid == 0) {
+    c->is_child = true;
+    close(sv[0]);
+    c->sync_fd = sv[1];
+    close_fd(&c->report_fd); /* the child reports through the parent */
+    return join_namespaces(c, e);
+  }
+  close(sv[1]);
+  c->sync_fd = sv[0];
+  c->child_pid = (pid_t)pid;
+  close_fd(&c->console_fd);
+  close_fd(&c->fifo_fd);
+  for (size_t i = 0; i < c->nns; i++)
+    close(c->ns[i].fd);
+  c->nns = 0;
+  signal(SIGPIPE, SIG_IGN); /* a closed report reader must not kill the parent */
+  return 0;
+}
+
+STEP(op_sync) {
+  (void)s;
+  return c->is_child ? sync_child(c, e) : sync_parent(c, e);
+}
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+                                SIGCONT};
+
+static int wait_forwarding(pid_t pid, int *status, struct berth_error *e) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+    sigaddset(&set, forwarded[i]);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  for (;;) {
+    pid_t r = waitpid(pid, status, WNOHANG);
+    if (r == pid)
+      return 0;
+    if (r < 0 && errno != EINTR)
+      return berth_fail(e, errno, "wait for the child %d", pid);
+    int sig = sigwaitinfo(&set, NULL);
+    if (sig > 0 && sig != SIGCHLD)
+      kill(pid, sig);
+  }
+}
+
+STEP(op_wait_child) {
+  int status;
+  if (wait_forwarding(c->child_pid, &status, e) < 0)
+    return -1;
+  c->child_pid = -1;
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  struct berth_error child;
+  if (sync_take_error(c, &child)) { /* setup or exec failed after the last sync */
+    report_failure(c, s, &child);
+    parent_cleanup(c);
+  } else {
+    report_line(c, "exit %d\n", code);
+  }
+  exit(code);
+}

@@ -1,0 +1,78 @@
+/* Errors, whole writes, percent-encoding and the report fd. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "berth.h"
+
+/* Fills `e` with the message and, when `err` is set, ": strerror(err)"; returns -1. */
+int berth_fail(struct berth_error *e, int err, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+  va_end(ap);
+  if (err && n >= 0 && (size_t)n < sizeof e->msg)
+    snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(err));
+  e->err = err;
+  e->step = 0;
+  e->op[0] = '\0';
+  return -1;
+}
+
+int write_all(int fd, const void *buf, size_t len) {
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return -1;
+    p += n;
+    len -= n;
+  }
+  return 0;
+}
+
+/* Opens `path` write-only and writes `value` in one write(2) (as kernel files expect). */
+int write_file(const char *path, const char *value, struct berth_error *e) {
+  cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berth_fail(e, errno, "open `%s`", path);
+  size_t len = strlen(value);
+  ssize_t n = write(fd, value, len);
+  if (n < 0 || (size_t)n != len)
+    return berth_fail(e, n < 0 ? errno : EIO, "write `%s` to `%s`", value, path);
+  return 0;
+}
+
+/* The wire encoding of native/PLAN.md; truncates to fit `out`. */
+void percent_encode(const char *in, char *out, size_t outlen) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t o = 0;
+  for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < outlen; p++) {
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+        strchr("._~/:,@+=-", *p)) {
+      out[o++] = (char)*p;
+    } else {
+      out[o++] = '%';
+      out[o++] = hex[*p >> 4];
+      out[o++] = hex[*p & 15];
+    }
+  }
+  out[o] = '\0';
+}
+
+/* One line to the report fd, if there is one; write errors are ignored (the reader left). */
+void report_line(struct ctx *c, const char *fmt, ...) {
+  if (c->report_fd < 0)
+    return;
+  char line[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  if (n > 0)
+    (void)write_all(c->report_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
