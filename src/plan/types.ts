@@ -46,6 +46,7 @@ export type ParentStep =
 
 export type ChildStep =
   | { op: 'sync' }
+  | { op: 'setns'; path: string; type: Namespace }
   | { op: 'become-root' }
   | { op: 'setsid' }
   | { op: 'hostname'; value: string }

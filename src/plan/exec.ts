@@ -1,0 +1,70 @@
+// The plan that runs another process in a running container: join its namespaces (the user
+// namespace first; the mount namespace from the child, so the parent can still reach the
+// host's cgroup files), join its cgroups, then become the configured process.
+
+import { invalidArgument } from '../common/errors.ts';
+import type { Process, Spec } from '../spec/oci.ts';
+import { cgroupDirs } from './cgroups.ts';
+import { JOIN_ORDER, NS_NAME } from './create.ts';
+import type { HostFacts } from './facts.ts';
+import { processSteps, refuseUnsupported } from './process.ts';
+import type { ChildStep, ParentStep, Plan, PreStep } from './types.ts';
+
+export interface ExecOptions {
+  /** the container's spec, as created */
+  spec: Spec;
+  /** the process to run (runc's --process, or the container's process with other args) */
+  process: Process;
+  /** host pid of the container's first process */
+  pid: number;
+  cgroupsPath: string;
+  facts: HostFacts;
+  detach: boolean;
+  consoleSocket?: string;
+  pidFile?: string;
+  reportFd?: number;
+  preserveFds?: number;
+}
+
+export function compileExec(opts: ExecOptions): Plan {
+  const proc = opts.process;
+  refuseUnsupported(proc);
+  if (proc.terminal && !opts.consoleSocket)
+    throw invalidArgument('a terminal process needs --console-socket');
+  const namespaces = opts.spec.linux?.namespaces ?? [];
+  const nsPath = (type: keyof typeof NS_NAME, path?: string) =>
+    path || `/proc/${opts.pid}/ns/${NS_NAME[type]}`;
+
+  const pre: PreStep[] = [];
+  if (opts.reportFd !== undefined) pre.push({ op: 'report', fd: opts.reportFd });
+  if (proc.terminal && opts.consoleSocket) pre.push({ op: 'console-connect', path: opts.consoleSocket });
+  const child: ChildStep[] = [{ op: 'sync' }];
+  for (const type of JOIN_ORDER) {
+    const ns = namespaces.find((n) => n.type === type);
+    if (!ns || type === 'time') continue;
+    const step = { op: 'setns' as const, path: nsPath(type, ns.path), type: NS_NAME[type] };
+    if (type === 'mount') child.push(step);
+    else pre.push(step);
+  }
+  pre.push({ op: 'clone', flags: [] });
+
+  const parent: ParentStep[] = [];
+  for (const dir of cgroupDirs(opts.facts.cgroup, opts.cgroupsPath)) {
+    parent.push({ op: 'cgroup-join', path: `${dir}/cgroup.procs` });
+  }
+  parent.push({ op: 'sync' }, { op: 'sync' });
+  child.push(
+    ...processSteps(proc, {
+      facts: opts.facts,
+      seccomp: opts.spec.linux?.seccomp,
+      console: proc.terminal === true,
+      preserveFds: opts.preserveFds ?? 0,
+      ready: [{ op: 'sync' }],
+      afterReady: [],
+    }),
+  );
+  if (opts.pidFile) parent.push({ op: 'pidfile', path: opts.pidFile });
+  parent.push({ op: 'report-pid' });
+  if (!opts.detach) parent.push({ op: 'wait-child' });
+  return { version: 1, pre, parent, child };
+}
