@@ -3,7 +3,7 @@
 // Exits non-zero listing every violation.
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve, dirname } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const RANK: Record<string, number> = {
   common: 0,
@@ -23,8 +23,10 @@ const RANK: Record<string, number> = {
   cli: 9,
 };
 const PURE = new Set(['spec', 'plan']);
-const IO_MODULES = /^(node:)?(fs|fs\/promises|child_process|net|dgram|http|https|http2|os|worker_threads|cluster|tls|dns)$/;
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IO_MODULES =
+  /^(node:)?(fs|fs\/promises|child_process|net|dgram|http|https|http2|os|worker_threads|cluster|tls|dns)$/;
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 const root = resolve(import.meta.dirname, '..');
 const src = join(root, 'src');
@@ -61,7 +63,9 @@ for (const file of walk(src)) {
         problems.push(`${rel}: src/${mod} must not import src/${targetMod} (${spec})`);
       }
       if (PURE.has(mod) && !isTest && !PURE.has(targetMod) && target !== join(src, 'common/errors.ts')) {
-        problems.push(`${rel}: src/${mod} is pure and may import only spec, plan and common/errors (${spec})`);
+        problems.push(
+          `${rel}: src/${mod} is pure and may import only spec, plan and common/errors (${spec})`,
+        );
       }
     } else if (PURE.has(mod) && !isTest && IO_MODULES.test(spec)) {
       problems.push(`${rel}: src/${mod} is pure and must not import ${spec}`);
