@@ -118,7 +118,12 @@ export function processSteps(proc: Process, opts: ProcessPlanOptions): ChildStep
       effective: capMask(caps.effective ?? [], last),
       permitted: capMask(caps.permitted ?? [], last),
       inheritable: capMask(caps.inheritable ?? [], last),
-      ambient: capMask(caps.ambient ?? [], last),
+      // the kernel raises an ambient capability only if it is permitted and inheritable (runc
+      // warns and goes on; berth leaves the others out)
+      ambient: capMask(
+        (caps.ambient ?? []).filter((c) => caps.permitted?.includes(c) && caps.inheritable?.includes(c)),
+        last,
+      ),
     });
   }
   steps.push({ op: 'chdir', path: proc.cwd });
