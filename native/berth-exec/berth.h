@@ -82,12 +82,6 @@ char **field_list(const struct step *s, const char *key, size_t *n);
 
 /* ---- the run context ---- */
 
-struct ns_join {
-  int fd;
-  int type; /* CLONE_NEW* */
-  int step;
-};
-
 struct ctx {
   bool is_child;
   int report_fd;
@@ -99,8 +93,6 @@ struct ctx {
   char **cgroups;      /* directories cgroup-mkdir created, in order */
   size_t ncgroups;
   char *pidfile;       /* the pid file the parent wrote */
-  struct ns_join ns[8]; /* setns targets the child joins right after clone */
-  size_t nns;
   void *seccomp;       /* scmp_filter_ctx being built */
   uint32_t seccomp_default;
 };
@@ -134,7 +126,6 @@ STEP(op_report); STEP(op_cgroup_mkdir); STEP(op_cgroup_write); STEP(op_exec_fifo
 STEP(op_userns_map); STEP(op_cgroup_join); STEP(op_pidfile); STEP(op_report_pid);
 /* process.c */
 STEP(op_setns); STEP(op_clone); STEP(op_sync); STEP(op_wait_child);
-int join_namespaces(struct ctx *c, struct berth_error *e);
 /* exec.c */
 STEP(op_exec);
 /* mount.c */

@@ -1,5 +1,6 @@
 /* OCI hooks: fork + execve with the state JSON on stdin (a memfd: never blocks, no SIGPIPE),
- * stderr captured in another memfd for the error message, waited with a pidfd and a timeout. */
+ * stderr captured in another memfd for the error message, waited with a pidfd and a timeout
+ * (on expiry the hook's process group is killed). */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -31,6 +32,7 @@ static void __attribute__((noreturn)) hook_child(const struct step *s, int in, i
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   signal(SIGPIPE, SIG_DFL);
+  setpgid(0, 0); /* its own process group: a timeout kills what it started too */
   if (dup2(in, 0) < 0 || dup2(err, 2) < 0 || argv == NULL || envp == NULL)
     _exit(127);
   execve(path, argv[0] ? argv : fallback, envp);
@@ -47,7 +49,7 @@ static int wait_hook(pid_t pid, long long timeout, int *status) {
     int r;
     while ((r = poll(&p, 1, ms)) < 0 && errno == EINTR)
       ;
-    if (r == 0)
+    if (r == 0 && kill(-pid, SIGKILL) < 0)
       kill(pid, SIGKILL);
     while (waitpid(pid, status, 0) < 0 && errno == EINTR)
       ;
@@ -80,6 +82,7 @@ STEP(op_hook) {
     return berth_fail(e, errno, "hook `%s` `%s`: fork", name, path);
   if (pid == 0)
     hook_child(s, in, err);
+  setpgid(pid, pid); /* also here: no race with a timeout before the child runs */
   if (wait_hook(pid, timeout, &status))
     return berth_fail(e, ETIMEDOUT, "hook `%s` `%s` timed out after %lld s", name, path, timeout);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)

@@ -14,7 +14,7 @@ static const struct op_spec ops[] = {
     {"cgroup-write", PRE, "path:s value:s", op_cgroup_write},
     {"console-connect", PRE, "path:s", op_console_connect},
     {"exec-fifo", PRE, "path:s", op_exec_fifo},
-    {"setns", PRE, "path:s type:s", op_setns},
+    {"setns", PRE | CHI, "path:s type:s", op_setns},
     {"clone", PRE, "flags:s", op_clone},
     {"userns-map", PAR, "uid:s gid:s setgroups:s", op_userns_map},
     {"cgroup-join", PAR, "path:s", op_cgroup_join},

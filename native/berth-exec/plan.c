@@ -13,12 +13,17 @@
 
 static int read_text(const char *path, char **out, struct berth_error *e) {
   cleanup_close int fd = -1;
-  if (strcmp(path, "-") != 0) {
+  int in = 0, passed;
+  char end;
+  if (sscanf(path, "/proc/self/fd/%d%c", &passed, &end) == 1 && passed > 2) {
+    fd = passed; /* read (and then close) the fd itself: open(2) fails on a socket */
+  } else if (strcmp(path, "-") != 0) {
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
       return berth_fail(e, errno, "open plan `%s`", path);
   }
-  int in = fd >= 0 ? fd : 0;
+  if (fd >= 0)
+    in = fd;
   size_t len = 0, cap = 16384;
   cleanup_free char *buf = malloc(cap + 1);
   for (;;) {

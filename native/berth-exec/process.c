@@ -26,9 +26,9 @@ static int ns_flag(const char *name, size_t len) {
   return 0;
 }
 
-/* pid and time apply to children, so they are joined here; the others are joined by the
- * child right after clone, so the parent keeps the host's mounts and credentials. */
+/* In @pre, pid and time apply to the children only; in @child it joins the container's. */
 STEP(op_setns) {
+  (void)c;
   const char *path = field_str(s, "path"), *type = field_str(s, "type");
   int flag = ns_flag(type, strlen(type));
   if (flag == 0)
@@ -36,28 +36,8 @@ STEP(op_setns) {
   cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return berth_fail(e, errno, "open `%s`", path);
-  if (flag == CLONE_NEWPID || flag == CLONE_NEWTIME) {
-    if (setns(fd, flag) < 0)
-      return berth_fail(e, errno, "setns `%s`", path);
-    return 0;
-  }
-  if (c->nns == sizeof c->ns / sizeof c->ns[0])
-    return berth_fail(e, E2BIG, "setns `%s`: too many namespaces", path);
-  c->ns[c->nns++] = (struct ns_join){take_fd(&fd), flag, s->number};
-  return 0;
-}
-
-int join_namespaces(struct ctx *c, struct berth_error *e) {
-  for (size_t i = 0; i < c->nns; i++) {
-    if (setns(c->ns[i].fd, c->ns[i].type) < 0) {
-      berth_fail(e, errno, "setns into the namespace of step %d", c->ns[i].step);
-      e->step = c->ns[i].step;
-      snprintf(e->op, sizeof e->op, "setns");
-      return -1;
-    }
-    close(c->ns[i].fd);
-  }
-  c->nns = 0;
+  if (setns(fd, flag) < 0)
+    return berth_fail(e, errno, "setns `%s`", path);
   return 0;
 }
 
@@ -103,16 +83,13 @@ STEP(op_clone) {
     close(sv[0]);
     c->sync_fd = sv[1];
     close_fd(&c->report_fd); /* the child reports through the parent */
-    return join_namespaces(c, e);
+    return 0;
   }
   close(sv[1]);
   c->sync_fd = sv[0];
   c->child_pid = (pid_t)pid;
   close_fd(&c->console_fd);
   close_fd(&c->fifo_fd);
-  for (size_t i = 0; i < c->nns; i++)
-    close(c->ns[i].fd);
-  c->nns = 0;
   signal(SIGPIPE, SIG_IGN); /* a closed report reader must not kill the parent */
   return 0;
 }
