@@ -93,6 +93,7 @@ struct ctx {
   char **cgroups;      /* directories cgroup-mkdir created, in order */
   size_t ncgroups;
   char *pidfile;       /* the pid file the parent wrote */
+  char *fifo_path;     /* the exec fifo exec-fifo made */
   void *seccomp;       /* scmp_filter_ctx being built */
   uint32_t seccomp_default;
 };

@@ -60,11 +60,25 @@ STEP(op_cgroup_write) {
   return write_file(field_str(s, "path"), field_str(s, "value"), e);
 }
 
+/* Makes the fifo (unless it is there) and keeps an O_PATH fd for wait-start. */
 STEP(op_exec_fifo) {
   const char *path = field_str(s, "path");
+  struct stat st;
+  /* 0622: the container's root may be another uid (user namespace); writing is all it does */
+  bool made = mkfifo(path, 0622) == 0;
+  if (!made && errno != EEXIST)
+    return berth_fail(e, errno, "mkfifo `%s`", path);
+  if (made && chmod(path, 0622) < 0) /* mkfifo applied the umask */
+    return berth_fail(e, errno, "chmod `%s`", path);
+  if (made && (c->fifo_path = strdup(path)) == NULL)
+    return berth_fail(e, ENOMEM, "exec-fifo");
   int fd = open(path, O_PATH | O_CLOEXEC);
   if (fd < 0)
     return berth_fail(e, errno, "open exec fifo `%s`", path);
+  if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+    close(fd);
+    return berth_fail(e, ENOTSUP, "exec fifo `%s` is not a fifo", path);
+  }
   if (c->fifo_fd >= 0)
     close(c->fifo_fd);
   c->fifo_fd = fd;

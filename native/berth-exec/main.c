@@ -24,7 +24,8 @@ static void rmdir_retrying(const char *path) {
     nanosleep(&(struct timespec){0, 1000000}, NULL);
 }
 
-/* Kills and reaps the child, removes the cgroup directories (deepest first) and pid file. */
+/* Kills and reaps the child; removes the cgroup directories (deepest first), the pid file and
+ * the exec fifo it made. */
 void parent_cleanup(struct ctx *c) {
   if (c->child_pid > 0) {
     kill(c->child_pid, SIGKILL);
@@ -36,6 +37,8 @@ void parent_cleanup(struct ctx *c) {
     rmdir_retrying(c->cgroups[i]);
   if (c->pidfile)
     unlink(c->pidfile);
+  if (c->fifo_path)
+    unlink(c->fifo_path);
 }
 
 static void __attribute__((noreturn)) parent_fail(struct ctx *c, const struct step *s,

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
+  chownSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -14,6 +15,7 @@ import {
   readFileSync,
   readSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -544,8 +546,12 @@ describe('errors', () => {
     const root = rootfs();
     const cg = cgroupPath();
     const pidfile = join(tempDir(), 'pid');
+    const fifo = join(tempDir(), 'exec.fifo');
     const plan = containerPlan(root, {
-      pre: [{ op: 'cgroup-mkdir', path: `${cg}/a/b` }],
+      pre: [
+        { op: 'cgroup-mkdir', path: `${cg}/a/b` },
+        { op: 'exec-fifo', path: fifo },
+      ],
       parent: [
         { op: 'cgroup-join', path: `${cg}/a/b/cgroup.procs` },
         { op: 'pidfile', path: pidfile },
@@ -567,6 +573,7 @@ describe('errors', () => {
     );
     assert.equal(existsSync(cg), false);
     assert.equal(existsSync(pidfile), false);
+    assert.equal(existsSync(fifo), false);
   });
 
   test('a failing @pre step reports and exits 1', async () => {
@@ -602,14 +609,18 @@ describe('errors', () => {
 });
 
 describe('processes', () => {
-  test('create-style: the parent exits, the child waits for start on the fifo', async () => {
+  test('create-style: the parent exits, the child (root of a user namespace) waits for start', async () => {
     const root = rootfs();
     const dir = tempDir();
-    const fifo = join(dir, 'exec.fifo');
-    execFileSync('mkfifo', [fifo]);
+    chmodSync(dir, 0o700); // the child reaches the fifo through its fd, not the path
+    const fifo = join(dir, 'exec.fifo'); // berth-exec makes it
+    chownSync(root, 100000, 100000); // the container's root may write /started
+    const map = '0 100000 65536\n';
     const log = openSync(join(dir, 'log'), 'w');
     const r = await run(
       containerPlan(root, {
+        flags: ['user', 'mnt', 'pid'],
+        parent: [{ op: 'userns-map', uid: map, gid: map, setgroups: 'deny' }],
         pre: [{ op: 'exec-fifo', path: fifo }],
         wait: false,
         last: [{ op: 'wait-start' }],
@@ -623,6 +634,7 @@ describe('processes', () => {
     assert.ok(alive(pid));
     await new Promise((res) => setTimeout(res, 100));
     assert.equal(existsSync(join(root, 'started')), false);
+    assert.equal(statSync(fifo).mode & 0o7777, 0o622);
     const fd = openSync(fifo, 'r');
     const buf = Buffer.alloc(4);
     assert.equal(readSync(fd, buf), 1);
