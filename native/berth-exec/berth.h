@@ -52,7 +52,7 @@ struct op_spec {
   const char *name;
   unsigned sections;  /* SEC_* bits where the op may appear */
   const char *fields; /* "key:type ..." type s string, i int, o octal, x hex, r rlimit,
-                         * * list of strings, # list of ints */
+                         * ? optional string, * list of strings, # list of ints */
   int (*run)(struct ctx *, const struct step *, struct berth_error *);
 };
 
@@ -82,7 +82,16 @@ char **field_list(const struct step *s, const char *key, size_t *n);
 
 /* ---- the run context ---- */
 
+struct sock_filter;
+struct bpf_filter {
+  int load_step;
+  unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
+  unsigned short len;
+  struct sock_filter *insns;
+};
+
 struct ctx {
+  const struct plan *plan;
   bool is_child;
   int report_fd;
   int console_fd;
@@ -94,8 +103,8 @@ struct ctx {
   size_t ncgroups;
   char *pidfile;       /* the pid file the parent wrote */
   char *fifo_path;     /* the exec fifo exec-fifo made */
-  void *seccomp;       /* scmp_filter_ctx being built */
-  uint32_t seccomp_default;
+  struct bpf_filter filters[4]; /* compiled seccomp filters, by their seccomp-load step */
+  size_t nfilters;
 };
 
 /* util.c */
@@ -140,8 +149,11 @@ STEP(op_sysctl); STEP(op_rlimit); STEP(op_oom_score_adj); STEP(op_umask); STEP(o
 STEP(op_close_fds); STEP(op_wait_start);
 /* caps.c */
 STEP(op_caps_bounding); STEP(op_caps); STEP(op_user); STEP(op_no_new_privs);
-/* seccomp.c */
+/* seccomp.c, seccomp_cache.c */
 STEP(op_seccomp); STEP(op_seccomp_rule); STEP(op_seccomp_load);
+int seccomp_compile(struct ctx *c, const struct plan *p, struct berth_error *e);
+int seccomp_cache_get(const struct step *steps, size_t n, struct bpf_filter *f);
+void seccomp_cache_put(const struct step *steps, size_t n, const struct bpf_filter *f);
 /* hook.c */
 STEP(op_hook);
 /* console.c */

@@ -77,6 +77,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "berth-exec: %s\n", e.msg);
     return 1;
   }
+  c.plan = &plan;
   enum section running = SEC_PRE;
   for (size_t i = 0; i < plan.nsteps; i++) {
     const struct step *s = &plan.steps[i];

@@ -48,7 +48,7 @@ static const struct op_spec ops[] = {
     {"user", CHI, "uid:i gid:i group:# setgroups:i", op_user},
     {"caps", CHI, "effective:x permitted:x inheritable:x ambient:x", op_caps},
     {"no-new-privs", CHI, "", op_no_new_privs},
-    {"seccomp", CHI, "default-action:s default-errno:i arch:* flag:*", op_seccomp},
+    {"seccomp", CHI, "default-action:s default-errno:i arch:* flag:* cache:?", op_seccomp},
     {"seccomp-rule", CHI, "action:s errno:i name:* arg:*", op_seccomp_rule},
     {"seccomp-load", CHI, "", op_seccomp_load},
     {"exec", CHI, "arg:* env:*", op_exec},

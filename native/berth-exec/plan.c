@@ -131,13 +131,13 @@ static size_t count_key(const struct step *s, const char *key, size_t klen) {
   return n;
 }
 
-/* Every scalar field present exactly once. */
+/* Every scalar field present exactly once (an optional one at most once). */
 static int check_required(const struct step *s, struct berth_error *e) {
   for (const char *p = s->op->fields; *p;) {
     const char *colon = strchr(p, ':');
     size_t klen = colon - p, n = count_key(s, p, klen);
-    bool list = colon[1] == '*' || colon[1] == '#';
-    if (!list && n != 1)
+    bool list = colon[1] == '*' || colon[1] == '#', optional = colon[1] == '?';
+    if (optional ? n > 1 : !list && n != 1)
       return berth_fail(e, 0, "plan line %d: `%s` needs exactly one `%.*s=` field (has %zu)",
                         s->line, s->op->name, (int)klen, p, n);
     p = colon + 2;

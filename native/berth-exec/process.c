@@ -67,6 +67,9 @@ STEP(op_clone) {
   bool time = false;
   if (parse_clone_flags(field_str(s, "flags"), &flags, &time, e) < 0)
     return -1;
+  /* The child's seccomp filters are compiled here, on the host side (see seccomp.c). */
+  if (seccomp_compile(c, c->plan, e) < 0)
+    return -1;
   if (time && unshare(CLONE_NEWTIME) < 0)
     return berth_fail(e, errno, "unshare time namespace");
   if (sync_open(sv, e) < 0)

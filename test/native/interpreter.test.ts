@@ -12,6 +12,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   rmSync,
@@ -455,42 +456,79 @@ describe('containers', () => {
     );
   });
 
+  /** seccomp steps denying mkdir (EPERM) and personality(255) (EINVAL); `cache` optional. */
+  const seccomp = (cache?: string): ChildStep[] => [
+    { op: 'no-new-privs' },
+    {
+      op: 'seccomp',
+      'default-action': 'SCMP_ACT_ALLOW',
+      'default-errno': 1,
+      arch: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+      flag: ['SECCOMP_FILTER_FLAG_SPEC_ALLOW'],
+      ...(cache ? { cache } : {}),
+    } as ChildStep,
+    {
+      op: 'seccomp-rule',
+      action: 'SCMP_ACT_ERRNO',
+      errno: 1,
+      name: ['mkdir', 'mkdirat', 'no_such_syscall'],
+      arg: [],
+    },
+    { op: 'seccomp-rule', action: 'SCMP_ACT_ALLOW', errno: 0, name: ['getpid'], arg: [] },
+    {
+      op: 'seccomp-rule',
+      action: 'SCMP_ACT_ERRNO',
+      errno: 22,
+      name: ['personality'],
+      arg: ['0:SCMP_CMP_EQ:255:0'],
+    },
+    { op: 'seccomp-load' },
+  ];
+  const seccompCheck = sh('mkdir /tmp/x; grep Seccomp: /proc/self/status | tr -s "\\t" " "; exit 0');
+
   test('seccomp: an ERRNO rule denies mkdir with EPERM', async () => {
-    const root = rootfs();
-    const r = await run(
-      containerPlan(root, {
-        post: [
-          { op: 'no-new-privs' },
-          {
-            op: 'seccomp',
-            'default-action': 'SCMP_ACT_ALLOW',
-            'default-errno': 1,
-            arch: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
-            flag: ['SECCOMP_FILTER_FLAG_SPEC_ALLOW'],
-          },
-          {
-            op: 'seccomp-rule',
-            action: 'SCMP_ACT_ERRNO',
-            errno: 1,
-            name: ['mkdir', 'mkdirat', 'no_such_syscall'],
-            arg: [],
-          },
-          { op: 'seccomp-rule', action: 'SCMP_ACT_ALLOW', errno: 0, name: ['getpid'], arg: [] },
-          {
-            op: 'seccomp-rule',
-            action: 'SCMP_ACT_ERRNO',
-            errno: 22,
-            name: ['personality'],
-            arg: ['0:SCMP_CMP_EQ:255:0'],
-          },
-          { op: 'seccomp-load' },
-        ],
-        exec: sh('mkdir /tmp/x; grep Seccomp: /proc/self/status | tr -s "\\t" " "; exit 0'),
-      }),
-    );
+    const r = await run(containerPlan(rootfs(), { post: seccomp(), exec: seccompCheck }));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /mkdir: can't create directory '\/tmp\/x': Operation not permitted/);
     assert.match(r.stdout, /Seccomp: 2/);
+  });
+
+  test('seccomp: the compiled filter is cached; a foreign or broken entry is not used', async () => {
+    const cache = join(tempDir(), 'seccomp');
+    const root = rootfs();
+    const first = await run(containerPlan(root, { post: seccomp(cache), exec: seccompCheck }));
+    const entries = readdirSync(cache);
+    assert.equal(entries.length, 1);
+    const entry = join(cache, entries[0]);
+    const bytes = readFileSync(entry);
+    const second = await run(containerPlan(root, { post: seccomp(cache), exec: seccompCheck }));
+    writeFileSync(entry, Buffer.concat([bytes.subarray(0, bytes.length - 8), Buffer.alloc(8)]));
+    const third = await run(containerPlan(root, { post: seccomp(cache), exec: seccompCheck }));
+    for (const r of [first, second, third]) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /mkdir: can't create directory '\/tmp\/x': Operation not permitted/);
+    }
+    assert.deepEqual(readFileSync(entry), bytes); // the broken entry was compiled again
+  });
+
+  test('seccomp: a bad rule fails at its step, before the child exists', async () => {
+    const steps = seccomp();
+    steps[3] = {
+      op: 'seccomp-rule',
+      action: 'SCMP_ACT_ERRNO',
+      errno: 1,
+      name: ['read'],
+      arg: ['9:SCMP_CMP_EQ:1:0'],
+    };
+    const plan = containerPlan(rootfs(), { post: steps, exec: ['/bin/true'] });
+    const number = plan.pre.length + plan.parent.length + plan.child.indexOf(steps[3]) + 1;
+    const r = await run(plan);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      `berth-exec: step ${number} (seccomp-rule): seccomp-rule: bad arg \`9:SCMP_CMP_EQ:1:0\` (index:op:value:valueTwo): Invalid argument\n`,
+    );
+    assert.doesNotMatch(r.report, /^pid/m);
   });
 
   test('user namespace with a uid map to 100000', async () => {
