@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(build-essential pkg-config libseccomp-dev busybox-static runc crun nftables iproute2 util-linux socat jq tmux)
+PACKAGES=(build-essential pkg-config libseccomp-dev busybox-static runc crun nftables iproute2 util-linux procps python3 socat jq tmux)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -22,3 +22,7 @@ if [[ ! -x node_modules/.bin/node || package.json -nt node_modules/.package-lock
 fi
 
 make -s -C native
+
+# One-file bundles of the command-line entry points (start-up time); bin/ falls back to src/.
+node_modules/.bin/esbuild src/runtime/cli/main.ts --bundle --platform=node --format=esm --target=node24 \
+  --outfile=build/runtime/berth-runtime.mjs --log-level=warning

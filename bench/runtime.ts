@@ -1,0 +1,90 @@
+// create + start + delete of /bin/true from a busybox bundle, side by side in one run:
+// berth's interpreter driven in-process (the path berthd uses), `bin/berth-runtime run`,
+// `runc run`, and `crun run` where crun works on this host. Prints a markdown table.
+//
+//   node bench/runtime.ts [runs]   (default 30 runs per runtime, interleaved)
+
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Runtime } from '../src/runtime/runtime.ts';
+import { runtimeDefaultSpec } from '../src/spec/runtime-default.ts';
+import { makeBundle } from '../test/fixtures/busybox.ts';
+import { summary } from './stats.ts';
+
+const runs = Number(process.argv[2] ?? 30);
+const ROOT = join(import.meta.dirname, '..');
+const state = mkdtempSync(join(tmpdir(), 'berth-bench-'));
+const spec = runtimeDefaultSpec();
+spec.process!.terminal = false;
+spec.process!.args = ['true'];
+spec.linux!.cgroupsPath = '/berth-bench/c';
+spec.ociVersion = '1.0.2-dev'; // what runc spec writes; crun 1.8 refuses 1.2.0
+const bundle = makeBundle(spec, 'berth-bench-bundle-');
+chmodSync(bundle.dir, 0o755);
+
+type Case = { name: string; once: (i: number) => Promise<void> | void };
+
+function cli(name: string, bin: string, root: string): Case {
+  return {
+    name,
+    once(i) {
+      const res = spawnSync(bin, ['--root', root, 'run', '--bundle', bundle.dir, `bench-${i}`], {
+        stdio: 'ignore',
+      });
+      if (res.status !== 0) throw new Error(`${name} exited with ${res.status}`);
+    },
+  };
+}
+
+const direct = new Runtime(join(state, 'direct'));
+const cases: Case[] = [
+  {
+    name: 'berth direct (in-process Runtime + berth-exec)',
+    async once(i) {
+      const id = `bench-${i}`;
+      const { exit } = await direct.create(
+        { id, bundle: bundle.dir, stdio: ['ignore', 'ignore', 'inherit'] },
+        'run',
+      );
+      const status = await exit;
+      if (status !== 0) throw new Error(`exit ${status}`);
+      await direct.delete(id, true);
+    },
+  },
+  cli('bin/berth-runtime run', join(ROOT, 'bin', 'berth-runtime'), join(state, 'cli')),
+  cli('runc run', 'runc', join(state, 'runc')),
+];
+const crun = spawnSync('crun', ['--root', join(state, 'crun'), 'run', '--bundle', bundle.dir, 'probe'], {
+  encoding: 'utf8',
+});
+const crunNote = crun.status === 0 ? '' : (crun.stderr || crun.error?.message || '').trim().split('\n')[0];
+if (crun.status === 0) cases.push(cli('crun run', 'crun', join(state, 'crun')));
+
+const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+try {
+  for (const c of cases) await c.once(-1); // warm caches (page cache, compile cache)
+  for (let i = 0; i < runs; i++) {
+    for (const c of cases) {
+      const t0 = process.hrtime.bigint();
+      await c.once(i);
+      samples.get(c.name)!.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  }
+} finally {
+  bundle.cleanup();
+  rmSync(state, { recursive: true, force: true });
+}
+
+const runcMedian = summary(samples.get('runc run')!).median;
+console.log(`create+start+delete of /bin/true, busybox bundle, ${runs} interleaved runs each\n`);
+console.log('| runtime | median ms | p90 ms | vs runc |');
+console.log('|---|---:|---:|---:|');
+for (const [name, s] of samples) {
+  const { median, p90 } = summary(s);
+  console.log(
+    `| ${name} | ${median.toFixed(1)} | ${p90.toFixed(1)} | ${(median / runcMedian).toFixed(2)}× |`,
+  );
+}
+if (crunNote) console.log(`\ncrun does not run on this host: \`${crunNote}\``);
