@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { assertGolden } from '../../test/helpers/golden.ts';
 import { BerthError } from '../common/errors.ts';
+import { dockerSpec } from '../spec/docker/defaults.ts';
 import type { Spec } from '../spec/oci.ts';
 import { runtimeDefaultSpec } from '../spec/runtime-default.ts';
 import { type CreateOptions, compileCreate } from './create.ts';
@@ -52,6 +53,24 @@ describe('compileCreate', () => {
     const spec = runtimeDefaultSpec();
     spec.process!.terminal = false;
     assertGolden(join(testdata, 'runc-spec.plan'), encodePlan(create(spec)));
+  });
+
+  it('compiles Docker-like defaults (docker run busybox)', () => {
+    const spec = dockerSpec({
+      rootfs: 'rootfs',
+      args: ['sh', '-c', 'echo hi'],
+      hostname: '0123456789ab',
+      cgroupsPath: '/berth/c1',
+      cgroupVersion: 1,
+      seccomp: 'default',
+      arch: 'amd64',
+      kernel: { major: 6, minor: 1 },
+    });
+    const plan = create(spec);
+    assertGolden(join(testdata, 'docker-defaults.plan'), encodePlan(plan));
+    assert.ok(steps(plan).includes('seccomp-load'), 'the default seccomp profile is loaded');
+    const caps = plan.child.find((s) => s.op === 'caps');
+    assert.equal(caps?.op === 'caps' && caps.effective, 'a80425fb');
   });
 
   it('compiles a terminal container with a console socket', () => {
