@@ -158,5 +158,7 @@ void seccomp_cache_put(const struct step *steps, size_t n, const struct bpf_filt
 STEP(op_hook);
 /* console.c */
 STEP(op_console_connect); STEP(op_console_pty);
+/* net.c */
+STEP(op_loopback);
 
 #endif

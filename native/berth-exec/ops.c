@@ -25,6 +25,7 @@ static const struct op_spec ops[] = {
     {"wait-child", PAR, "", op_wait_child},
     {"become-root", CHI, "", op_become_root},
     {"setsid", CHI, "", op_setsid},
+    {"loopback", CHI, "", op_loopback},
     {"hostname", CHI, "value:s", op_hostname},
     {"domainname", CHI, "value:s", op_domainname},
     {"propagate", CHI, "path:s mode:s", op_propagate},

@@ -159,6 +159,7 @@ export function compileCreate(opts: CreateOptions): Plan {
   if (mntJoin) child.push({ op: 'setns', path: mntJoin.path!, type: 'mnt' });
   if (userns) child.push({ op: 'become-root' });
   child.push({ op: 'setsid' });
+  if (newNs.has('network')) child.push({ op: 'loopback' });
   if (spec.hostname) child.push({ op: 'hostname', value: spec.hostname });
   if (spec.domainname) child.push({ op: 'domainname', value: spec.domainname });
 

@@ -49,6 +49,7 @@ export type ChildStep =
   | { op: 'setns'; path: string; type: Namespace }
   | { op: 'become-root' }
   | { op: 'setsid' }
+  | { op: 'loopback' }
   | { op: 'hostname'; value: string }
   | { op: 'domainname'; value: string }
   | { op: 'propagate'; path: string; mode: PropagationMode }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The demo, until the engine lands: a busybox container through bin/berth-runtime.
+# 1) a one-shot container that shows its isolation; 2) a long-running web server created,
+# started, reached through exec, paused, resumed and deleted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BR="$PWD/bin/berth-runtime --root /run/berth-runtime-demo"
+DIR=/var/tmp/berth-demo
+for id in demo-once demo-web; do $BR delete --force "$id" >/dev/null 2>&1 || true; done
+rm -rf "$DIR"
+mkdir -p "$DIR"
+node_modules/.bin/node -e "import('./test/fixtures/busybox.ts').then((m) => m.makeBusyboxRootfs('$DIR/rootfs'))"
+cd "$DIR"
+$BR spec
+say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+# A one-shot container: its own pid, uts, ipc, net and mount namespaces, 3 capabilities,
+# a read-only root, a memory limit.
+node_modules_node="$OLDPWD/node_modules/.bin/node"
+"$node_modules_node" -e '
+const fs = require("fs");
+const c = JSON.parse(fs.readFileSync("config.json"));
+c.process.terminal = false;
+c.process.args = ["sh", "-c", "echo hostname: $(hostname); echo pid: $$; ps; grep -E \"^(CapEff|NoNewPrivs)\" /proc/self/status; cat /sys/fs/cgroup/memory/memory.limit_in_bytes; touch /x || true"];
+c.linux.resources.memory = { limit: 64 * 1024 * 1024 };
+fs.writeFileSync("config.json", JSON.stringify(c, null, 2));'
+say berth-runtime run demo-once
+$BR run demo-once
+
+# A long-running web server.
+"$node_modules_node" -e '
+const fs = require("fs");
+const c = JSON.parse(fs.readFileSync("config.json"));
+c.process.args = ["httpd", "-f", "-p", "8080", "-h", "/www"];
+c.root.readonly = false;
+fs.writeFileSync("config.json", JSON.stringify(c, null, 2));'
+mkdir -p rootfs/www && echo '<h1>hello from a berth container</h1>' > rootfs/www/index.html
+say berth-runtime create demo-web '&&' berth-runtime start demo-web
+# the server keeps the stdio it is created with: give it a log file, not this terminal
+$BR create demo-web </dev/null >"$DIR/web.log" 2>&1 || { cat "$DIR/web.log"; exit 1; }
+$BR start demo-web
+$BR state demo-web
+say berth-runtime exec demo-web wget -qO- http://127.0.0.1:8080/
+$BR exec demo-web wget -qO- http://127.0.0.1:8080/
+say berth-runtime ps demo-web
+$BR ps demo-web
+say berth-runtime pause demo-web '&&' berth-runtime list
+$BR pause demo-web
+$BR list
+$BR resume demo-web
+say berth-runtime kill demo-web KILL '&&' berth-runtime delete demo-web
+$BR kill demo-web KILL
+sleep 0.2
+$BR delete demo-web
+$BR list
+cd / && rm -rf "$DIR"
