@@ -51,6 +51,8 @@ export interface CreateOptions {
   preserveFds?: number;
   /** the kind of each bind-mount source (the planner cannot stat); missing ones are refused */
   sources?: Record<string, 'dir' | 'file'>;
+  /** where berth-exec keeps compiled seccomp filters */
+  seccompCache?: string;
   /** used when linux.cgroupsPath is empty */
   defaultCgroupsPath?: string;
 }
@@ -205,6 +207,7 @@ export function compileCreate(opts: CreateOptions): Plan {
     ...processSteps(proc, {
       facts,
       seccomp: linux.seccomp,
+      seccompCache: opts.seccompCache,
       console: proc.terminal === true,
       preserveFds: opts.preserveFds ?? 0,
       ready: [{ op: 'sync' }],

@@ -4,9 +4,11 @@
 import { type AnyStep, PLAN_VERSION, type Plan } from './types.ts';
 
 const SAFE = /^[A-Za-z0-9._~/:,@+=-]$/;
+const ALL_SAFE = /^[A-Za-z0-9._~/:,@+=-]*$/;
 const COMMA_LISTS = new Set(['flags']);
 
 export function encodeValue(value: string): string {
+  if (ALL_SAFE.test(value)) return value;
   let out = '';
   for (const byte of Buffer.from(value, 'utf8')) {
     const ch = String.fromCharCode(byte);

@@ -24,6 +24,8 @@ export interface ExecOptions {
   pidFile?: string;
   reportFd?: number;
   preserveFds?: number;
+  /** where berth-exec keeps compiled seccomp filters */
+  seccompCache?: string;
 }
 
 export function compileExec(opts: ExecOptions): Plan {
@@ -57,6 +59,7 @@ export function compileExec(opts: ExecOptions): Plan {
     ...processSteps(proc, {
       facts: opts.facts,
       seccomp: opts.spec.linux?.seccomp,
+      seccompCache: opts.seccompCache,
       console: proc.terminal === true,
       preserveFds: opts.preserveFds ?? 0,
       ready: [{ op: 'sync' }],

@@ -44,7 +44,7 @@ export function rlimitSteps(rlimits: readonly POSIXRlimit[] | undefined): ChildS
   });
 }
 
-export function seccompSteps(seccomp: LinuxSeccomp): ChildStep[] {
+export function seccompSteps(seccomp: LinuxSeccomp, cache?: string): ChildStep[] {
   if (seccomp.defaultAction === 'SCMP_ACT_NOTIFY' || seccomp.listenerPath) {
     throw notImplemented('linux.seccomp: SCMP_ACT_NOTIFY and listenerPath are not supported');
   }
@@ -55,6 +55,7 @@ export function seccompSteps(seccomp: LinuxSeccomp): ChildStep[] {
       'default-errno': seccomp.defaultErrnoRet ?? EPERM,
       arch: seccomp.architectures ?? [],
       flag: seccomp.flags ?? [],
+      ...(cache ? { cache } : {}),
     },
   ];
   for (const [i, rule] of (seccomp.syscalls ?? []).entries()) {
@@ -77,6 +78,8 @@ export function seccompSteps(seccomp: LinuxSeccomp): ChildStep[] {
 export interface ProcessPlanOptions {
   facts: HostFacts;
   seccomp?: LinuxSeccomp;
+  /** where berth-exec keeps compiled seccomp filters (native/PLAN.md) */
+  seccompCache?: string;
   /** a pty is sent to the console socket connected in @pre */
   console: boolean;
   preserveFds: number;
@@ -99,7 +102,7 @@ export function processSteps(proc: Process, opts: ProcessPlanOptions): ChildStep
   if (proc.oomScoreAdj !== undefined) steps.push({ op: 'oom-score-adj', value: proc.oomScoreAdj });
   steps.push(...rlimitSteps(proc.rlimits));
   const nnp = proc.noNewPrivileges === true;
-  if (opts.seccomp && !nnp) steps.push(...seccompSteps(opts.seccomp));
+  if (opts.seccomp && !nnp) steps.push(...seccompSteps(opts.seccomp, opts.seccompCache));
   steps.push({ op: 'close-fds', keep: opts.preserveFds });
   const caps = proc.capabilities;
   const last = opts.facts.capLastCap;
@@ -129,7 +132,7 @@ export function processSteps(proc: Process, opts: ProcessPlanOptions): ChildStep
   steps.push({ op: 'chdir', path: proc.cwd });
   if (nnp) steps.push({ op: 'no-new-privs' });
   steps.push(...opts.ready, ...opts.afterReady);
-  if (opts.seccomp && nnp) steps.push(...seccompSteps(opts.seccomp));
+  if (opts.seccomp && nnp) steps.push(...seccompSteps(opts.seccomp, opts.seccompCache));
   steps.push({ op: 'exec', arg: proc.args ?? [], env: proc.env ?? [] });
   return steps;
 }

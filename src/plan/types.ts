@@ -93,7 +93,15 @@ export type ChildStep =
   | { op: 'user'; uid: number; gid: number; group: number[]; setgroups: 0 | 1 }
   | { op: 'caps'; effective: string; permitted: string; inheritable: string; ambient: string }
   | { op: 'no-new-privs' }
-  | { op: 'seccomp'; 'default-action': string; 'default-errno': number; arch: string[]; flag: string[] }
+  | {
+      op: 'seccomp';
+      'default-action': string;
+      'default-errno': number;
+      arch: string[];
+      flag: string[];
+      /** a root-owned directory where compiled filters are kept */
+      cache?: string;
+    }
   | { op: 'seccomp-rule'; action: string; errno: number; name: string[]; arg: string[] }
   | { op: 'seccomp-load' }
   | { op: 'exec'; arg: string[]; env: string[] };

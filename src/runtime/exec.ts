@@ -94,6 +94,7 @@ export async function execInContainer(runtime: Runtime, req: ExecRequest): Promi
     pidFile: req.pidFile,
     reportFd: REPORT_FD,
     preserveFds: req.preserveFds,
+    seccompCache: record.spec.linux?.seccomp ? runtime.seccompCache() : undefined,
   });
   const running = runPlan(plan, { stdio: req.stdio, extraFds: req.extraFds });
   await running.pid;

@@ -2,8 +2,9 @@
 // by native/berth-exec, container state in a StateStore, cgroups through the cgroup driver.
 // bin/berth-runtime is a command line over this class; berthd will drive it directly.
 
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { conflict, errorKind, internal, invalidArgument } from '../common/errors.ts';
 import { cgroupsPathOf, compileCreate } from '../plan/create.ts';
 import type { Spec, State } from '../spec/oci.ts';
@@ -57,9 +58,10 @@ export class Runtime {
     const bundle = req.bundle;
     const spec = readSpec(bundle);
     const rootfs = checkRootfs(bundle, spec);
-    const dir = this.store.claim(req.id);
+    this.store.claim(req.id);
+    const cgroupsPath = cgroupsPathOf(spec, req.id);
+    let pid = 0;
     try {
-      const cgroupsPath = cgroupsPathOf(spec, req.id);
       const plan = compileCreate({
         id: req.id,
         bundle,
@@ -73,9 +75,10 @@ export class Runtime {
         noPivot: req.noPivot,
         preserveFds: req.preserveFds,
         sources: bindSources(spec),
+        seccompCache: spec.linux?.seccomp ? this.seccompCache() : undefined,
       });
       const running = runPlan(plan, { stdio: req.stdio, extraFds: req.extraFds });
-      const pid = await running.pid;
+      pid = await running.pid;
       const record: ContainerRecord = {
         ociVersion: spec.ociVersion,
         id: req.id,
@@ -92,10 +95,31 @@ export class Runtime {
       if (mode !== 'run') await running.exit;
       return { record, exit: running.exit };
     } catch (err) {
+      // The interpreter cleans up after its own failures; a failure after it reported the pid
+      // (saving state, say) leaves a process and cgroups that are ours to remove.
+      if (pid > 0) await this.#removeProcesses(cgroupsPath, pid);
       this.store.remove(req.id);
-      void dir;
       throw err;
     }
+  }
+
+  async #removeProcesses(cgroupsPath: string, pid: number): Promise<void> {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    if (this.cgroups.exists(cgroupsPath)) {
+      await this.cgroups.killAll(cgroupsPath, 'SIGKILL');
+      await this.cgroups.destroy(cgroupsPath);
+    }
+  }
+
+  /** A root-only directory where berth-exec keeps compiled seccomp filters. */
+  seccompCache(): string {
+    const dir = join(this.store.root, '.seccomp-cache');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return dir;
   }
 
   status(record: ContainerRecord): Status {

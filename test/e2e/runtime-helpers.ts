@@ -5,6 +5,8 @@ import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { detectCgroupLayout } from '../../src/runtime/cgroups/detect.ts';
+import { cgroupDriver } from '../../src/runtime/cgroups/driver.ts';
 import type { Spec } from '../../src/spec/oci.ts';
 import { runtimeDefaultSpec } from '../../src/spec/runtime-default.ts';
 import { makeBundle } from '../fixtures/busybox.ts';
@@ -85,6 +87,19 @@ export interface TestBundle {
   cleanup(): void;
 }
 
+const cgroups = cgroupDriver(detectCgroupLayout());
+
+/**
+ * Whatever a runtime left in the container's cgroup (processes, directories) is killed and
+ * removed, and the per-test parent /berth-e2e too once it is empty.
+ */
+export async function scrubCgroup(cgroupsPath: string): Promise<void> {
+  if (cgroups.exists(cgroupsPath)) {
+    if (cgroups.pids(cgroupsPath).length > 0) await cgroups.killAll(cgroupsPath, 'SIGKILL');
+    await cgroups.destroy(cgroupsPath);
+  }
+}
+
 /** A busybox bundle with runc-spec defaults, no terminal, `args`, and a cgroup path of its own. */
 export function bundle(args: string[], mutate: (spec: Spec) => void = () => {}): TestBundle {
   const id = uniqueId('e2e');
@@ -95,7 +110,17 @@ export function bundle(args: string[], mutate: (spec: Spec) => void = () => {}):
   mutate(spec);
   const b = makeBundle(spec, 'berth-e2e-');
   chmodSync(b.dir, 0o755);
-  return { id, dir: b.dir, rootfs: b.rootfs, cgroupsPath: spec.linux!.cgroupsPath!, cleanup: b.cleanup };
+  const cgroupsPath = spec.linux!.cgroupsPath!;
+  return {
+    id,
+    dir: b.dir,
+    rootfs: b.rootfs,
+    cgroupsPath,
+    cleanup: () => {
+      b.cleanup();
+      void scrubCgroup(cgroupsPath);
+    },
+  };
 }
 
 export function sh(script: string): string[] {
