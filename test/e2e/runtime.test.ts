@@ -3,7 +3,6 @@
 // create/start/kill/delete state machine and hooks.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -12,6 +11,7 @@ import { cgroupDriver } from '../../src/runtime/cgroups/driver.ts';
 import { capMask } from '../../src/spec/capabilities.ts';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../../src/spec/docker/defaults.ts';
 import { resolveDockerSeccomp } from '../../src/spec/docker/seccomp.ts';
+import { ptyReceiver } from '../helpers/pty-receiver.ts';
 import {
   bundle,
   leftoverCgroups,
@@ -223,17 +223,13 @@ for (const r of runtimes()) {
       });
       await withBundleAsync(r, b, async () => {
         const sock = join(b.dir, 'console.sock');
-        const receiver = spawn('python3', ['-c', PTY_RECEIVER, sock], {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        let got = '';
-        receiver.stdout.on('data', (d) => (got += d));
-        while (!got.startsWith('ready')) await new Promise((res) => setTimeout(res, 10));
+        const receiver = ptyReceiver(sock);
+        await receiver.ready;
         const created = rtDetached(r, ['create', '--console-socket', sock, '--bundle', b.dir, b.id]);
         assert.equal(created.status, 0, created.stderr);
         const started = rtDetached(r, ['start', b.id]);
         assert.equal(started.status, 0, started.stderr);
-        await new Promise((res) => receiver.on('close', res));
+        const got = await receiver.done;
         assert.match(got.replace(/\r/g, ''), /\/dev\/pts\/\d+\n30 90\n/);
       });
     });
@@ -333,22 +329,3 @@ for (const r of runtimes()) {
     });
   });
 }
-
-// Receives the pty master over SCM_RIGHTS and copies what the container writes to stdout.
-const PTY_RECEIVER = `
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1]); s.listen(1)
-print('ready', flush=True)
-c, _ = s.accept()
-msg, fds, _, _ = socket.recv_fds(c, 256, 1)
-while True:
-    try:
-        chunk = os.read(fds[0], 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    sys.stdout.write(chunk.decode())
-sys.stdout.flush()
-`;

@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { encodePlan } from '../../src/plan/encode.ts';
 import type { ChildStep, HookStep, Namespace, ParentStep, Plan, PreStep } from '../../src/plan/types.ts';
 import { makeBundle } from '../fixtures/busybox.ts';
+import { ptyReceiver } from '../helpers/pty-receiver.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'native/build/berth-exec');
@@ -823,10 +824,8 @@ describe('console', () => {
     const root = rootfs();
     const dir = tempDir();
     const sock = join(dir, 'console.sock');
-    const helper = spawn('python3', ['-c', PTY_RECEIVER, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let got = '';
-    helper.stdout.on('data', (d) => (got += d));
-    await waitFor(() => got.startsWith('ready'));
+    const receiver = ptyReceiver(sock);
+    await receiver.ready;
     const r = await run(
       containerPlan(root, {
         setup: [
@@ -845,28 +844,8 @@ describe('console', () => {
         exec: sh('tty; stty size'),
       }),
     );
-    await new Promise((res) => helper.on('close', res));
+    const got = await receiver.done;
     assert.equal(r.code, 0, r.stderr);
     assert.equal(got.replace(/\r/g, ''), 'ready\nname /dev/pts/0\n/dev/pts/0\n33 101\n');
   });
 });
-
-// Receives one fd over SCM_RIGHTS on a unix socket and copies the pty's output to stdout.
-const PTY_RECEIVER = `
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1]); s.listen(1)
-print('ready', flush=True)
-c, _ = s.accept()
-msg, fds, _, _ = socket.recv_fds(c, 256, 1)
-print('name', msg.decode(), flush=True)
-while True:
-    try:
-        chunk = os.read(fds[0], 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    sys.stdout.write(chunk.decode())
-sys.stdout.flush()
-`;
