@@ -73,6 +73,10 @@ struct plan {
 };
 
 int plan_load(const char *path, struct plan *plan, struct berth_error *e);
+/* Parses `text` (NUL-terminated, ends with a newline) in place; the plan keeps pointing into it. */
+int plan_parse(char *text, struct plan *plan, struct berth_error *e);
+/* Percent-decodes `v` in place (native/PLAN.md); `line` names it in errors. */
+int decode_value(char *v, int line, struct berth_error *e);
 const struct op_spec *op_find(const char *name);
 const char *field_str(const struct step *s, const char *key);
 long long field_int(const struct step *s, const char *key);
@@ -94,6 +98,8 @@ struct ctx {
   const struct plan *plan;
   bool is_child;
   int report_fd;
+  const char *report_prefix; /* serve mode: the request id, written before every report line;
+                              * the report fd is the reply channel and `report` leaves it */
   int console_fd;
   int fifo_fd;
   int sync_fd;
@@ -121,8 +127,14 @@ int sync_send_error(struct ctx *c, int step, const char *op, const struct berth_
 bool sync_take_error(struct ctx *c, struct berth_error *out);
 
 /* main.c */
+#define CTX_INIT {.report_fd = -1, .console_fd = -1, .fifo_fd = -1, .sync_fd = -1}
+/* Runs @pre, then @parent or @child; returns the exit status (a failure exits from inside). */
+int plan_perform(struct ctx *c, const struct plan *plan);
 void parent_cleanup(struct ctx *c);
 void report_failure(struct ctx *c, const struct step *s, const struct berth_error *e);
+
+/* serve.c */
+int serve(void);
 
 /* path.c */
 enum mkdir_mode { MK_NONE, MK_DIR, MK_FILE };

@@ -9,6 +9,8 @@
 #include "berth.h"
 
 STEP(op_report) {
+  if (c->report_prefix) /* serve mode: the reply channel is the report fd already */
+    return 0;
   int fd = (int)field_int(s, "fd");
   int flags = fcntl(fd, F_GETFD);
   if (fd < 0 || flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)

@@ -1,5 +1,6 @@
 /* berth-exec PLANFILE|-: reads a plan (native/PLAN.md) and performs it, step by step.
- * @pre runs here; `clone` splits into the parent (@parent) and the child (@child). */
+ * @pre runs here; `clone` splits into the parent (@parent) and the child (@child).
+ * berth-exec --serve: a launcher that performs plans sent on stdin, one fork each (serve.c). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -65,33 +66,40 @@ static void __attribute__((noreturn)) child_fail(struct ctx *c, const struct ste
   _exit(s->op->run == op_exec ? exec_status(e->err) : 1);
 }
 
+int plan_perform(struct ctx *c, const struct plan *plan) {
+  struct berth_error e = {0};
+  c->plan = plan;
+  enum section running = SEC_PRE;
+  for (size_t i = 0; i < plan->nsteps; i++) {
+    const struct step *s = &plan->steps[i];
+    if (s->section != running)
+      continue;
+    if (s->op->run(c, s, &e) < 0) {
+      if (c->is_child)
+        child_fail(c, s, &e);
+      parent_fail(c, s, &e);
+    }
+    if (s->op->run == op_clone)
+      running = c->is_child ? SEC_CHILD : SEC_PARENT;
+  }
+  if (c->is_child)
+    _exit(0);
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  struct ctx c = {.report_fd = -1, .console_fd = -1, .fifo_fd = -1, .sync_fd = -1};
+  struct ctx c = CTX_INIT;
   struct berth_error e = {0};
   struct plan plan;
+  if (argc == 2 && strcmp(argv[1], "--serve") == 0)
+    return serve();
   if (argc != 2) {
-    fprintf(stderr, "usage: berth-exec PLANFILE (or - for stdin)\n");
+    fprintf(stderr, "usage: berth-exec PLANFILE (or - for stdin) | berth-exec --serve\n");
     return 1;
   }
   if (plan_load(argv[1], &plan, &e) < 0) {
     fprintf(stderr, "berth-exec: %s\n", e.msg);
     return 1;
   }
-  c.plan = &plan;
-  enum section running = SEC_PRE;
-  for (size_t i = 0; i < plan.nsteps; i++) {
-    const struct step *s = &plan.steps[i];
-    if (s->section != running)
-      continue;
-    if (s->op->run(&c, s, &e) < 0) {
-      if (c.is_child)
-        child_fail(&c, s, &e);
-      parent_fail(&c, s, &e);
-    }
-    if (s->op->run == op_clone)
-      running = c.is_child ? SEC_CHILD : SEC_PARENT;
-  }
-  if (c.is_child)
-    _exit(0);
-  return 0;
+  return plan_perform(&c, &plan);
 }

@@ -66,7 +66,7 @@ static int hexval(char c) {
 static bool safe_char(unsigned char c) { return isalnum(c) || (c && strchr("._~/:,@+=-", c)); }
 
 /* Percent-decodes `v` in place; refuses raw unsafe bytes, bad escapes and NUL. */
-static int decode_value(char *v, int line, struct berth_error *e) {
+int decode_value(char *v, int line, struct berth_error *e) {
   char *out = v;
   for (char *p = v; *p; p++) {
     if (*p != '%') {
@@ -237,12 +237,12 @@ static int parse_lines(struct plan *p, struct berth_error *e) {
   return check_shape(p, sections, e);
 }
 
-int plan_load(const char *path, struct plan *p, struct berth_error *e) {
-  *p = (struct plan){0};
-  if (read_text(path, &p->text, e) < 0)
-    return -1;
-  size_t lines = 0, spaces = 0;
-  for (const char *c = p->text; *c; c++) {
+int plan_parse(char *text, struct plan *p, struct berth_error *e) {
+  *p = (struct plan){.text = text};
+  size_t lines = 0, spaces = 0, len = strlen(text);
+  if (len == 0 || text[len - 1] != '\n')
+    return berth_fail(e, 0, "plan is empty or does not end with a newline");
+  for (const char *c = text; *c; c++) {
     lines += *c == '\n';
     spaces += *c == ' ';
   }
@@ -254,6 +254,13 @@ int plan_load(const char *path, struct plan *p, struct berth_error *e) {
   int r = parse_lines(p, e);
   p->fields = fields;
   return r;
+}
+
+int plan_load(const char *path, struct plan *p, struct berth_error *e) {
+  char *text = NULL;
+  if (read_text(path, &text, e) < 0)
+    return -1;
+  return plan_parse(text, p, e);
 }
 
 const char *field_str(const struct step *s, const char *key) {

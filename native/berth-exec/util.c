@@ -1,6 +1,7 @@
 /* Errors, whole writes, percent-encoding and the report fd. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,15 +65,24 @@ void percent_encode(const char *in, char *out, size_t outlen) {
   out[o] = '\0';
 }
 
-/* One line to the report fd, if there is one; write errors are ignored (the reader left). */
+/* One line to the report fd, if there is one, in one write(2) of at most PIPE_BUF bytes (so
+ * lines of concurrent writers never interleave), prefixed with the request id in serve mode;
+ * a line too long is cut but keeps its newline. Write errors are ignored (the reader left). */
 void report_line(struct ctx *c, const char *fmt, ...) {
   if (c->report_fd < 0)
     return;
-  char line[4096];
+  char line[PIPE_BUF];
+  int p = c->report_prefix ? snprintf(line, sizeof line, "%s ", c->report_prefix) : 0;
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(line, sizeof line, fmt, ap);
+  int n = vsnprintf(line + p, sizeof line - p, fmt, ap);
   va_end(ap);
-  if (n > 0)
-    (void)write_all(c->report_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+  if (n <= 0)
+    return;
+  size_t len = (size_t)p + (size_t)n;
+  if (len >= sizeof line) {
+    len = sizeof line - 1;
+    line[len - 1] = '\n';
+  }
+  (void)write_all(c->report_fd, line, len);
 }
