@@ -30,12 +30,78 @@ export class PlanFailure extends BerthError {
   }
 }
 
-export interface RunningPlan {
-  child: ChildProcess;
+/** A plan being performed: what both runPlan (a spawned berth-exec) and the Launcher return. */
+export interface PlanRun {
   /** resolves with the container (or exec'd) process's pid once set-up is complete */
   pid: Promise<number>;
   /** resolves with the exit status once the interpreter has ended (`wait-child`: the process's) */
   exit: Promise<number>;
+}
+
+export interface RunningPlan extends PlanRun {
+  child: ChildProcess;
+}
+
+/**
+ * Folds an interpreter's report lines (`pid N`, `exit N`, `error …`) and its end into the
+ * pid and exit promises. A failure is reported on both promises.
+ */
+export class PlanReport implements PlanRun {
+  readonly pid: Promise<number>;
+  readonly exit: Promise<number>;
+  #resolvePid!: (pid: number) => void;
+  #rejectPid!: (err: Error) => void;
+  #resolveExit!: (status: number) => void;
+  #rejectExit!: (err: Error) => void;
+  #failure: PlanFailure | undefined;
+  #exitCode: number | undefined;
+
+  constructor() {
+    this.pid = new Promise<number>((res, rej) => {
+      this.#resolvePid = res;
+      this.#rejectPid = rej;
+    });
+    this.exit = new Promise<number>((res, rej) => {
+      this.#resolveExit = res;
+      this.#rejectExit = rej;
+    });
+    // keep unobserved rejections quiet
+    this.pid.catch(() => {});
+    this.exit.catch(() => {});
+  }
+
+  /** One report line, without its newline. */
+  line(line: string): void {
+    const [kind, ...rest] = line.split(' ');
+    if (kind === 'pid') this.#resolvePid(Number(rest[0]));
+    else if (kind === 'exit') this.#exitCode = Number(rest[0]);
+    else if (kind === 'error') {
+      this.#failure = new PlanFailure({
+        step: Number(rest[0]),
+        op: rest[1],
+        errno: Number(rest[2]),
+        message: decodeValue(rest.slice(3).join(' ')),
+      });
+      this.#rejectPid(this.#failure);
+    }
+  }
+
+  /** The interpreter ended with `status` (`null` with `signal` when killed). */
+  end(status: number | null, signal: NodeJS.Signals | null = null): void {
+    if (this.#failure) {
+      this.fail(this.#failure);
+    } else if (status !== 0 && this.#exitCode === undefined) {
+      this.fail(internal(`berth-exec failed (status ${status ?? signal})`));
+    } else {
+      this.#rejectPid(internal('berth-exec ended without reporting a pid'));
+      this.#resolveExit(this.#exitCode ?? status ?? 128 + (signal ? 9 : 0));
+    }
+  }
+
+  fail(err: Error): void {
+    this.#rejectPid(err);
+    this.#rejectExit(err);
+  }
 }
 
 export type StdioItem = IOType | number | Stream;
@@ -59,58 +125,16 @@ export function runPlan(plan: Plan, opts: RunPlanOptions = {}): RunningPlan {
     stdio: [stdin, stdout, stderr, 'pipe', 'pipe', ...extra],
   });
   (child.stdio[3] as Writable).end(encodePlan(plan));
-  const report = child.stdio[4] as Readable;
-
-  let resolvePid!: (pid: number) => void;
-  let rejectPid!: (err: Error) => void;
-  const pid = new Promise<number>((res, rej) => {
-    resolvePid = res;
-    rejectPid = rej;
-  });
-  let failure: PlanFailure | undefined;
-  let exitCode: number | undefined;
+  const report = new PlanReport();
   let buffered = '';
-  report.setEncoding('utf8').on('data', (chunk: string) => {
+  (child.stdio[4] as Readable).setEncoding('utf8').on('data', (chunk: string) => {
     buffered += chunk;
-    let nl = buffered.indexOf('\n');
-    while (nl >= 0) {
-      const line = buffered.slice(0, nl);
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      report.line(buffered.slice(0, nl));
       buffered = buffered.slice(nl + 1);
-      const [kind, ...rest] = line.split(' ');
-      if (kind === 'pid') resolvePid(Number(rest[0]));
-      else if (kind === 'exit') exitCode = Number(rest[0]);
-      else if (kind === 'error') {
-        failure = new PlanFailure({
-          step: Number(rest[0]),
-          op: rest[1],
-          errno: Number(rest[2]),
-          message: decodeValue(rest.slice(3).join(' ')),
-        });
-        rejectPid(failure);
-      }
-      nl = buffered.indexOf('\n');
     }
   });
-  const exit = new Promise<number>((res, rej) => {
-    child.on('error', (err) => rej(internal(`cannot run ${BERTH_EXEC}: ${err.message}`, err)));
-    child.on('close', (code, signal) => {
-      const status = exitCode ?? code ?? 128 + (signal ? 9 : 0);
-      if (failure) {
-        rej(failure);
-        return;
-      }
-      if (code !== 0 && exitCode === undefined) {
-        const err = internal(`berth-exec failed (status ${code ?? signal})`);
-        rejectPid(err);
-        rej(err);
-        return;
-      }
-      rejectPid(internal('berth-exec ended without reporting a pid'));
-      res(status);
-    });
-  });
-  // A failure is reported on both promises; keep unobserved rejections quiet.
-  pid.catch(() => {});
-  exit.catch(() => {});
-  return { child, pid, exit };
+  child.on('error', (err) => report.fail(internal(`cannot run ${BERTH_EXEC}: ${err.message}`, err)));
+  child.on('close', (code, signal) => report.end(code, signal));
+  return { child, pid: report.pid, exit: report.exit };
 }

@@ -7,13 +7,15 @@ import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { conflict, errorKind, internal, invalidArgument } from '../common/errors.ts';
 import { cgroupsPathOf, compileCreate } from '../plan/create.ts';
+import type { Plan } from '../plan/types.ts';
 import type { Spec, State } from '../spec/oci.ts';
 import { bindSources, checkRootfs, readSpec } from './bundle.ts';
 import { detectCgroupLayout } from './cgroups/detect.ts';
 import { type CgroupDriver, cgroupDriver } from './cgroups/driver.ts';
 import { hostFacts } from './facts.ts';
 import { runHooks } from './hooks.ts';
-import { REPORT_FD, type RunPlanOptions, runPlan } from './native.ts';
+import { Launcher, type LaunchStdio } from './launcher.ts';
+import { type PlanRun, REPORT_FD, type RunPlanOptions, runPlan } from './native.ts';
 import { isAlive, procStat, sleepSync } from './proc.ts';
 import { type ContainerRecord, DEFAULT_ROOT, StateStore } from './state.ts';
 
@@ -37,12 +39,27 @@ export interface CreateRequest {
   extraFds?: number[];
 }
 
+export interface RuntimeOptions {
+  /**
+   * Run plans through one long-lived `berth-exec --serve` (launcher.ts) instead of spawning
+   * berth-exec per container: for long-running processes (berthd), not the one-shot CLI.
+   */
+  launcher?: boolean;
+}
+
 export class Runtime {
   readonly store: StateStore;
   #cgroups: CgroupDriver | undefined;
+  #launcher: Launcher | undefined;
 
-  constructor(root = DEFAULT_ROOT) {
+  constructor(root = DEFAULT_ROOT, opts: RuntimeOptions = {}) {
     this.store = new StateStore(root);
+    if (opts.launcher) this.#launcher = new Launcher();
+  }
+
+  /** Ends the launcher, if there is one (it exits once its interpreters have). */
+  async close(): Promise<void> {
+    await this.#launcher?.close();
   }
 
   get cgroups(): CgroupDriver {
@@ -77,7 +94,7 @@ export class Runtime {
         sources: bindSources(spec),
         seccompCache: spec.linux?.seccomp ? this.seccompCache() : undefined,
       });
-      const running = runPlan(plan, { stdio: req.stdio, extraFds: req.extraFds });
+      const running = this.#perform(plan, req);
       pid = await running.pid;
       const record: ContainerRecord = {
         ociVersion: spec.ociVersion,
@@ -101,6 +118,13 @@ export class Runtime {
       this.store.remove(req.id);
       throw err;
     }
+  }
+
+  /** Through the launcher when there is one and the stdio can be named to it; else spawned. */
+  #perform(plan: Plan, req: CreateRequest): PlanRun {
+    const stdio = launchStdio(req.stdio);
+    if (this.#launcher && stdio && !req.extraFds?.length) return this.#launcher.run(plan, stdio);
+    return runPlan(plan, { stdio: req.stdio, extraFds: req.extraFds });
   }
 
   async #removeProcesses(cgroupsPath: string, pid: number): Promise<void> {
@@ -256,6 +280,15 @@ export class Runtime {
   spec(id: string): Spec {
     return this.store.load(id).spec;
   }
+}
+
+/** 'ignore' and 'inherit' can be named to the launcher; pipes, fds and streams cannot. */
+function launchStdio(stdio: RunPlanOptions['stdio']): LaunchStdio | undefined {
+  const [stdin, stdout, stderr] = (stdio ?? ['inherit', 'inherit', 'inherit']).map((item) =>
+    item === 'ignore' ? '/dev/null' : item === 'inherit' ? 'inherit' : undefined,
+  );
+  if (!stdin || !stdout || !stderr) return undefined;
+  return { stdin, stdout, stderr };
 }
 
 export function requirePositive(name: string, value: number): number {

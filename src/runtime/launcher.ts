@@ -1,0 +1,139 @@
+// The launcher: one long-lived `berth-exec --serve` (native/PLAN.md, "Serve mode") that forks
+// an interpreter per plan, so a long-running process (berthd) pays for a fork in C instead of a
+// child_process.spawn per container. The one-shot CLI keeps using runPlan (native.ts).
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { isAbsolute } from 'node:path';
+import { internal, invalidArgument } from '../common/errors.ts';
+import { encodePlan, encodeValue } from '../plan/encode.ts';
+import type { Plan } from '../plan/types.ts';
+import { BERTH_EXEC, PlanReport, type PlanRun } from './native.ts';
+
+/**
+ * Where the container's stdin, stdout and stderr come from: absolute paths, opened by the forked
+ * interpreter (stdin read-only, the others append/create), or 'inherit' (the default): this
+ * process's own stdin, stdout, stderr.
+ */
+export interface LaunchStdio {
+  stdin?: string;
+  stdout?: string;
+  stderr?: string;
+}
+
+interface Served {
+  child: ChildProcess;
+  requests: Socket;
+  replies: Socket;
+  pending: Map<string, PlanReport>;
+  exited: Promise<void>;
+}
+
+function stdioField(name: string, value = 'inherit'): string {
+  if (value === 'inherit') return '-';
+  if (!isAbsolute(value)) throw invalidArgument(`launcher ${name}: \`${value}\` is not an absolute path`);
+  return encodeValue(value);
+}
+
+export class Launcher {
+  readonly #bin: string;
+  #served: Served | undefined;
+  #seq = 0;
+
+  constructor(bin = BERTH_EXEC) {
+    this.#bin = bin;
+  }
+
+  /** The launcher's pid while one is running. */
+  get pid(): number | undefined {
+    return this.#served?.child.pid;
+  }
+
+  /** Performs `plan` in a fresh interpreter forked by the launcher (started on first use). */
+  run(plan: Plan, stdio: LaunchStdio = {}): PlanRun {
+    const fields = [
+      stdioField('stdin', stdio.stdin),
+      stdioField('stdout', stdio.stdout),
+      stdioField('stderr', stdio.stderr),
+    ].join(' ');
+    const text = Buffer.from(encodePlan(plan));
+    const served = this.#served ?? this.#start();
+    const id = String(++this.#seq);
+    const report = new PlanReport();
+    served.pending.set(id, report);
+    if (served.pending.size === 1) served.replies.ref();
+    served.requests.write(Buffer.concat([Buffer.from(`run ${id} ${text.length} ${fields}\n`), text]));
+    return { pid: report.pid, exit: report.exit };
+  }
+
+  /** Ends the launcher: it takes no more requests and exits once its interpreters have. */
+  async close(): Promise<void> {
+    const served = this.#served;
+    if (!served) return;
+    this.#served = undefined;
+    served.requests.end();
+    await served.exited;
+  }
+
+  #start(): Served {
+    if (!existsSync(this.#bin)) {
+      throw internal(`${this.#bin} is missing: run scripts/setup.sh (make -C native)`);
+    }
+    // fds 3 and 4: this process's stdin and stdout, for containers that inherit them
+    const child = spawn(this.#bin, ['--serve'], { stdio: ['pipe', 'pipe', 'inherit', 0, 1] });
+    const served: Served = {
+      child,
+      requests: child.stdin as Socket,
+      replies: child.stdout as Socket,
+      pending: new Map(),
+      exited: new Promise((resolve) => child.once('exit', () => resolve())),
+    };
+    this.#served = served;
+    // Idle, the launcher must not keep this process alive; replies are ref'd while requests wait.
+    child.unref();
+    served.requests.unref();
+    served.replies.unref();
+    served.requests.on('error', () => {}); // EPIPE when it died: 'exit' reports that
+    let buffered = '';
+    served.replies.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        this.#reply(served, buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+      }
+    });
+    const ended = (why: string) => {
+      if (this.#served === served) this.#served = undefined;
+      // Lines it wrote before it ended may still be unread: give them a moment.
+      const timer = setTimeout(() => {
+        for (const [id, report] of served.pending) {
+          report.fail(internal(`berth-exec --serve (pid ${child.pid}) ${why} before request ${id} finished`));
+        }
+        served.pending.clear();
+        served.replies.destroy();
+      }, 20);
+      if (served.pending.size === 0) timer.unref();
+    };
+    child.on('error', (err) => ended(`failed: ${err.message}`));
+    child.on('exit', (code, signal) =>
+      ended(signal ? `was killed by ${signal}` : `exited with status ${code}`),
+    );
+    return served;
+  }
+
+  /** `<id> pid N`, `<id> exit N`, `<id> error …`, `<id> done STATUS`; `- …` lines are not ours. */
+  #reply(served: Served, line: string): void {
+    const space = line.indexOf(' ');
+    const report = served.pending.get(line.slice(0, space));
+    if (!report) return;
+    const rest = line.slice(space + 1);
+    if (!rest.startsWith('done ')) {
+      report.line(rest);
+      return;
+    }
+    served.pending.delete(line.slice(0, space));
+    if (served.pending.size === 0) served.replies.unref();
+    report.end(Number(rest.slice(5)));
+  }
+}
