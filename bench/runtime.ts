@@ -1,5 +1,5 @@
 // create + start + delete of /bin/true from a busybox bundle, side by side in one run:
-// berth's interpreter driven in-process (the path berthd uses), `bin/berth-runtime run`,
+// berth in-process (Runtime with the launcher: the path berthd uses), `bin/berth-runtime run`,
 // `runc run`, and `crun run` where crun works on this host. Prints a markdown table.
 //
 //   node bench/runtime.ts [runs]   (default 30 runs per runtime, interleaved)
@@ -38,10 +38,10 @@ function cli(name: string, bin: string, root: string): Case {
   };
 }
 
-const direct = new Runtime(join(state, 'direct'));
+const direct = new Runtime(join(state, 'direct'), { launcher: true });
 const cases: Case[] = [
   {
-    name: 'berth direct (in-process Runtime + berth-exec)',
+    name: 'berth direct (in-process Runtime + launcher)',
     async once(i) {
       const id = `bench-${i}`;
       const { exit } = await direct.create(
@@ -73,6 +73,7 @@ try {
     }
   }
 } finally {
+  await direct.close();
   bundle.cleanup();
   rmSync(state, { recursive: true, force: true });
 }

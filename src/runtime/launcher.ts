@@ -72,6 +72,7 @@ export class Launcher {
     const served = this.#served;
     if (!served) return;
     this.#served = undefined;
+    served.child.ref(); // wait for it here, even when nothing else keeps this process alive
     served.requests.end();
     await served.exited;
   }
