@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, rmdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { cgroupHostFeatures, detectCgroupLayout, layoutFromMountinfo, parseCgroupMounts } from './detect.ts';
 
@@ -57,5 +58,16 @@ describe('cgroup layout detection', () => {
       assert.equal(features.cpusetParent?.path, '/');
       assert.match(features.cpusetParent?.cpus ?? '', /^[0-9]/);
     }
+  });
+
+  it('takes a cpuset ancestor that exists but is not filled in yet (a concurrent create) as one to fill', (t) => {
+    const layout = detectCgroupLayout();
+    if (layout.version !== 1 || !layout.mounts.cpuset) return t.skip('needs a v1 cpuset hierarchy');
+    const parent = `/berth-detect-empty-${process.pid}`;
+    mkdirSync(layout.mounts.cpuset + parent); // what a concurrent create's cgroup-mkdir has done so far
+    t.after(() => rmdirSync(layout.mounts.cpuset + parent));
+    const features = cgroupHostFeatures(layout, `${parent}/x`);
+    assert.equal(features.cpusetParent?.path, '/');
+    assert.match(features.cpusetParent?.cpus ?? '', /^[0-9]/);
   });
 });

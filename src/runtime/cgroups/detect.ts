@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { unavailable } from '../../common/errors.ts';
 import { type CgroupHostFeatures, cgroupRelPath } from '../../plan/cgroups.ts';
 import type { CgroupLayout } from '../../plan/facts.ts';
+import { readOptional } from './files.ts';
 
 const V1_CONTROLLERS = new Set([
   'cpu',
@@ -124,12 +125,19 @@ export function cgroupHostFeatures(layout: CgroupLayout, cgroupsPath: string): C
         : null;
   }
   if (cpuset) {
-    const rel = cgroupRelPath(cgroupsPath);
-    let path = rel;
-    while (path !== '/' && !existsSync(cpuset + path)) path = path.slice(0, path.lastIndexOf('/')) || '/';
-    const dir = path === '/' ? cpuset : cpuset + path;
-    const read = (f: string) => readFileSync(`${dir}/${f}`, 'utf8').trim();
-    features.cpusetParent = { path, cpus: read('cpuset.cpus'), mems: read('cpuset.mems') };
+    // The nearest ancestor that is filled in: one that exists with empty cpus or mems is being
+    // set up by a concurrent create (mkdir comes before its writes), so the plan fills it too.
+    const read = (path: string, f: string) =>
+      readOptional(`${path === '/' ? cpuset : cpuset + path}/${f}`)?.trim();
+    let path = cgroupRelPath(cgroupsPath);
+    while (path !== '/' && !(read(path, 'cpuset.cpus') && read(path, 'cpuset.mems'))) {
+      path = path.slice(0, path.lastIndexOf('/')) || '/';
+    }
+    features.cpusetParent = {
+      path,
+      cpus: read(path, 'cpuset.cpus') ?? '',
+      mems: read(path, 'cpuset.mems') ?? '',
+    };
   }
   if (layout.unified) features.unifiedControllers = readControllersFile(layout.unified);
   return features;
