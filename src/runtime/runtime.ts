@@ -246,11 +246,13 @@ export class Runtime {
       if (this.cgroups.exists(record.cgroupsPath)) await this.cgroups.killAll(record.cgroupsPath, 'SIGKILL');
       else process.kill(record.pid, 'SIGKILL');
       for (let i = 0; i < 500 && isAlive(record.pid, record.pidStart); i++) sleepSync(2);
-    } else if (this.cgroups.pids(record.cgroupsPath).length > 0) {
-      // the first process is gone but others it left behind are not
-      await this.cgroups.killAll(record.cgroupsPath, 'SIGKILL');
+      await this.cgroups.destroy(record.cgroupsPath);
+    } else if (!this.cgroups.removeEmpty(record.cgroupsPath)) {
+      // the first process is gone but others it left behind (or child cgroups) are not
+      if (this.cgroups.pids(record.cgroupsPath).length > 0)
+        await this.cgroups.killAll(record.cgroupsPath, 'SIGKILL');
+      await this.cgroups.destroy(record.cgroupsPath);
     }
-    await this.cgroups.destroy(record.cgroupsPath);
     this.store.remove(id);
     try {
       runHooks('poststop', record.spec.hooks?.poststop, { ...this.toState(record), status: 'stopped' });

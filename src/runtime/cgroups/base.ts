@@ -9,7 +9,7 @@ import type { CgroupLayout } from '../../plan/facts.ts';
 import type { LinuxResources } from '../../spec/oci.ts';
 import { cgroupHostFeatures } from './detect.ts';
 import type { CgroupDriver, CgroupStats } from './driver.ts';
-import { errnoOf, procsRecursive, removeTree, sleep, writeCgroupFile } from './files.ts';
+import { errnoOf, procsRecursive, removeTree, sleep, tryRmdir, writeCgroupFile } from './files.ts';
 
 export abstract class CgroupDriverBase implements CgroupDriver {
   abstract readonly version: 1 | 2;
@@ -72,6 +72,10 @@ export abstract class CgroupDriverBase implements CgroupDriver {
 
   async destroy(cgroupsPath: string): Promise<void> {
     for (const dir of this.paths(cgroupsPath)) await removeTree(dir);
+  }
+
+  removeEmpty(cgroupsPath: string): boolean {
+    return this.paths(cgroupsPath).every((dir) => tryRmdir(dir));
   }
 
   apply(cgroupsPath: string, resources: LinuxResources): void {

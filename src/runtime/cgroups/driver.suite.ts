@@ -213,6 +213,19 @@ export function cgroupDriverSuite(name: string, layout: CgroupLayout): void {
       assert.equal((await kill.exited).signal, 'SIGKILL');
     });
 
+    it('removes empty directories in one pass, and leaves busy ones', async (t) => {
+      const { path, plan } = cgroup(t);
+      const sleeper = run(t, plan, 'sleep 1000');
+      await until('the process has joined', () => driver.pids(path).includes(sleeper.pid));
+      assert.equal(driver.removeEmpty(path), false);
+      assert.equal(driver.exists(path), true);
+      await driver.killAll(path, 'SIGKILL');
+      await sleeper.exited;
+      await until('the cgroup is empty', () => driver.removeEmpty(path));
+      for (const dir of driver.paths(path)) assert.equal(existsSync(dir), false, dir);
+      assert.equal(driver.removeEmpty(path), true, 'missing directories are fine');
+    });
+
     it('destroys every directory, child cgroups included, and tolerates missing ones', async (t) => {
       const { path } = cgroup(t);
       const [first] = driver.paths(path);

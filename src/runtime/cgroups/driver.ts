@@ -89,6 +89,12 @@ export interface CgroupDriver {
    */
   destroy(cgroupsPath: string): Promise<void>;
   /**
+   * Removes the container's directories if they are empty, one rmdir each and nothing else (no
+   * listing, no waiting): true when all are gone; false at the first that still holds processes
+   * or child cgroups (those before it are removed, the rest are left for killAll and destroy).
+   */
+  removeEmpty(cgroupsPath: string): boolean;
+  /**
    * Applies new limits to an existing cgroup (`update`): the planner's writes, ordered so the
    * kernel accepts them (v1 memsw is raised before the memory limit). Device rules are fixed at
    * creation and ignored here. NotFound when the cgroup does not exist.

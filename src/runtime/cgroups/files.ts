@@ -72,6 +72,7 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** rmdir dir and its child cgroups, deepest first; retries EBUSY (exiting tasks) for about a second. */
 export async function removeTree(dir: string): Promise<void> {
+  if (tryRmdir(dir)) return; // the usual case: no child cgroups, no tasks
   for (const sub of subdirs(dir)) await removeTree(sub);
   for (let attempt = 0; ; attempt++) {
     try {
@@ -84,6 +85,19 @@ export async function removeTree(dir: string): Promise<void> {
         throw internal(`cgroup: rmdir ${dir}: ${code ?? String(err)}`, err);
     }
     await sleep(10);
+  }
+}
+
+/** rmdir dir: true when it is gone, false when it is busy (tasks or child cgroups in it). */
+export function tryRmdir(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (err) {
+    const code = errnoOf(err);
+    if (code === 'ENOENT') return true;
+    if (code === 'EBUSY' || code === 'ENOTEMPTY') return false;
+    throw internal(`cgroup: rmdir ${dir}: ${code ?? String(err)}`, err);
   }
 }
 
