@@ -101,6 +101,8 @@ struct ctx {
   const char *report_prefix; /* serve mode: the request id, written before every report line;
                               * the report fd is the reply channel and `report` leaves it */
   int console_fd;
+  bool console_pair;   /* console-pair: the parent relays the pty (console_peer receives it) */
+  int console_peer;
   int fifo_fd;
   int sync_fd;
   unsigned syncs;
@@ -170,6 +172,10 @@ void seccomp_cache_put(const struct step *steps, size_t n, const struct bpf_filt
 STEP(op_hook);
 /* console.c */
 STEP(op_console_connect); STEP(op_console_pty);
+/* proxy.c */
+STEP(op_console_pair);
+int proxy_until_exit(struct ctx *c, const int *signals, size_t nsignals, int *status,
+                     struct berth_error *e);
 /* net.c */
 STEP(op_loopback);
 

@@ -13,6 +13,7 @@ static const struct op_spec ops[] = {
     {"cgroup-mkdir", PRE, "path:s", op_cgroup_mkdir},
     {"cgroup-write", PRE, "path:s value:s", op_cgroup_write},
     {"console-connect", PRE, "path:s", op_console_connect},
+    {"console-pair", PRE, "", op_console_pair},
     {"exec-fifo", PRE, "path:s", op_exec_fifo},
     {"setns", PRE | CHI, "path:s type:s", op_setns},
     {"clone", PRE, "flags:s", op_clone},

@@ -126,7 +126,10 @@ static int wait_forwarding(pid_t pid, int *status, struct berth_error *e) {
 
 STEP(op_wait_child) {
   int status;
-  if (wait_forwarding(c->child_pid, &status, e) < 0)
+  size_t nsignals = sizeof forwarded / sizeof forwarded[0];
+  int r = c->console_pair ? proxy_until_exit(c, forwarded, nsignals, &status, e)
+                          : wait_forwarding(c->child_pid, &status, e);
+  if (r < 0)
     return -1;
   c->child_pid = -1;
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -57,6 +57,15 @@ export interface CreateOptions {
   defaultCgroupsPath?: string;
 }
 
+/**
+ * A terminal goes to the console socket when there is one; otherwise (a foreground run or
+ * exec) the interpreter keeps the master and relays it to its own stdio (`wait-child`).
+ */
+export function consoleSteps(terminal: boolean, socket: string | undefined): PreStep[] {
+  if (!terminal) return [];
+  return socket ? [{ op: 'console-connect', path: socket }] : [{ op: 'console-pair' }];
+}
+
 export function cgroupsPathOf(spec: Spec, id: string, fallback?: string): string {
   return spec.linux?.cgroupsPath || fallback || `/berth/${id}`;
 }
@@ -99,8 +108,8 @@ export function compileCreate(opts: CreateOptions): Plan {
   if (linux.personality) throw notImplemented('linux.personality is not supported');
   if (linux.intelRdt) throw notImplemented('linux.intelRdt is not supported');
   if (linux.timeOffsets) throw notImplemented('linux.timeOffsets is not supported');
-  if (proc.terminal && !opts.consoleSocket) {
-    throw invalidArgument('a terminal container needs --console-socket');
+  if (proc.terminal && !opts.consoleSocket && !opts.foreground) {
+    throw invalidArgument('a terminal container needs --console-socket unless it runs in the foreground');
   }
 
   const rootfs = posix.resolve(opts.bundle, spec.root.path);
@@ -133,7 +142,7 @@ export function compileCreate(opts: CreateOptions): Plan {
   // @pre: report fd, console, fifo, cgroups, joined namespaces, clone.
   const pre: PreStep[] = [];
   if (opts.reportFd !== undefined) pre.push({ op: 'report', fd: opts.reportFd });
-  if (proc.terminal && opts.consoleSocket) pre.push({ op: 'console-connect', path: opts.consoleSocket });
+  pre.push(...consoleSteps(proc.terminal === true, opts.consoleSocket));
   if (opts.execFifo) pre.push({ op: 'exec-fifo', path: opts.execFifo });
   for (const path of cgroup.mkdirs) pre.push({ op: 'cgroup-mkdir', path });
   for (const w of cgroup.writes) pre.push({ op: 'cgroup-write', path: w.path, value: w.value });

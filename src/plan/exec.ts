@@ -5,7 +5,7 @@
 import { invalidArgument } from '../common/errors.ts';
 import type { Process, Spec } from '../spec/oci.ts';
 import { cgroupDirs } from './cgroups.ts';
-import { JOIN_ORDER, NS_NAME } from './create.ts';
+import { consoleSteps, JOIN_ORDER, NS_NAME } from './create.ts';
 import type { HostFacts } from './facts.ts';
 import { processSteps, refuseUnsupported } from './process.ts';
 import type { ChildStep, ParentStep, Plan, PreStep } from './types.ts';
@@ -31,15 +31,16 @@ export interface ExecOptions {
 export function compileExec(opts: ExecOptions): Plan {
   const proc = opts.process;
   refuseUnsupported(proc);
-  if (proc.terminal && !opts.consoleSocket)
-    throw invalidArgument('a terminal process needs --console-socket');
+  if (proc.terminal && !opts.consoleSocket && opts.detach) {
+    throw invalidArgument('a detached terminal process needs --console-socket');
+  }
   const namespaces = opts.spec.linux?.namespaces ?? [];
   const nsPath = (type: keyof typeof NS_NAME, path?: string) =>
     path || `/proc/${opts.pid}/ns/${NS_NAME[type]}`;
 
   const pre: PreStep[] = [];
   if (opts.reportFd !== undefined) pre.push({ op: 'report', fd: opts.reportFd });
-  if (proc.terminal && opts.consoleSocket) pre.push({ op: 'console-connect', path: opts.consoleSocket });
+  pre.push(...consoleSteps(proc.terminal === true, opts.consoleSocket));
   const child: ChildStep[] = [{ op: 'sync' }];
   for (const type of JOIN_ORDER) {
     const ns = namespaces.find((n) => n.type === type);
@@ -55,6 +56,8 @@ export function compileExec(opts: ExecOptions): Plan {
     parent.push({ op: 'cgroup-join', path: `${dir}/cgroup.procs` });
   }
   parent.push({ op: 'sync' }, { op: 'sync' });
+  // its own session, so that a terminal can become its controlling tty
+  child.push({ op: 'setsid' });
   child.push(
     ...processSteps(proc, {
       facts: opts.facts,

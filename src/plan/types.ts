@@ -31,6 +31,7 @@ export type PreStep =
   | { op: 'cgroup-mkdir'; path: string }
   | { op: 'cgroup-write'; path: string; value: string }
   | { op: 'console-connect'; path: string }
+  | { op: 'console-pair' }
   | { op: 'exec-fifo'; path: string }
   | { op: 'setns'; path: string; type: Namespace }
   | { op: 'clone'; flags: Namespace[] };

@@ -3,6 +3,7 @@
 // create/start/kill/delete state machine and hooks.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -231,6 +232,38 @@ for (const r of runtimes()) {
         assert.equal(started.status, 0, started.stderr);
         const got = await receiver.done;
         assert.match(got.replace(/\r/g, ''), /\/dev\/pts\/\d+\n30 90\n/);
+      });
+    });
+
+    test("run with a terminal in the foreground relays the caller's tty", () => {
+      const b = bundle(sh('read line; echo "got $line"; tty; exit 3'), (s) => {
+        s.process!.terminal = true;
+      });
+      withBundle(b, () => {
+        // script(1) gives the runtime a terminal as its stdin/stdout, as a user's shell would
+        const cmd = `${r.bin} --root ${r.root} run --bundle ${b.dir} ${b.id}`;
+        const res = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+          input: 'hello\n',
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+        assert.equal(res.status, 3, res.stdout + res.stderr);
+        assert.match(res.stdout.replace(/\r/g, ''), /got hello\n\/dev\/pts\/0\n/);
+      });
+    });
+
+    test("exec -t in the foreground relays the caller's tty", async () => {
+      const b = bundle(['sleep', '30']);
+      await withBundleAsync(r, b, async () => {
+        assert.equal(rtDetached(r, ['run', '--detach', '--bundle', b.dir, b.id]).status, 0);
+        const cmd = `${r.bin} --root ${r.root} exec -t ${b.id} sh -c 'read l; echo "got $l"; tty; exit 4'`;
+        const res = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+          input: 'there\n',
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+        assert.equal(res.status, 4, res.stdout + res.stderr);
+        assert.match(res.stdout.replace(/\r/g, ''), /got there\n\/dev\/pts\/\d+\n/);
       });
     });
 
