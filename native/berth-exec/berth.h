@@ -111,6 +111,11 @@ struct ctx {
   size_t ncgroups;
   char *pidfile;       /* the pid file the parent wrote */
   char *fifo_path;     /* the exec fifo exec-fifo made */
+  struct {
+    int fd;
+    const char *path;
+  } enters[16];        /* v1 `tasks` files cgroup-open opened, for the child's cgroup-enter */
+  size_t nenters;
   struct bpf_filter filters[4]; /* compiled seccomp filters, by their seccomp-load step */
   size_t nfilters;
 };
@@ -148,6 +153,8 @@ int open_parent_in_root(const char *root, const char *dest, const char **name, s
 /* host.c */
 STEP(op_report); STEP(op_cgroup_mkdir); STEP(op_cgroup_write); STEP(op_exec_fifo);
 STEP(op_userns_map); STEP(op_cgroup_join); STEP(op_pidfile); STEP(op_report_pid);
+STEP(op_cgroup_open); STEP(op_cgroup_enter);
+void cgroup_close_enters(struct ctx *c);
 /* process.c */
 STEP(op_setns); STEP(op_clone); STEP(op_sync); STEP(op_wait_child);
 /* exec.c */
