@@ -1,11 +1,12 @@
 // create + start + delete of /bin/true from a busybox bundle, side by side in one run:
-// berth in-process (Runtime with the launcher: the path berthd uses), `bin/berth-runtime run`,
-// `runc run`, and `crun run` where crun works on this host. Prints a markdown table.
+// berth in-process (Runtime with the launcher: the path berthd uses; and spawning berth-exec per
+// container, as before the launcher), `bin/berth-runtime run`, `runc run`, and `crun run` where
+// crun works on this host. Prints a markdown table.
 //
 //   node bench/runtime.ts [runs]   (default 30 runs per runtime, interleaved)
 
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runtime } from '../src/runtime/runtime.ts';
@@ -15,7 +16,14 @@ import { summary } from './stats.ts';
 
 const runs = Number(process.argv[2] ?? 30);
 const ROOT = join(import.meta.dirname, '..');
-const state = mkdtempSync(join(tmpdir(), 'berth-bench-'));
+// Every runtime's state root (--root) on tmpfs, as /run is on a usual host (on this kind of VM
+// /run is on the root disk, where each state write's fsync costs ~1 ms); BENCH_STATE_DIR overrides.
+const TMPFS_MAGIC = 0x01021994;
+const stateParent =
+  process.env.BENCH_STATE_DIR ??
+  (['/run', '/dev/shm'].find((p) => statfsSync(p).type === TMPFS_MAGIC) || tmpdir());
+const state = mkdtempSync(join(stateParent, 'berth-bench-'));
+const fsType = statfsSync(state).type === TMPFS_MAGIC ? 'tmpfs' : 'not tmpfs';
 const spec = runtimeDefaultSpec();
 spec.process!.terminal = false;
 spec.process!.args = ['true'];
@@ -38,21 +46,26 @@ function cli(name: string, bin: string, root: string): Case {
   };
 }
 
-const direct = new Runtime(join(state, 'direct'), { launcher: true });
-const cases: Case[] = [
-  {
-    name: 'berth direct (in-process Runtime + launcher)',
+function inProcess(name: string, runtime: Runtime): Case {
+  return {
+    name,
     async once(i) {
       const id = `bench-${i}`;
-      const { exit } = await direct.create(
+      const { exit } = await runtime.create(
         { id, bundle: bundle.dir, stdio: ['ignore', 'ignore', 'inherit'] },
         'run',
       );
       const status = await exit;
       if (status !== 0) throw new Error(`exit ${status}`);
-      await direct.delete(id, true);
+      await runtime.delete(id, true);
     },
-  },
+  };
+}
+
+const direct = new Runtime(join(state, 'direct'), { launcher: true });
+const cases: Case[] = [
+  inProcess('berth direct (in-process Runtime + launcher)', direct),
+  inProcess('berth in-process, berth-exec spawned per container', new Runtime(join(state, 'spawn'))),
   cli('bin/berth-runtime run', join(ROOT, 'bin', 'berth-runtime'), join(state, 'cli')),
   cli('runc run', 'runc', join(state, 'runc')),
 ];
@@ -79,7 +92,8 @@ try {
 }
 
 const runcMedian = summary(samples.get('runc run')!).median;
-console.log(`create+start+delete of /bin/true, busybox bundle, ${runs} interleaved runs each\n`);
+console.log(`create+start+delete of /bin/true, busybox bundle, ${runs} interleaved runs each`);
+console.log(`runtime state under ${stateParent} (${fsType})\n`);
 console.log('| runtime | median ms | p90 ms | vs runc |');
 console.log('|---|---:|---:|---:|');
 for (const [name, s] of samples) {
