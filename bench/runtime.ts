@@ -9,6 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { detectCgroupLayout } from '../src/runtime/cgroups/detect.ts';
+import { cgroupDriver } from '../src/runtime/cgroups/driver.ts';
 import { Runtime } from '../src/runtime/runtime.ts';
 import { runtimeDefaultSpec } from '../src/spec/runtime-default.ts';
 import { makeBundle } from '../test/fixtures/busybox.ts';
@@ -87,6 +89,7 @@ try {
   }
 } finally {
   await direct.close();
+  cgroupDriver(detectCgroupLayout()).removeEmpty('/berth-bench'); // the containers' parent
   bundle.cleanup();
   rmSync(state, { recursive: true, force: true });
 }
