@@ -169,6 +169,10 @@ describe('compileExec', () => {
     assertGolden(join(testdata, 'exec.plan'), encodePlan(plan));
     const joins = plan.pre.filter((s) => s.op === 'setns').map((s) => s.op === 'setns' && s.type);
     assert.deepEqual(joins, ['ipc', 'uts', 'net', 'pid']);
-    assert.deepEqual(plan.child[1], { op: 'setns', path: '/proc/4242/ns/mnt', type: 'mnt' });
+    assert.deepEqual(
+      plan.child.find((s) => s.op === 'setns'),
+      { op: 'setns', path: '/proc/4242/ns/mnt', type: 'mnt' },
+    );
+    assert.equal(plan.child[0].op, 'cgroup-enter', 'the child enters its v1 cgroups first');
   });
 });

@@ -4,6 +4,7 @@
 import { posix } from 'node:path';
 import { invalidArgument, notImplemented } from '../common/errors.ts';
 import type { LinuxNamespaceType, Spec } from '../spec/oci.ts';
+import { joinSteps } from './cgroup-join.ts';
 import { planCgroup } from './cgroups.ts';
 import { DEFAULT_DEVICE_RULES, deviceSteps, needsDevSetup } from './devices.ts';
 import type { HostFacts } from './facts.ts';
@@ -150,7 +151,13 @@ export function compileCreate(opts: CreateOptions): Plan {
   for (const ns of joins) {
     if (ns.type !== 'mount') pre.push({ op: 'setns', path: ns.path!, type: NS_NAME[ns.type] });
   }
-  pre.push({ op: 'clone', flags: [...newNs].map((t) => NS_NAME[t]).sort() });
+  const join = joinSteps(facts.cgroup, cgroup.mkdirs);
+  pre.push(...join.pre);
+  pre.push({
+    op: 'clone',
+    flags: [...newNs].map((t) => NS_NAME[t]).sort(),
+    ...(join.cloneInto ? { cgroup: join.cloneInto } : {}),
+  });
 
   // @parent and @child, in step with each other through sync.
   const parent: ParentStep[] = [];
@@ -163,9 +170,8 @@ export function compileCreate(opts: CreateOptions): Plan {
       setgroups: '',
     });
   }
-  for (const path of cgroup.joins) parent.push({ op: 'cgroup-join', path });
   parent.push({ op: 'sync' });
-  child.push({ op: 'sync' });
+  child.push(...join.child, { op: 'sync' });
   const mntJoin = joins.find((n) => n.type === 'mount');
   if (mntJoin) child.push({ op: 'setns', path: mntJoin.path!, type: 'mnt' });
   if (userns) child.push({ op: 'become-root' });

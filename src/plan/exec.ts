@@ -4,6 +4,7 @@
 
 import { invalidArgument } from '../common/errors.ts';
 import type { Process, Spec } from '../spec/oci.ts';
+import { joinSteps } from './cgroup-join.ts';
 import { cgroupDirs } from './cgroups.ts';
 import { consoleSteps, JOIN_ORDER, NS_NAME } from './create.ts';
 import type { HostFacts } from './facts.ts';
@@ -38,10 +39,12 @@ export function compileExec(opts: ExecOptions): Plan {
   const nsPath = (type: keyof typeof NS_NAME, path?: string) =>
     path || `/proc/${opts.pid}/ns/${NS_NAME[type]}`;
 
+  // the cgroup files are opened on the host side, before any namespace is joined
+  const join = joinSteps(opts.facts.cgroup, cgroupDirs(opts.facts.cgroup, opts.cgroupsPath));
   const pre: PreStep[] = [];
   if (opts.reportFd !== undefined) pre.push({ op: 'report', fd: opts.reportFd });
-  pre.push(...consoleSteps(proc.terminal === true, opts.consoleSocket));
-  const child: ChildStep[] = [{ op: 'sync' }];
+  pre.push(...consoleSteps(proc.terminal === true, opts.consoleSocket), ...join.pre);
+  const child: ChildStep[] = [...join.child, { op: 'sync' }];
   for (const type of JOIN_ORDER) {
     const ns = namespaces.find((n) => n.type === type);
     if (!ns || type === 'time') continue;
@@ -49,12 +52,9 @@ export function compileExec(opts: ExecOptions): Plan {
     if (type === 'mount') child.push(step);
     else pre.push(step);
   }
-  pre.push({ op: 'clone', flags: [] });
+  pre.push({ op: 'clone', flags: [], ...(join.cloneInto ? { cgroup: join.cloneInto } : {}) });
 
   const parent: ParentStep[] = [];
-  for (const dir of cgroupDirs(opts.facts.cgroup, opts.cgroupsPath)) {
-    parent.push({ op: 'cgroup-join', path: `${dir}/cgroup.procs` });
-  }
   parent.push({ op: 'sync' }, { op: 'sync' });
   // its own session, so that a terminal can become its controlling tty
   child.push({ op: 'setsid' });

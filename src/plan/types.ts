@@ -34,7 +34,8 @@ export type PreStep =
   | { op: 'console-pair' }
   | { op: 'exec-fifo'; path: string }
   | { op: 'setns'; path: string; type: Namespace }
-  | { op: 'clone'; flags: Namespace[] };
+  | { op: 'cgroup-open'; path: string }
+  | { op: 'clone'; flags: Namespace[]; cgroup?: string };
 
 export type ParentStep =
   | { op: 'userns-map'; uid: string; gid: string; setgroups: 'deny' | 'allow' | '' }
@@ -47,6 +48,7 @@ export type ParentStep =
 
 export type ChildStep =
   | { op: 'sync' }
+  | { op: 'cgroup-enter' }
   | { op: 'setns'; path: string; type: Namespace }
   | { op: 'become-root' }
   | { op: 'setsid' }
