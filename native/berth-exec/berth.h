@@ -161,7 +161,7 @@ STEP(op_setns); STEP(op_clone); STEP(op_sync); STEP(op_wait_child);
 STEP(op_exec);
 /* mount.c */
 STEP(op_mount); STEP(op_remount); STEP(op_propagate); STEP(op_mask); STEP(op_readonly);
-STEP(op_remount_root_ro); STEP(op_pivot_root);
+STEP(op_remount_root_ro); STEP(op_pivot_root); STEP(op_setattr);
 /* nodes.c */
 STEP(op_mknod); STEP(op_symlink);
 /* proc.c */

@@ -210,3 +210,25 @@ STEP(op_pivot_root) {
     return berth_fail(e, errno, "chdir `/`");
   return r;
 }
+
+/* Sets ro/nosuid/nodev/noexec on the mount at `dest` and, with `rec`, on every mount below it,
+ * in one mount_setattr(2); flags already set or locked are kept. */
+STEP(op_setattr) {
+  (void)c;
+  const char *root = field_str(s, "root"), *dest = field_str(s, "dest");
+  unsigned long flags = 0;
+  if (parse_flags(field_str(s, "flags"), &flags, e) < 0)
+    return -1;
+  struct mount_attr attr = {0};
+  attr.attr_set |= flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0;
+  attr.attr_set |= flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0;
+  attr.attr_set |= flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0;
+  attr.attr_set |= flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0;
+  cleanup_close int fd = open_in_root(root, dest, MK_NONE, e);
+  if (fd < 0)
+    return -1;
+  unsigned int at = AT_EMPTY_PATH | (flags & MS_REC ? AT_RECURSIVE : 0);
+  if (mount_setattr(fd, "", at, &attr, sizeof attr) < 0)
+    return berth_fail(e, errno, "set attributes of `%s`", dest);
+  return 0;
+}

@@ -34,6 +34,7 @@ static const struct op_spec ops[] = {
     {"propagate", CHI, "path:s mode:s", op_propagate},
     {"mount", CHI, "root:s dest:s source:s type:s flags:s data:s mkdir:s", op_mount},
     {"remount", CHI, "root:s dest:s flags:s", op_remount},
+    {"setattr", CHI, "root:s dest:s flags:s", op_setattr},
     {"mknod", CHI, "root:s dest:s kind:s mode:o major:i minor:i uid:i gid:i", op_mknod},
     {"symlink", CHI, "root:s dest:s target:s", op_symlink},
     {"pivot-root", CHI, "path:s mode:s", op_pivot_root},

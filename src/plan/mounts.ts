@@ -104,14 +104,17 @@ function cgroupMount(m: Mount, ctx: MountContext): ChildStep[] {
       data: '',
       mkdir: 'dir',
     });
-    steps.push({ op: 'remount', root, dest: target, flags: ['bind', ...base, ...(ro ? ['ro'] : [])] });
     if (name.includes(',')) {
       for (const part of name.split(',')) {
         steps.push({ op: 'symlink', root, dest: posix.join(dest, part), target: name });
       }
     }
   }
-  if (ro) steps.push({ op: 'remount', root, dest, flags: [...base, 'ro'] });
+  // one mount_setattr for the tmpfs and every bind below it, instead of a remount each
+  const attrs = base.filter((f) => f === 'nosuid' || f === 'nodev' || f === 'noexec');
+  if (ro || attrs.length > 0) {
+    steps.push({ op: 'setattr', root, dest, flags: [...attrs, ...(ro ? ['ro'] : []), 'rec'] });
+  }
   return steps;
 }
 

@@ -67,6 +67,7 @@ export type ChildStep =
       mkdir: 'dir' | 'file' | 'none';
     }
   | { op: 'remount'; root: string; dest: string; flags: string[] }
+  | { op: 'setattr'; root: string; dest: string; flags: string[] }
   | {
       op: 'mknod';
       root: string;

@@ -203,17 +203,20 @@ for (const r of runtimes()) {
       });
     });
 
-    test('cpu quota visible in the cgroup', () => {
+    test('cpu quota visible in the cgroup, which is read-only inside', () => {
       const b = bundle(
-        sh('cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us'),
+        sh(
+          'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us; echo 1 > /sys/fs/cgroup/cpu/cpu.shares',
+        ),
         (s) => {
           s.linux!.resources = { ...s.linux!.resources, cpu: { quota: 50000, period: 100000 } };
         },
       );
       withBundle(b, () => {
         const res = run(r, b);
-        assert.equal(res.status, 0, res.stderr);
         assert.equal(res.stdout, '50000\n100000\n');
+        assert.equal(res.status, 1);
+        assert.match(res.stderr, /Read-only file system/);
       });
     });
 
