@@ -66,15 +66,28 @@ static void __attribute__((noreturn)) child_fail(struct ctx *c, const struct ste
   _exit(s->op->run == op_exec ? exec_status(e->err) : 1);
 }
 
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 int plan_perform(struct ctx *c, const struct plan *plan) {
   struct berth_error e = {0};
+  /* BERTH_EXEC_TRACE set: each step's duration on stderr (the child's is the container's) */
+  bool trace = getenv("BERTH_EXEC_TRACE") != NULL;
   c->plan = plan;
   enum section running = SEC_PRE;
   for (size_t i = 0; i < plan->nsteps; i++) {
     const struct step *s = &plan->steps[i];
     if (s->section != running)
       continue;
-    if (s->op->run(c, s, &e) < 0) {
+    double t0 = trace ? now_ms() : 0;
+    int r = s->op->run(c, s, &e);
+    if (trace)
+      fprintf(stderr, "berth-exec: %s step %d %s %.3f ms\n", c->is_child ? "child" : "parent",
+              s->number, s->op->name, now_ms() - t0);
+    if (r < 0) {
       if (c->is_child)
         child_fail(c, s, &e);
       parent_fail(c, s, &e);
