@@ -1,0 +1,188 @@
+// A typed client of the Engine API (the berth CLI uses nothing else): unix socket or TCP with
+// TLS, version negotiation through /_ping, Docker's error bodies turned back into BerthErrors.
+
+import { readFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { BerthError, type ErrorKind, invalidArgument, unavailable } from '../../common/errors.ts';
+
+export const CLIENT_API_VERSION = '1.45';
+
+export interface TlsOptions {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  verify: boolean;
+}
+
+const KIND: Record<number, ErrorKind> = {
+  400: 'InvalidArgument',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  501: 'NotImplemented',
+  503: 'Unavailable',
+};
+
+/** An error the daemon answered with; the CLI prints `Error response from daemon: …`. */
+export class DaemonError extends BerthError {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super(KIND[status] ?? 'Internal', message);
+    this.status = status;
+  }
+}
+
+export interface RequestInit {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export class ApiClient {
+  readonly host: string;
+  #base: RequestOptions;
+  #tls: boolean;
+  #version: string | undefined;
+
+  constructor(host: string, tls?: TlsOptions) {
+    this.host = host;
+    if (host.startsWith('unix://')) {
+      this.#base = { socketPath: host.slice('unix://'.length) };
+      this.#tls = false;
+    } else if (host.startsWith('tcp://') || host.startsWith('https://')) {
+      const url = new URL(host.replace(/^tcp:/, 'https:'));
+      this.#tls = tls !== undefined;
+      this.#base = {
+        host: url.hostname,
+        port: Number(url.port || (this.#tls ? 2376 : 2375)),
+        ...(tls
+          ? {
+              ca: tls.ca ? readFileSync(tls.ca) : undefined,
+              cert: tls.cert ? readFileSync(tls.cert) : undefined,
+              key: tls.key ? readFileSync(tls.key) : undefined,
+              rejectUnauthorized: tls.verify,
+            }
+          : {}),
+      };
+    } else {
+      throw invalidArgument(`unable to parse docker host \`${host}\``);
+    }
+  }
+
+  /** The API version both sides speak: the lower of ours and the daemon's. */
+  async negotiate(): Promise<string> {
+    if (this.#version) return this.#version;
+    const res = await this.raw('HEAD', '/_ping', {}, false);
+    res.resume();
+    const theirs = String(res.headers['api-version'] ?? '1.24');
+    const cmp = (a: string, b: string) => {
+      const [am, an] = a.split('.').map(Number);
+      const [bm, bn] = b.split('.').map(Number);
+      return am - bm || an - bn;
+    };
+    this.#version = cmp(theirs, CLIENT_API_VERSION) < 0 ? theirs : CLIENT_API_VERSION;
+    return this.#version;
+  }
+
+  /** Sends a request; resolves with the response (any status), body unread. */
+  raw(method: string, path: string, init: RequestInit = {}, versioned = true): Promise<IncomingMessage> {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined) query.set(k, String(v));
+    const qs = query.toString();
+    const body =
+      init.body === undefined
+        ? undefined
+        : Buffer.isBuffer(init.body)
+          ? init.body
+          : Buffer.from(JSON.stringify(init.body));
+    const prefix = versioned && this.#version ? `/v${this.#version}` : '';
+    const headers: Record<string, string> = { 'User-Agent': 'berth-cli/0.1.0', ...init.headers };
+    if (body) {
+      headers['Content-Type'] ??= 'application/json';
+      headers['Content-Length'] = String(body.length);
+    }
+    return new Promise((resolve, reject) => {
+      const send = this.#tls ? httpsRequest : httpRequest;
+      const req = send(
+        {
+          ...this.#base,
+          method,
+          path: `${prefix}${path}${qs ? `?${qs}` : ''}`,
+          headers,
+          signal: init.signal,
+        },
+        resolve,
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
+          reject(
+            unavailable(
+              `Cannot connect to the berth daemon at ${this.host}. Is the berth daemon running?`,
+              err,
+            ),
+          );
+        } else reject(err);
+      });
+      req.end(body);
+    });
+  }
+
+  /** Sends a request and reads the whole body; non-2xx statuses become DaemonErrors. */
+  async request(
+    method: string,
+    path: string,
+    init: RequestInit = {},
+  ): Promise<{ status: number; text: string }> {
+    await this.negotiate();
+    const res = await this.raw(method, path, init);
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const status = res.statusCode ?? 500;
+    if (status >= 400) throw new DaemonError(status, messageOf(text, status));
+    return { status, text };
+  }
+
+  async json<T>(method: string, path: string, init: RequestInit = {}): Promise<T> {
+    const { text } = await this.request(method, path, init);
+    return (text.trim() ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** A JSON-lines stream (events, progress); non-2xx statuses become DaemonErrors. */
+  async *stream<T>(method: string, path: string, init: RequestInit = {}): AsyncGenerator<T> {
+    await this.negotiate();
+    const res = await this.raw(method, path, init);
+    const status = res.statusCode ?? 500;
+    if (status >= 400) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+      throw new DaemonError(status, messageOf(Buffer.concat(chunks).toString('utf8'), status));
+    }
+    let buffered = '';
+    for await (const chunk of res) {
+      buffered += (chunk as Buffer).toString('utf8');
+      let nl = buffered.indexOf('\n');
+      while (nl >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line) yield JSON.parse(line) as T;
+        nl = buffered.indexOf('\n');
+      }
+    }
+    if (buffered.trim()) yield JSON.parse(buffered) as T;
+  }
+}
+
+function messageOf(text: string, status: number): string {
+  try {
+    const body = JSON.parse(text) as { message?: string };
+    if (body.message) return body.message;
+  } catch {
+    // not JSON
+  }
+  return text.trim() || `status ${status}`;
+}

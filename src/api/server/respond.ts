@@ -1,0 +1,38 @@
+// Writing Engine API responses: JSON bodies, Docker's error body, JSON-lines streams.
+
+import type { ServerResponse } from 'node:http';
+import { errorBody, httpStatus } from '../../common/errors.ts';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: unknown): void {
+  if (res.headersSent) {
+    // mid-stream: Docker reports it as a JSON message in the stream
+    if (!res.writableEnded)
+      res.end(`${JSON.stringify({ errorDetail: errorBody(err), error: errorBody(err).message })}\n`);
+    return;
+  }
+  sendJson(res, httpStatus(err), errorBody(err));
+}
+
+/** Starts a JSON-lines stream (events, progress): headers go out at once. */
+export function startStream(res: ServerResponse): void {
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  res.flushHeaders();
+}
+
+export function streamLine(res: ServerResponse, value: unknown): boolean {
+  return res.write(`${JSON.stringify(value)}\n`);
+}
+
+export async function readJsonBody<T>(req: import('node:http').IncomingMessage): Promise<T | undefined> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  if (chunks.length === 0) return undefined;
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return text ? (JSON.parse(text) as T) : undefined;
+}

@@ -1,0 +1,56 @@
+// /_ping, /version, /info, /events, /system/df.
+
+import { invalidArgument } from '../../common/errors.ts';
+import { API_VERSION, type Engine } from '../../engine/engine.ts';
+import { parseFilters, validateEventFilters } from '../../engine/events.ts';
+import { sendJson, startStream, streamLine } from './respond.ts';
+import type { Router } from './router.ts';
+
+/** Docker's `since`/`until`: unix seconds with optional fraction, RFC 3339, or a duration ago. */
+export function parseTimestamp(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) {
+    const [sec, frac = ''] = value.split('.');
+    return Number(sec) * 1e9 + Number(frac.padEnd(9, '0').slice(0, 9));
+  }
+  const duration = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(value);
+  if (duration) {
+    const unit = { ns: 1e-6, us: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 }[duration[2]]!;
+    return (now - Number(duration[1]) * unit) * 1e6;
+  }
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw invalidArgument(`failed to parse value ${value} as a timestamp`);
+  return ms * 1e6;
+}
+
+export function systemRoutes(router: Router, engine: Engine): void {
+  const ping = (res: import('node:http').ServerResponse, head: boolean) => {
+    res.writeHead(200, {
+      'Api-Version': API_VERSION,
+      'Builder-Version': '1',
+      'Docker-Experimental': 'false',
+      Ostype: 'linux',
+      Swarm: 'inactive',
+      'Cache-Control': 'no-cache, no-store, must-revalidate',
+      Pragma: 'no-cache',
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': '2',
+    });
+    res.end(head ? undefined : 'OK');
+  };
+  router.add('GET', '/_ping', ({ req, res }) => ping(res, req.method === 'HEAD'));
+  router.add('GET', '/version', ({ res }) => sendJson(res, 200, engine.version()));
+  router.add('GET', '/info', ({ res }) => sendJson(res, 200, engine.info()));
+  router.add('GET', '/system/df', ({ res }) => sendJson(res, 200, engine.diskUsage()));
+  router.add('GET', '/events', async ({ res, query, signal }) => {
+    const filters = parseFilters(query.get('filters') ?? undefined);
+    validateEventFilters(filters);
+    const since = parseTimestamp(query.get('since'));
+    const until = parseTimestamp(query.get('until'));
+    startStream(res);
+    for await (const event of engine.events.subscribe({ since, until, filters }, signal)) {
+      if (!streamLine(res, event)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+  });
+}

@@ -1,0 +1,202 @@
+// The engine: the composition root behind the Engine API. It knows nothing of HTTP (HABITS 6):
+// the API layer calls these methods and maps their errors. Images, containers, networks and
+// volumes join here as they are built.
+
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { arch, cpus, hostname, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { makeEvent } from '../common/events.ts';
+import { detectCgroupLayout } from '../runtime/cgroups/detect.ts';
+import { EventBus } from './events.ts';
+
+export const API_VERSION = '1.45';
+export const MIN_API_VERSION = '1.24';
+export const ENGINE_VERSION = '0.1.0';
+
+export interface EngineConfig {
+  dataRoot: string;
+  execRoot: string;
+  storageDriver: 'overlay' | 'vfs';
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  labels: string[];
+  debug: boolean;
+  insecureRegistries: string[];
+  registryMirrors: string[];
+}
+
+const GO_ARCH: Record<string, string> = {
+  x64: 'amd64',
+  arm64: 'arm64',
+  ia32: '386',
+  arm: 'arm',
+  s390x: 's390x',
+  ppc64: 'ppc64le',
+};
+const UNAME_ARCH: Record<string, string> = {
+  x64: 'x86_64',
+  arm64: 'aarch64',
+  ia32: 'i686',
+  arm: 'armv7l',
+  s390x: 's390x',
+  ppc64: 'ppc64le',
+};
+
+function osRelease(): string {
+  try {
+    const text = readFileSync('/etc/os-release', 'utf8');
+    return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(text)?.[1] ?? 'Linux';
+  } catch {
+    return 'Linux';
+  }
+}
+
+export class Engine {
+  readonly config: EngineConfig;
+  readonly events = new EventBus();
+  readonly id: string;
+  readonly started = new Date();
+
+  constructor(config: EngineConfig) {
+    this.config = config;
+    mkdirSync(config.dataRoot, { recursive: true, mode: 0o711 });
+    mkdirSync(config.execRoot, { recursive: true, mode: 0o700 });
+    this.id = this.#engineId();
+  }
+
+  /** A stable daemon ID, kept in the data root (Docker's engine-id). */
+  #engineId(): string {
+    const file = join(this.config.dataRoot, 'engine-id');
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    const id = randomUUID();
+    writeFileSync(file, id, { mode: 0o600 });
+    return id;
+  }
+
+  /** Applies a reloaded configuration (SIGHUP) and emits Docker's `daemon reload` event. */
+  reload(changes: Partial<Pick<EngineConfig, 'labels' | 'logLevel' | 'debug'>>): void {
+    Object.assign(this.config, changes);
+    this.events.publish(
+      makeEvent('daemon', 'reload', this.id, {
+        name: hostname(),
+        labels: JSON.stringify(this.config.labels),
+        debug: String(this.config.debug),
+      }),
+    );
+  }
+
+  version() {
+    const kernel = release();
+    return {
+      Platform: { Name: 'berth' },
+      Components: [
+        {
+          Name: 'Engine',
+          Version: ENGINE_VERSION,
+          Details: {
+            ApiVersion: API_VERSION,
+            MinAPIVersion: MIN_API_VERSION,
+            GitCommit: '',
+            GoVersion: `node ${process.version}`,
+            Os: 'linux',
+            Arch: GO_ARCH[process.arch] ?? process.arch,
+            KernelVersion: kernel,
+            BuildTime: '',
+            Experimental: 'false',
+          },
+        },
+      ],
+      Version: ENGINE_VERSION,
+      ApiVersion: API_VERSION,
+      MinAPIVersion: MIN_API_VERSION,
+      GitCommit: '',
+      GoVersion: `node ${process.version}`,
+      Os: 'linux',
+      Arch: GO_ARCH[process.arch] ?? process.arch,
+      KernelVersion: kernel,
+      BuildTime: '',
+    };
+  }
+
+  info() {
+    const layout = detectCgroupLayout();
+    return {
+      ID: this.id,
+      Containers: 0,
+      ContainersRunning: 0,
+      ContainersPaused: 0,
+      ContainersStopped: 0,
+      Images: 0,
+      Driver: this.config.storageDriver,
+      DriverStatus: [['Backing Filesystem', 'extfs']],
+      Plugins: {
+        Volume: ['local'],
+        Network: ['bridge', 'host', 'none'],
+        Authorization: null,
+        Log: ['json-file'],
+      },
+      MemoryLimit: true,
+      SwapLimit: layout.version === 2 || existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
+      CpuCfsPeriod: true,
+      CpuCfsQuota: true,
+      CPUShares: true,
+      CPUSet: true,
+      PidsLimit: true,
+      IPv4Forwarding: true,
+      Debug: this.config.debug,
+      NFd: 0,
+      OomKillDisable: layout.version === 1,
+      NGoroutines: 0,
+      SystemTime: new Date().toISOString(),
+      LoggingDriver: 'json-file',
+      CgroupDriver: 'cgroupfs',
+      CgroupVersion: String(layout.version),
+      NEventsListener: this.events.listeners,
+      KernelVersion: release(),
+      OperatingSystem: osRelease(),
+      OSVersion: '',
+      OSType: 'linux',
+      Architecture: UNAME_ARCH[process.arch] ?? arch(),
+      IndexServerAddress: 'https://index.docker.io/v1/',
+      RegistryConfig: {
+        InsecureRegistryCIDRs: ['127.0.0.0/8', '::1/128'],
+        IndexConfigs: {},
+        Mirrors: this.config.registryMirrors,
+      },
+      NCPU: cpus().length,
+      MemTotal: totalmem(),
+      GenericResources: null,
+      DockerRootDir: this.config.dataRoot,
+      HttpProxy: process.env.HTTP_PROXY ?? '',
+      HttpsProxy: process.env.HTTPS_PROXY ?? '',
+      NoProxy: process.env.NO_PROXY ?? '',
+      Name: hostname(),
+      Labels: this.config.labels,
+      ExperimentalBuild: false,
+      ServerVersion: ENGINE_VERSION,
+      Runtimes: { berth: { path: 'berth-runtime' }, runc: { path: 'runc' } },
+      DefaultRuntime: 'berth',
+      Swarm: {
+        NodeID: '',
+        NodeAddr: '',
+        LocalNodeState: 'inactive',
+        ControlAvailable: false,
+        Error: '',
+        RemoteManagers: null,
+      },
+      LiveRestoreEnabled: true,
+      Isolation: '',
+      InitBinary: '',
+      ContainerdCommit: { ID: '', Expected: '' },
+      RuncCommit: { ID: '', Expected: '' },
+      InitCommit: { ID: '', Expected: '' },
+      SecurityOptions: ['name=seccomp,profile=builtin', ...(layout.version === 2 ? ['name=cgroupns'] : [])],
+      CDISpecDirs: [],
+      Warnings: [],
+    };
+  }
+
+  diskUsage() {
+    return { LayersSize: 0, Images: [], Containers: [], Volumes: [], BuildCache: [] };
+  }
+}
