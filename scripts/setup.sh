@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(build-essential pkg-config libseccomp-dev busybox-static runc crun nftables iproute2 util-linux procps python3 socat jq tmux)
+PACKAGES=(build-essential pkg-config libseccomp-dev busybox-static runc crun nftables iproute2 util-linux procps python3 openssl socat jq tmux)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -24,5 +24,7 @@ fi
 make -s -C native
 
 # One-file bundles of the command-line entry points (start-up time); bin/ falls back to src/.
-node_modules/.bin/esbuild src/runtime/cli/main.ts --bundle --platform=node --format=esm --target=node24 \
-  --outfile=build/runtime/berth-runtime.mjs --log-level=warning
+bundle() { node_modules/.bin/esbuild "$1" --bundle --platform=node --format=esm --target=node24 --outfile="$2" --log-level=warning; }
+bundle src/runtime/cli/main.ts build/runtime/berth-runtime.mjs
+bundle src/daemon/main.ts build/daemon/berthd.mjs
+bundle src/cli/main.ts build/cli/berth.mjs
