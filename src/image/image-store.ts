@@ -169,7 +169,11 @@ export class ImageStore {
         };
     if (existing) {
       // Fill in blob facts an earlier add lacked (an import followed by a load, say).
-      rec.layers = existing.layers.map((l, i) => ({ ...input.layers[i], ...stripUndefined(l) }));
+      rec.layers = existing.layers.map((l, i) => ({
+        ...input.layers[i],
+        ...stripUndefined(l),
+        chainId: l.chainId,
+      }));
     }
     this.#configs.set(rec.id, config);
     this.#writeRecord(rec);
@@ -224,6 +228,22 @@ export class ImageStore {
       .map(([k]) => k)
       .sort()
       .map((k) => parseReference(k));
+  }
+
+  /** Every reference with the image it names: [parsed reference, image ID]. */
+  referenceEntries(): [Reference, Digest][] {
+    return [...this.#refs]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => [parseReference(k), v]);
+  }
+
+  /** A layer some image already has, by ChainID (its sizes are known). */
+  findLayer(chainId: Digest): LayerRecord | undefined {
+    for (const r of this.#records.values()) {
+      const l = r.layers.find((x) => x.chainId === chainId);
+      if (l) return l;
+    }
+    return undefined;
   }
 
   // ---- resolution ----------------------------------------------------------------------------
