@@ -1,0 +1,35 @@
+/* fsops: the file-system calls Node cannot make (mknod, xattrs, ns timestamps, mount), for
+ * src/storage/native.ts. Every function is synchronous and throws a Node-style error
+ * (`code`, `errno`, `syscall`, `path`) on failure. */
+#ifndef FSOPS_H
+#define FSOPS_H
+
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "napi.h"
+
+static inline void cleanup_free_fn(void *p) { free(*(void **)p); }
+#define cleanup_free __attribute__((cleanup(cleanup_free_fn)))
+
+/* Fetches exactly `n` arguments; throws a TypeError and returns -1 when fewer were passed. */
+int args_get(napi_env env, napi_callback_info info, napi_value *argv, size_t n);
+/* A string argument, malloc'ed (free it); NULL after throwing a TypeError. */
+char *arg_str(napi_env env, napi_value v, const char *what);
+/* An integer argument; -1 after throwing a TypeError. */
+int arg_int(napi_env env, napi_value v, const char *what, int64_t *out);
+/* Throws `CODE: strerror, syscall 'path'` with code, errno (negative), syscall and path set,
+ * like Node's own fs errors. Returns NULL, for `return throw_errno(...)`. */
+napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path);
+napi_value undefined(napi_env env);
+
+napi_value fs_mknod(napi_env env, napi_callback_info info);
+napi_value fs_lutimens(napi_env env, napi_callback_info info);
+napi_value fs_lsetxattr(napi_env env, napi_callback_info info);
+napi_value fs_lgetxattr(napi_env env, napi_callback_info info);
+napi_value fs_llistxattr(napi_env env, napi_callback_info info);
+napi_value fs_lremovexattr(napi_env env, napi_callback_info info);
+napi_value fs_mount(napi_env env, napi_callback_info info);
+napi_value fs_umount2(napi_env env, napi_callback_info info);
+
+#endif

@@ -1,0 +1,25 @@
+/* The module: registers each function on `exports`. */
+#include <string.h>
+
+#include "fsops.h"
+
+static const struct {
+  const char *name;
+  napi_callback fn;
+} FUNCTIONS[] = {
+    {"mknod", fs_mknod},           {"lutimens", fs_lutimens},       {"lsetxattr", fs_lsetxattr},
+    {"lgetxattr", fs_lgetxattr},   {"llistxattr", fs_llistxattr},   {"lremovexattr", fs_lremovexattr},
+    {"mount", fs_mount},           {"umount2", fs_umount2},
+};
+
+__attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_env env,
+                                                                          napi_value exports) {
+  for (size_t i = 0; i < sizeof FUNCTIONS / sizeof FUNCTIONS[0]; i++) {
+    napi_value fn;
+    if (napi_create_function(env, FUNCTIONS[i].name, strlen(FUNCTIONS[i].name), FUNCTIONS[i].fn, NULL,
+                             &fn) != 0 ||
+        napi_set_named_property(env, exports, FUNCTIONS[i].name, fn) != 0)
+      return NULL;
+  }
+  return exports;
+}

@@ -1,0 +1,53 @@
+/* The handful of Node-API declarations fsops uses. Node-API is ABI-stable (nodejs.org/api/n-api),
+ * so these match every Node >= 18 and the addon needs no Node headers to build; the symbols are
+ * resolved against the node binary when the addon is loaded. */
+#ifndef FSOPS_NAPI_H
+#define FSOPS_NAPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct napi_env__ *napi_env;
+typedef struct napi_value__ *napi_value;
+typedef struct napi_callback_info__ *napi_callback_info;
+typedef napi_value (*napi_callback)(napi_env env, napi_callback_info info);
+
+typedef int napi_status;
+
+typedef enum {
+  napi_undefined,
+  napi_null,
+  napi_boolean,
+  napi_number,
+  napi_string,
+  napi_symbol,
+  napi_object,
+  napi_function,
+  napi_external,
+  napi_bigint,
+} napi_valuetype;
+
+napi_status napi_get_cb_info(napi_env env, napi_callback_info cbinfo, size_t *argc, napi_value *argv,
+                             napi_value *this_arg, void **data);
+napi_status napi_typeof(napi_env env, napi_value value, napi_valuetype *result);
+napi_status napi_get_value_string_utf8(napi_env env, napi_value value, char *buf, size_t bufsize,
+                                       size_t *result);
+napi_status napi_get_value_int64(napi_env env, napi_value value, int64_t *result);
+napi_status napi_get_buffer_info(napi_env env, napi_value value, void **data, size_t *length);
+napi_status napi_create_buffer_copy(napi_env env, size_t length, const void *data, void **result_data,
+                                    napi_value *result);
+napi_status napi_create_string_utf8(napi_env env, const char *str, size_t length, napi_value *result);
+napi_status napi_create_int32(napi_env env, int32_t value, napi_value *result);
+napi_status napi_create_array(napi_env env, napi_value *result);
+napi_status napi_set_element(napi_env env, napi_value object, uint32_t index, napi_value value);
+napi_status napi_set_named_property(napi_env env, napi_value object, const char *utf8name,
+                                    napi_value value);
+napi_status napi_create_function(napi_env env, const char *utf8name, size_t length, napi_callback cb,
+                                 void *data, napi_value *result);
+napi_status napi_create_error(napi_env env, napi_value code, napi_value msg, napi_value *result);
+napi_status napi_throw(napi_env env, napi_value error);
+napi_status napi_throw_type_error(napi_env env, const char *code, const char *msg);
+napi_status napi_get_undefined(napi_env env, napi_value *result);
+napi_status napi_get_null(napi_env env, napi_value *result);
+
+#endif

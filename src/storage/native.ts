@@ -1,0 +1,45 @@
+// The Node-API addon native/build/fsops.node (native/fsops/): the calls Node has no binding
+// for. Each throws a Node-style error (`code`, `errno`, `syscall`, `path`), like node:fs.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { unavailable } from '../common/errors.ts';
+
+export interface FsOps {
+  /** mknod(2): `mode` includes the type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  /** utimensat(2) with AT_SYMLINK_NOFOLLOW, nanosecond precision. */
+  lutimens(path: string, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
+  lsetxattr(path: string, name: string, value: Buffer): void;
+  /** null when the attribute is absent (ENODATA). */
+  lgetxattr(path: string, name: string): Buffer | null;
+  llistxattr(path: string): string[];
+  lremovexattr(path: string, name: string): void;
+  /** mount(2); '' for no fstype/data. A non-empty `cwd`: mounted by a child that chdirs there. */
+  mount(source: string, target: string, fstype: string, flags: number, data: string, cwd: string): void;
+  umount2(target: string, flags: number): void;
+}
+
+const ROOT = join(import.meta.dirname, '..', '..');
+export const FSOPS_PATH = process.env.BERTH_FSOPS ?? join(ROOT, 'native', 'build', 'fsops.node');
+
+let loaded: FsOps | undefined;
+
+/** The addon, loaded on first use. */
+export function fsops(): FsOps {
+  if (loaded) return loaded;
+  if (!existsSync(FSOPS_PATH)) throw unavailable(`${FSOPS_PATH} is missing: run make -C native`);
+  loaded = createRequire(import.meta.url)(FSOPS_PATH) as FsOps;
+  return loaded;
+}
+
+// mount(2) flags and umount2(2) flags used by the snapshotters.
+export const MS_RDONLY = 0x1;
+export const MS_NOSUID = 0x2;
+export const MS_NODEV = 0x4;
+export const MS_NOEXEC = 0x8;
+export const MS_REMOUNT = 0x20;
+export const MS_BIND = 0x1000;
+export const MS_REC = 0x4000;
+export const MNT_DETACH = 0x2;
