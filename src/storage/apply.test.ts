@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import { test } from 'node:test';
+import {
+  describeTree,
+  dir,
+  file,
+  hardlink,
+  type LayerEntry,
+  layerTar,
+  symlink,
+} from '../../test/fixtures/layers.ts';
+import { type ApplyMode, applyLayer } from './apply.ts';
+import { diffDirectory } from './diff.ts';
+import { fsops } from './native.ts';
+
+const layer: LayerEntry[] = [
+  dir('a', { name: 'a', mode: 0o750, uid: 7, mtime: 1234567890 }),
+  file('a/f', 'data', { mtime: 1111111111, xattrs: { 'user.k': Buffer.from('v') } }),
+  hardlink('a/g', 'a/f'),
+  symlink('a/s', '../x'),
+  { name: 'a/p', type: 'fifo', mtime: 99 },
+  { name: 'a/null', type: 'char', devmajor: 1, devminor: 3, mode: 0o666 },
+  file(`a/${'long'.repeat(40)}/${'name'.repeat(30)}`, 'L', { mtime: 5 }),
+  file('a/.wh.gone', ''),
+  dir('o'),
+  file('o/.wh..wh..opq', ''),
+  file('o/kept', 'k', { uid: 3, gid: 4, mode: 0o4711 }),
+];
+
+for (const mode of ['overlay', 'vfs'] as ApplyMode[]) {
+  test(`applyLayer ${mode}, diffDirectory, applyLayer again: the same tree and the same tar`, async (t) => {
+    const base = mkdtempSync(join(tmpdir(), 'berth-apply-'));
+    t.after(() => rmSync(base, { recursive: true, force: true }));
+    const [one, two] = [join(base, 'one'), join(base, 'two')];
+    mkdirSync(one);
+    mkdirSync(two);
+    const tar = await layerTar(layer);
+    const r = await applyLayer(one, tar, { mode });
+    assert.equal(r.size, 4 + 1 + 1);
+    assert.equal(r.tarSize, tar.length);
+    if (mode === 'overlay') {
+      assert.ok(describeTree(one).includes('a/gone: 20000 0 0:0 dev 0 t=0'), describeTree(one).join('\n'));
+      assert.equal(fsops().lgetxattr(join(one, 'o'), 'trusted.overlay.opaque')?.toString(), 'y');
+    }
+    const parent = mode === 'overlay' ? undefined : null;
+    const diff1 = await buffer(diffDirectory(one, parent));
+    await applyLayer(two, diff1, { mode });
+    assert.deepEqual(describeTree(two), describeTree(one));
+    assert.deepEqual(await buffer(diffDirectory(two, parent)), diff1);
+  });
+}
+
+test('applyLayer: a directory the tar needs but does not list takes the lower layer’s attributes', async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'berth-apply-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  const [lower, upper] = [join(base, 'lower'), join(base, 'upper')];
+  mkdirSync(lower);
+  mkdirSync(upper);
+  await applyLayer(
+    lower,
+    await layerTar([dir('srv', { name: 'srv', mode: 0o710, uid: 33, gid: 33, mtime: 1000 })]),
+    {
+      mode: 'overlay',
+    },
+  );
+  await applyLayer(upper, await layerTar([file('srv/www/index.html', 'hi')]), {
+    mode: 'overlay',
+    lowers: [lower],
+  });
+  assert.equal(describeTree(upper)[0], 'srv: 40000 710 33:33 t=1000');
+  assert.equal(describeTree(upper)[1].startsWith('srv/www: 40000 755 0:0'), true);
+});

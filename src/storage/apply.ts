@@ -1,0 +1,317 @@
+// applyLayer: extracts a layer tar (plain, gzip or zstd) into a directory in one pass while
+// hashing the uncompressed bytes (the DiffID).
+//
+// Two modes. `vfs`: the target is a full copy of the parent's tree; whiteouts delete. `overlay`:
+// the target is the layer's own, initially empty, directory that overlayfs will stack on its
+// parents; whiteouts become 0/0 character devices and opaque directories get
+// trusted.overlay.opaque=y. Parents matter in overlay mode for two things, looked up in
+// `lowers` (nearest first): a directory the tar does not list but needs is created with the
+// parent layers' mode, owner and times (not 0755 root, which would change them in the merged
+// view); and a hardlink to a file of a lower layer copies that file up into this layer first,
+// then links to the copy, so both names share an inode in the merged view as they would in a
+// plain extraction (the copy shadows the lower file at the same path).
+//
+// Safety (paths.ts): names are cleaned and refused if absolute or climbing out; parents are
+// resolved inside the root; final components are never followed; hardlink targets are cleaned
+// and resolved the same way. overlayfs's own trusted.overlay.* xattrs are never taken from a
+// tar. Every refusal is an invalidArgument naming the entry.
+//
+// File-system calls are synchronous (each is microseconds; the event loop turns between body
+// chunks, which are pulled from the source as they are written, so backpressure holds).
+
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  copyFileSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  type Stats,
+  symlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { BerthError, internal } from '../common/errors.ts';
+import { devMajor, devMinor, type Meta, metaOf, setMeta, setTimes } from './meta.ts';
+import { fsops } from './native.ts';
+import { baseOf, cleanEntryPath, entryError, type MakeDir, parentOf, RootResolver } from './paths.ts';
+import { decompress } from './tar/compression.ts';
+import type { ChunkSource, TarEntry } from './tar/reader.ts';
+import { readTar } from './tar/reader.ts';
+import { isWhiteoutDevice, OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX } from './whiteout.ts';
+
+export type ApplyMode = 'overlay' | 'vfs';
+
+export interface ApplyOptions {
+  mode: ApplyMode;
+  signal?: AbortSignal;
+  /** overlay mode: the parent layers' directories, nearest first. */
+  lowers?: string[];
+  /** Character and block devices allowed (default true; fifos always are). */
+  devices?: boolean;
+}
+
+export interface ApplyResult {
+  /** `sha256:<hex>` of the uncompressed tar. */
+  diffId: string;
+  /** Bytes of file data written (what Docker reports as a layer's size). */
+  size: number;
+  /** Bytes of the uncompressed tar. */
+  tarSize: number;
+}
+
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+async function* hashing(
+  src: AsyncIterable<Buffer>,
+  hash: ReturnType<typeof createHash>,
+  count: { n: number },
+) {
+  for await (const chunk of src) {
+    hash.update(chunk);
+    count.n += chunk.length;
+    yield chunk;
+  }
+}
+
+/** One extraction: the state that lives as long as one applyLayer call. */
+class Extraction {
+  readonly root: string;
+  readonly opts: ApplyOptions;
+  readonly resolver: RootResolver;
+  /** Directories whose times are set at the end, once nothing more is written into them. */
+  readonly dirTimes: [string, number, number][] = [];
+  /** vfs mode: what this layer wrote, which an opaque marker must not delete. */
+  readonly written = new Set<string>();
+  readonly mkdir: MakeDir;
+  size = 0;
+
+  constructor(root: string, opts: ApplyOptions) {
+    this.root = root;
+    this.opts = opts;
+    this.resolver = new RootResolver(root);
+    this.mkdir = (rel, abs) => this.makeParent(rel, abs);
+  }
+
+  /** A directory the tar needs but did not list: the lower layers' attributes, else 0755. */
+  private makeParent(rel: string, abs: string): void {
+    mkdirSync(abs, 0o755);
+    const lower = this.findInLowers(rel);
+    if (lower && lstatSync(lower).isDirectory()) {
+      const m = metaOf(lower);
+      setMeta(abs, m, false);
+      this.dirTimes.push([abs, m.mtime, m.mtimeNsec]);
+    }
+  }
+
+  /** The nearest lower layer's file at `rel`, unless a whiteout or an opaque directory hides it. */
+  findInLowers(rel: string): string | undefined {
+    for (const lower of this.opts.lowers ?? []) {
+      const r = new RootResolver(lower);
+      const path = r.path(rel, rel);
+      const st = path === undefined ? undefined : lstatOrUndefined(path);
+      if (st && isWhiteoutDevice(st)) return undefined;
+      if (st && path) return path;
+      if (this.opaqueIn(r, rel)) return undefined;
+    }
+    return undefined;
+  }
+
+  private opaqueIn(r: RootResolver, rel: string): boolean {
+    for (let dir = parentOf(rel); ; dir = parentOf(dir)) {
+      const resolved = r.dir(dir, rel);
+      if (
+        resolved !== undefined &&
+        fsops().lgetxattr(join(r.root, resolved), OPAQUE_XATTR)?.toString() === 'y'
+      )
+        return true;
+      if (dir === '') return false;
+    }
+  }
+
+  /** Clears the way for a new entry at `path`; true when an existing directory stays. */
+  private clear(path: string, keepDir: boolean): boolean {
+    const st = lstatOrUndefined(path);
+    if (!st) return false;
+    if (st.isDirectory() && keepDir) return true;
+    rmSync(path, { recursive: true, force: true });
+    if (st.isDirectory() || st.isSymbolicLink()) this.resolver.forget();
+    return false;
+  }
+
+  async entry(e: TarEntry): Promise<void> {
+    const rel = cleanEntryPath(e.name);
+    const base = baseOf(rel);
+    if (base.startsWith(WHITEOUT_PREFIX)) return this.whiteout(e, rel, base);
+    if (rel === '') {
+      if (e.type !== 'dir') throw entryError(e.name, 'the layer root must be a directory');
+      this.setMeta(this.root, e, 'dir');
+      return;
+    }
+    if (e.type === 'other') throw entryError(e.name, `unsupported entry type ${JSON.stringify(e.typeflag)}`);
+    if ((e.type === 'char' || e.type === 'block') && this.opts.devices === false)
+      throw entryError(e.name, 'device nodes are not allowed');
+    const path = this.resolver.path(rel, e.name, this.mkdir)!;
+    if (this.opts.mode === 'vfs') {
+      for (let r = rel; r !== '' && !this.written.has(r); r = parentOf(r)) this.written.add(r);
+    }
+    if (e.type === 'hardlink') return this.hardlink(e, path);
+    if (this.clear(path, e.type === 'dir') && e.type === 'dir') return this.setMeta(path, e, 'dir');
+    switch (e.type) {
+      case 'file':
+        await this.writeFile(path, e);
+        this.size += e.size;
+        break;
+      case 'dir':
+        mkdirSync(path, 0o700);
+        break;
+      case 'symlink':
+        symlinkSync(e.linkname, path);
+        break;
+      case 'char':
+      case 'block':
+      case 'fifo': {
+        const type = e.type === 'char' ? S_IFCHR : e.type === 'block' ? S_IFBLK : S_IFIFO;
+        fsops().mknod(path, type | 0o600, e.devmajor, e.devminor);
+        break;
+      }
+    }
+    this.setMeta(path, e, e.type);
+  }
+
+  private setMeta(path: string, m: Meta, type: TarEntry['type']): void {
+    setMeta(path, m, type === 'symlink');
+    if (type === 'dir') this.dirTimes.push([path, m.mtime, m.mtimeNsec]);
+    else setTimes(path, m.mtime, m.mtimeNsec);
+  }
+
+  private async writeFile(path: string, e: TarEntry): Promise<void> {
+    const fd = openSync(
+      path,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
+    try {
+      for await (const chunk of e.body) {
+        this.opts.signal?.throwIfAborted();
+        for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private hardlink(e: TarEntry, path: string): void {
+    const targetRel = cleanEntryPath(e.linkname, 'hardlink target', e.name);
+    if (targetRel === '') throw entryError(e.name, 'hardlink target is the layer root');
+    let target = this.resolver.path(targetRel, e.name);
+    let st = target === undefined ? undefined : lstatOrUndefined(target);
+    if (!st && this.opts.mode === 'overlay') {
+      target = this.copyUp(targetRel, e.name);
+      st = target === undefined ? undefined : lstatSync(target);
+    }
+    if (!st || !target)
+      throw entryError(e.name, `hardlink target ${JSON.stringify(e.linkname)} does not exist`);
+    if (st.isDirectory())
+      throw entryError(e.name, `hardlink target ${JSON.stringify(e.linkname)} is a directory`);
+    if (target === path) return;
+    this.clear(path, false);
+    linkSync(target, path);
+  }
+
+  /** Copies a lower layer's file into this layer (see the top of this file); its new path. */
+  private copyUp(rel: string, entry: string): string | undefined {
+    const lower = this.findInLowers(rel);
+    if (!lower) return undefined;
+    const st = lstatSync(lower);
+    const dest = this.resolver.path(rel, entry, this.mkdir)!;
+    if (st.isFile()) copyFileSync(lower, dest, constants.COPYFILE_EXCL);
+    else if (st.isSymbolicLink()) symlinkSync(readlinkSync(lower), dest);
+    else if (!st.isDirectory()) fsops().mknod(dest, st.mode, devMajor(st.rdev), devMinor(st.rdev));
+    else return undefined;
+    const m = metaOf(lower);
+    setMeta(dest, m, st.isSymbolicLink());
+    setTimes(dest, m.mtime, m.mtimeNsec);
+    return dest;
+  }
+
+  private whiteout(e: TarEntry, rel: string, base: string): void {
+    const name = e.name;
+    const dirRel = parentOf(rel);
+    if (base === OPAQUE_MARKER) {
+      const dir = this.resolver.dir(dirRel, name, this.mkdir)!;
+      if (this.opts.mode === 'overlay')
+        fsops().lsetxattr(join(this.root, dir), OPAQUE_XATTR, Buffer.from('y'));
+      else this.removeUnwritten(dir, dirRel);
+      return;
+    }
+    const victim = base.slice(WHITEOUT_PREFIX.length);
+    if (victim === '' || victim === '.' || victim === '..' || victim.startsWith(WHITEOUT_PREFIX))
+      throw entryError(name, 'invalid whiteout');
+    const victimRel = dirRel ? `${dirRel}/${victim}` : victim;
+    if (this.opts.mode === 'vfs') {
+      const path = this.resolver.path(victimRel, name);
+      if (path) this.clear(path, false);
+      return;
+    }
+    const path = this.resolver.path(victimRel, name, this.mkdir)!;
+    this.clear(path, false);
+    fsops().mknod(path, S_IFCHR, 0, 0);
+    setTimes(path, e.mtime, e.mtimeNsec); // so that a diff of this layer gives the same tar
+  }
+
+  /** vfs opaque directory: removes what the layers below put there, keeps this layer's entries. */
+  private removeUnwritten(dir: string, dirRel: string): void {
+    for (const name of readdirSync(join(this.root, dir))) {
+      const rel = dirRel ? `${dirRel}/${name}` : name;
+      const path = join(this.root, dir, name);
+      if (!this.written.has(rel)) this.clear(path, false);
+      else if (lstatSync(path).isDirectory()) this.removeUnwritten(dir ? `${dir}/${name}` : name, rel);
+    }
+  }
+
+  finish(): void {
+    for (let i = this.dirTimes.length - 1; i >= 0; i--) {
+      const [path, sec, nsec] = this.dirTimes[i];
+      if (lstatOrUndefined(path)?.isDirectory()) setTimes(path, sec, nsec);
+    }
+  }
+}
+
+/** Extracts `source` (a layer tar, compressed or not) into `target`; see the top of this file. */
+export async function applyLayer(
+  target: string,
+  source: ChunkSource,
+  opts: ApplyOptions,
+): Promise<ApplyResult> {
+  const hash = createHash('sha256');
+  const count = { n: 0 };
+  const x = new Extraction(target, opts);
+  for await (const e of readTar(hashing(decompress(source, opts.signal), hash, count))) {
+    opts.signal?.throwIfAborted();
+    try {
+      await x.entry(e);
+    } catch (err) {
+      if (err instanceof BerthError) throw err;
+      throw internal(`layer entry ${JSON.stringify(e.name)}: ${(err as Error).message}`, err);
+    }
+  }
+  x.finish();
+  return { diffId: `sha256:${hash.digest('hex')}`, size: x.size, tarSize: count.n };
+}

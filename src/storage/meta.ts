@@ -1,0 +1,56 @@
+// File metadata: owners, modes, xattrs and nanosecond times, set without following symlinks,
+// and copied from one file to another (copy-up).
+
+import { type BigIntStats, chmodSync, lchownSync, lstatSync } from 'node:fs';
+import { fsops } from './native.ts';
+import { OVERLAY_XATTR_PREFIX } from './whiteout.ts';
+
+export interface Meta {
+  uid: number;
+  gid: number;
+  mode: number;
+  mtime: number;
+  mtimeNsec: number;
+  xattrs: Record<string, Buffer>;
+}
+
+/** Owner, then mode (chown clears setuid bits), then xattrs. Times are set separately, last. */
+export function setMeta(path: string, m: Meta, isSymlink: boolean): void {
+  lchownSync(path, m.uid, m.gid);
+  if (!isSymlink) chmodSync(path, m.mode & 0o7777);
+  const ops = fsops();
+  for (const [name, value] of Object.entries(m.xattrs)) {
+    if (!name.startsWith(OVERLAY_XATTR_PREFIX)) ops.lsetxattr(path, name, value);
+  }
+}
+
+export function setTimes(path: string, mtime: number, mtimeNsec: number): void {
+  fsops().lutimens(path, mtime, mtimeNsec, mtime, mtimeNsec);
+}
+
+/** The xattrs of a path, overlayfs's own left out. */
+export function readXattrs(path: string): Record<string, Buffer> {
+  const ops = fsops();
+  const out: Record<string, Buffer> = {};
+  for (const name of ops.llistxattr(path).sort()) {
+    if (name.startsWith(OVERLAY_XATTR_PREFIX)) continue;
+    const v = ops.lgetxattr(path, name);
+    if (v) out[name] = v;
+  }
+  return out;
+}
+
+export function metaOf(path: string, st: BigIntStats = lstatSync(path, { bigint: true })): Meta {
+  return {
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    mode: Number(st.mode) & 0o7777,
+    mtime: Number(st.mtimeNs / 1_000_000_000n),
+    mtimeNsec: Number(st.mtimeNs % 1_000_000_000n),
+    xattrs: readXattrs(path),
+  };
+}
+
+/** The major and minor numbers of a dev_t (glibc's encoding). */
+export const devMajor = (rdev: number) => ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+export const devMinor = (rdev: number) => (rdev & 0xff) | ((rdev >>> 12) & ~0xff);
