@@ -29,7 +29,7 @@ function lockDataRoot(dataRoot: string): Promise<Server> {
 async function start(config: DaemonConfig): Promise<void> {
   const log = logger(config.logLevel);
   const lock = await lockDataRoot(config.dataRoot);
-  const engine = new Engine(config);
+  const engine = await Engine.create(config);
   const router = apiRouter(engine);
   const listeners: Listener[] = [];
   try {

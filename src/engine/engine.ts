@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { makeEvent } from '../common/events.ts';
 import { detectCgroupLayout } from '../runtime/cgroups/detect.ts';
 import { EventBus } from './events.ts';
+import { Images } from './images.ts';
 
 export const API_VERSION = '1.45';
 export const MIN_API_VERSION = '1.24';
@@ -51,26 +52,34 @@ function osRelease(): string {
   }
 }
 
+/** A stable daemon ID, kept in the data root (Docker's engine-id). */
+function engineId(dataRoot: string): string {
+  const file = join(dataRoot, 'engine-id');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const id = randomUUID();
+  writeFileSync(file, id, { mode: 0o600 });
+  return id;
+}
+
 export class Engine {
   readonly config: EngineConfig;
-  readonly events = new EventBus();
+  readonly events: EventBus;
   readonly id: string;
   readonly started = new Date();
+  readonly images: Images;
 
-  constructor(config: EngineConfig) {
+  private constructor(config: EngineConfig, events: EventBus, images: Images, id: string) {
     this.config = config;
-    mkdirSync(config.dataRoot, { recursive: true, mode: 0o711 });
-    mkdirSync(config.execRoot, { recursive: true, mode: 0o700 });
-    this.id = this.#engineId();
+    this.events = events;
+    this.images = images;
+    this.id = id;
   }
 
-  /** A stable daemon ID, kept in the data root (Docker's engine-id). */
-  #engineId(): string {
-    const file = join(this.config.dataRoot, 'engine-id');
-    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-    const id = randomUUID();
-    writeFileSync(file, id, { mode: 0o600 });
-    return id;
+  static async create(config: EngineConfig, events = new EventBus()): Promise<Engine> {
+    mkdirSync(config.dataRoot, { recursive: true, mode: 0o711 });
+    mkdirSync(config.execRoot, { recursive: true, mode: 0o700 });
+    const images = await Images.open(config.dataRoot, events, config.storageDriver);
+    return new Engine(config, events, images, engineId(config.dataRoot));
   }
 
   /** Applies a reloaded configuration (SIGHUP) and emits Docker's `daemon reload` event. */
@@ -126,7 +135,7 @@ export class Engine {
       ContainersRunning: 0,
       ContainersPaused: 0,
       ContainersStopped: 0,
-      Images: 0,
+      Images: this.images.count(),
       Driver: this.config.storageDriver,
       DriverStatus: [['Backing Filesystem', 'extfs']],
       Plugins: {

@@ -8,6 +8,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { Engine } from '../../engine/engine.ts';
+import { imageRoutes } from './images.ts';
 import { sendError } from './respond.ts';
 import { Router } from './router.ts';
 import { systemRoutes } from './system.ts';
@@ -15,6 +16,7 @@ import { systemRoutes } from './system.ts';
 export function apiRouter(engine: Engine): Router {
   const router = new Router();
   systemRoutes(router, engine);
+  imageRoutes(router, engine);
   return router;
 }
 

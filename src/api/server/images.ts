@@ -1,0 +1,51 @@
+// /images/*: list, inspect, history, tag, remove, prune (load, save and import arrive with
+// the storage layer).
+
+import { invalidArgument } from '../../common/errors.ts';
+import type { Engine } from '../../engine/engine.ts';
+import { parseFilters } from '../../engine/events.ts';
+import { sendJson } from './respond.ts';
+import type { Router } from './router.ts';
+
+const truthy = (v: string | null) => v === '1' || v === 'true' || v === 'True';
+
+export function imageRoutes(router: Router, engine: Engine): void {
+  const images = engine.images;
+  router.add('GET', '/images/json', ({ res, query, version }) => {
+    const filters = parseFilters(query.get('filters') ?? undefined);
+    // old clients send ?filter=<reference>
+    const legacy = query.get('filter');
+    if (legacy) filters.reference = [...(filters.reference ?? []), legacy];
+    sendJson(res, 200, images.list({ all: truthy(query.get('all')), filters }, Number(version)));
+  });
+  router.add('POST', '/images/prune', async ({ res, query }) => {
+    const filters = parseFilters(query.get('filters') ?? undefined);
+    const dangling = filters.dangling?.[0];
+    if (dangling !== undefined && !['true', 'false', '1', '0'].includes(dangling)) {
+      throw invalidArgument(`invalid filter 'dangling=${dangling}'`);
+    }
+    const all = dangling === 'false' || dangling === '0';
+    delete filters.dangling;
+    sendJson(res, 200, await images.prune({ all, filters }));
+  });
+  router.add('GET', '/images/{name*}/json', ({ res, params, version }) => {
+    sendJson(res, 200, images.inspect(params.name, Number(version)));
+  });
+  router.add('GET', '/images/{name*}/history', ({ res, params }) => {
+    sendJson(res, 200, images.history(params.name));
+  });
+  router.add('POST', '/images/{name*}/tag', ({ res, params, query }) => {
+    const repo = query.get('repo');
+    if (!repo) throw invalidArgument('repository name must have at least one component');
+    images.tag(params.name, repo, query.get('tag') || undefined);
+    res.writeHead(201);
+    res.end();
+  });
+  router.add('DELETE', '/images/{name*}', async ({ res, params, query }) => {
+    const items = await images.remove(params.name, {
+      force: truthy(query.get('force')),
+      noprune: truthy(query.get('noprune')),
+    });
+    sendJson(res, 200, items);
+  });
+}
