@@ -203,7 +203,7 @@ class Parser {
     const save = this.i;
     const v = this.next();
     if (v.type === 'variable') {
-      const op = this.peekRaw().type === 'space' ? this.peek() : this.peekRaw();
+      const op = this.peek();
       if (op.type === 'declare' || op.type === 'assign') {
         this.next();
         decl.push(v.value);
@@ -234,6 +234,8 @@ class Parser {
       if (t.type === 'pipe') {
         if (cmds.length === 0) this.fail(`missing value for ${context}`, t);
         this.next();
+        const after = this.peek();
+        if (after.type === end || after.type === 'pipe') this.fail('missing value for command', after);
         continue;
       }
       cmds.push(this.command(end));
