@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { tabwrite } from './tabwriter.ts';
+
+test('columns are as wide as their widest cell plus 3, at least 10', () => {
+  assert.equal(
+    tabwrite('REPOSITORY\tTAG\tIMAGE ID\nbusybox\tlatest\tabc\n'),
+    'REPOSITORY   TAG       IMAGE ID\nbusybox      latest    abc\n',
+  );
+});
+
+test('a column is made of consecutive lines only (Go tabwriter example)', () => {
+  const out = tabwrite('aaaa\tbbb\td\naa\tb\tdd\na\t\naa\tcccc\teee\n', {
+    minwidth: 0,
+    padding: 1,
+    padchar: '.',
+  });
+  assert.equal(out, 'aaaa.bbb.d\naa...b...dd\na....\naa...cccc.eee\n');
+});
+
+test('text after the last tab is not padded; wide characters count twice', () => {
+  assert.equal(tabwrite('名前\tx\nab\ty\n', { minwidth: 0, padding: 1, padchar: ' ' }), '名前 x\nab   y\n');
+  assert.equal(tabwrite('a\tb\t\n'), 'a         b         \n');
+});
