@@ -1,0 +1,69 @@
+// The docker CLI's --format conventions (cli/command/formatter): `table …` renders a header row
+// and aligns columns with Docker's tabwriter; `json` is `{{json .}}` per object, one a line; any
+// other string is a Go template run once per object, each followed by a newline. `\t` and `\n`
+// written literally in the flag are turned into a tab and a newline.
+
+import { invalidArgument } from '../../common/errors.ts';
+import { tabwrite } from './tabwriter.ts';
+import { executePartial, HEADER_FUNCS, parseTemplate, type Template } from './template.ts';
+
+export const TABLE_FORMAT_KEY = 'table';
+export const RAW_FORMAT_KEY = 'raw';
+export const JSON_FORMAT_KEY = 'json';
+export const DEFAULT_QUIET_FORMAT = '{{.ID}}';
+export const JSON_FORMAT = '{{json .}}';
+
+/** True for `table` and `table {{…}}` formats. */
+export function isTableFormat(format: string): boolean {
+  return format.startsWith(TABLE_FORMAT_KEY);
+}
+
+/** True for exactly `json`. */
+export function isJSONFormat(format: string): boolean {
+  return format === JSON_FORMAT_KEY;
+}
+
+/** The template a format stands for: `table` stripped, `json` expanded, `\t`/`\n` unescaped. */
+export function templateText(format: string): string {
+  let text = format;
+  if (isTableFormat(format)) text = text.slice(TABLE_FORMAT_KEY.length);
+  else if (isJSONFormat(format)) text = JSON_FORMAT;
+  return text.replace(/^ +| +$/g, '').replace(/\\t|\\n/g, (e) => (e === '\\t' ? '\t' : '\n'));
+}
+
+function wrap(err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  return invalidArgument(`template parsing error: ${message}`, err);
+}
+
+/** Parses a --format value; errors read `template parsing error: template: :1: …` as docker's. */
+export function parseFormat(format: string): Template {
+  try {
+    return parseTemplate(templateText(format));
+  } catch (err) {
+    throw wrap(err);
+  }
+}
+
+/**
+ * Renders objects with a --format value, as docker/cli's Context.Write: each object through the
+ * template and a newline; for `table` formats, first a header row made by running the template
+ * on `header` (field name → column title) with the header functions, then aligned columns.
+ */
+export function renderFormat(
+  format: string,
+  rows: Iterable<unknown>,
+  header: Record<string, string> = {},
+): string {
+  const template = parseFormat(format);
+  let body = '';
+  for (const row of rows) {
+    const { output, error } = executePartial(template, row);
+    if (error) throw wrap(error);
+    body += output + '\n';
+  }
+  if (!isTableFormat(format)) return body;
+  // Like docker, a header that fails part-way keeps what it wrote (`{{.Label "x"}}` has no title).
+  const head = executePartial(template, header, HEADER_FUNCS).output;
+  return tabwrite(head + '\n' + body);
+}
