@@ -1,4 +1,5 @@
 /* Arguments in, errors out: the Node-API plumbing every function shares. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,13 +58,15 @@ static void set_str(napi_env env, napi_value obj, const char *key, const char *v
 
 napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
   const char *code = strerrorname_np(err);
-  char msg[4200];
+  char msg[4200], text[256];
   if (code == NULL)
     code = "EUNKNOWN";
+  snprintf(text, sizeof text, "%s", strerror(err));
+  text[0] = (char)tolower((unsigned char)text[0]); /* as Node's: "no such file or directory" */
   if (path)
-    snprintf(msg, sizeof msg, "%s: %s, %s '%s'", code, strerror(err), syscall, path);
+    snprintf(msg, sizeof msg, "%s: %s, %s '%s'", code, text, syscall, path);
   else
-    snprintf(msg, sizeof msg, "%s: %s, %s", code, strerror(err), syscall);
+    snprintf(msg, sizeof msg, "%s: %s, %s", code, text, syscall);
   napi_value jsmsg, jscode, error, jserrno;
   napi_create_string_utf8(env, msg, strlen(msg), &jsmsg);
   napi_create_string_utf8(env, code, strlen(code), &jscode);

@@ -124,11 +124,18 @@ class Extraction {
   findInLowers(rel: string): string | undefined {
     for (const lower of this.opts.lowers ?? []) {
       const r = new RootResolver(lower);
-      const path = r.path(rel, rel);
-      const st = path === undefined ? undefined : lstatOrUndefined(path);
-      if (st && isWhiteoutDevice(st)) return undefined;
-      if (st && path) return path;
-      if (this.opaqueIn(r, rel)) return undefined;
+      try {
+        const path = r.path(rel, rel);
+        const st = path === undefined ? undefined : lstatOrUndefined(path);
+        if (st && isWhiteoutDevice(st)) return undefined;
+        if (st && path) return path;
+        if (this.opaqueIn(r, rel)) return undefined;
+      } catch (err) {
+        // A lower layer's path that does not resolve (a symlink climbing out, a file where a
+        // directory should be) hides what is below it, as it would in the merged view.
+        if (err instanceof BerthError) return undefined;
+        throw err;
+      }
     }
     return undefined;
   }

@@ -14,13 +14,23 @@ export interface Meta {
   xattrs: Record<string, Buffer>;
 }
 
-/** Owner, then mode (chown clears setuid bits), then xattrs. Times are set separately, last. */
+/**
+ * Owner, then mode (chown clears setuid bits), then xattrs. Times are set separately, last.
+ * An xattr the file system refuses for this kind of file (user.* on a symlink, a namespace
+ * it lacks: EPERM, ENOTSUP) is skipped, as Docker does; other errors throw.
+ */
 export function setMeta(path: string, m: Meta, isSymlink: boolean): void {
   lchownSync(path, m.uid, m.gid);
   if (!isSymlink) chmodSync(path, m.mode & 0o7777);
   const ops = fsops();
   for (const [name, value] of Object.entries(m.xattrs)) {
-    if (!name.startsWith(OVERLAY_XATTR_PREFIX)) ops.lsetxattr(path, name, value);
+    if (name.startsWith(OVERLAY_XATTR_PREFIX)) continue;
+    try {
+      ops.lsetxattr(path, name, value);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+    }
   }
 }
 

@@ -206,6 +206,8 @@ export function snapshotterSuite(name: string, make: MakeSnapshotter): void {
     assert.equal(r1.diffId, `sha256:${createHash('sha256').update(l1).digest('hex')}`);
     assert.equal(r1.chainId, r1.diffId);
     assert.equal(r1.created, true);
+    assert.equal(h.sn.has(r1.chainId), true);
+    assert.equal(h.sn.has('sha256:0'), false);
     const zst = zlib.zstdCompressSync(l1);
     assert.equal((await h.sn.unpack(undefined, [zst])).created, false);
     const l2DiffId = `sha256:${createHash('sha256').update(l2).digest('hex')}`;
@@ -343,6 +345,11 @@ export function snapshotterSuite(name: string, make: MakeSnapshotter): void {
   it('prepare, view, commit, remove, usage and list keep the contract', async (h) => {
     const base = await h.image([[file('a', 'x'.repeat(10000))]]);
     await assert.rejects(h.sn.prepare('c', 'sha256:nope'), { kind: 'NotFound' });
+    await assert.rejects(h.sn.prepare('c', 'constructor'), { kind: 'NotFound' });
+    assert.throws(() => h.sn.stat('__proto__'), { kind: 'NotFound' });
+    await h.sn.prepare('__proto__');
+    assert.equal(h.reopen().stat('__proto__').kind, 'active');
+    await h.sn.remove('__proto__');
     const root = await h.container('c', base);
     await assert.rejects(h.sn.prepare('c', base), { kind: 'Conflict' });
     await assert.rejects(h.sn.prepare('d', 'c'), { kind: 'InvalidArgument' });

@@ -63,6 +63,8 @@ export interface Snapshotter {
   unpack(parent: string | undefined, tar: ChunkSource, opts?: UnpackOptions): Promise<UnpackResult>;
   /** notFound for an unknown key. */
   stat(key: string): SnapshotInfo;
+  /** Whether `key` names a snapshot (of any kind): a ChainID already unpacked, for one. */
+  has(key: string): boolean;
   /** Every snapshot, in key order. */
   list(): SnapshotInfo[];
   /**

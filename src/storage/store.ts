@@ -40,6 +40,7 @@ interface SnapRecord {
   size?: number;
 }
 
+/** metadata.json. In memory the snapshots are a Map (keys are the caller's: no prototype tricks). */
 interface Metadata {
   version: 1;
   nextId: number;
@@ -70,7 +71,8 @@ export class SnapshotStore implements Snapshotter {
   readonly root: string;
   readonly driver: 'overlay' | 'vfs';
   private readonly d: Driver;
-  private meta: Metadata;
+  private nextId: number;
+  private readonly snaps: Map<string, SnapRecord>;
   private readonly inflight = new Map<string, Promise<UnpackResult>>();
 
   constructor(root: string, driver: Driver) {
@@ -79,9 +81,11 @@ export class SnapshotStore implements Snapshotter {
     this.driver = driver.name;
     mkdirSync(join(root, 'snapshots'), { recursive: true });
     const metaFile = join(root, 'metadata.json');
-    this.meta = existsSync(metaFile)
-      ? (JSON.parse(readFileSync(metaFile, 'utf8')) as Metadata)
+    const meta: Metadata = existsSync(metaFile)
+      ? JSON.parse(readFileSync(metaFile, 'utf8'))
       : { version: 1, nextId: 1, snapshots: {} };
+    this.nextId = meta.nextId;
+    this.snaps = new Map(Object.entries(meta.snapshots));
     this.cleanup();
   }
 
@@ -89,7 +93,7 @@ export class SnapshotStore implements Snapshotter {
   private cleanup(): void {
     rmSync(join(this.root, 'tmp'), { recursive: true, force: true });
     mkdirSync(join(this.root, 'tmp'));
-    const known = new Set(Object.values(this.meta.snapshots).map((r) => String(r.id)));
+    const known = new Set([...this.snaps.values()].map((r) => String(r.id)));
     for (const name of readdirSync(join(this.root, 'snapshots'))) {
       if (!known.has(name)) rmSync(join(this.root, 'snapshots', name), { recursive: true, force: true });
     }
@@ -99,11 +103,12 @@ export class SnapshotStore implements Snapshotter {
   }
 
   private save(): void {
-    writeFileAtomic(join(this.root, 'metadata.json'), JSON.stringify(this.meta));
+    const meta: Metadata = { version: 1, nextId: this.nextId, snapshots: Object.fromEntries(this.snaps) };
+    writeFileAtomic(join(this.root, 'metadata.json'), JSON.stringify(meta));
   }
 
   private record(key: string): SnapRecord {
-    const r = this.meta.snapshots[key];
+    const r = this.snaps.get(key);
     if (!r) throw notFound(`no such snapshot: ${key}`);
     return r;
   }
@@ -137,8 +142,8 @@ export class SnapshotStore implements Snapshotter {
 
   private checkParent(parent: string | undefined): void {
     if (parent === undefined) return;
-    if (!this.meta.snapshots[parent]) throw notFound(`no such snapshot: ${parent} (the parent)`);
-    if (this.meta.snapshots[parent].kind !== 'committed')
+    if (!this.has(parent)) throw notFound(`no such snapshot: ${parent} (the parent)`);
+    if (this.snaps.get(parent)?.kind !== 'committed')
       throw invalidArgument(`snapshot ${parent} is not committed: it cannot be a parent`);
   }
 
@@ -146,27 +151,29 @@ export class SnapshotStore implements Snapshotter {
     return this.info(key, this.record(key));
   }
 
+  has(key: string): boolean {
+    return this.snaps.has(key);
+  }
+
   list(): SnapshotInfo[] {
-    return Object.keys(this.meta.snapshots)
-      .sort()
-      .map((k) => this.info(k, this.meta.snapshots[k]));
+    return [...this.snaps.keys()].sort().map((k) => this.info(k, this.snaps.get(k)!));
   }
 
   /** Moves a finished directory into place and records it: the one step that makes it visible. */
   private publish(key: string, tmpDir: string, r: Omit<SnapRecord, 'id' | 'created'>): void {
-    const id = this.meta.nextId++;
+    const id = this.nextId++;
     renameSync(tmpDir, join(this.root, 'snapshots', String(id)));
-    this.meta.snapshots[key] = { id, created: new Date().toISOString(), ...r };
+    this.snaps.set(key, { id, created: new Date().toISOString(), ...r });
     this.save();
   }
 
   private async newSnapshot(key: string, parent: string | undefined, kind: SnapshotKind): Promise<Mount[]> {
-    if (this.meta.snapshots[key]) throw conflict(`snapshot ${key} already exists`);
+    if (this.has(key)) throw conflict(`snapshot ${key} already exists`);
     this.checkParent(parent);
     const tmp = mkdtempSync(join(this.root, 'tmp', `${kind}-`));
     try {
       await this.d.create(tmp, this.chain(parent), kind);
-      if (this.meta.snapshots[key]) throw conflict(`snapshot ${key} already exists`);
+      if (this.has(key)) throw conflict(`snapshot ${key} already exists`);
       this.publish(key, tmp, parent === undefined ? { kind } : { kind, parent });
     } catch (err) {
       rmSync(tmp, { recursive: true, force: true });
@@ -194,18 +201,18 @@ export class SnapshotStore implements Snapshotter {
     const r = this.record(key);
     if (r.kind !== 'active')
       throw invalidArgument(`snapshot ${key} is not active: only active snapshots commit`);
-    if (this.meta.snapshots[name]) throw conflict(`snapshot ${name} already exists`);
+    if (this.has(name)) throw conflict(`snapshot ${name} already exists`);
     await this.d.committed(this.dirOf(r));
-    delete this.meta.snapshots[key];
-    this.meta.snapshots[name] = { ...r, kind: 'committed' };
+    this.snaps.delete(key);
+    this.snaps.set(name, { ...r, kind: 'committed' });
     this.save();
   }
 
   async remove(key: string): Promise<void> {
     const r = this.record(key);
-    const child = Object.entries(this.meta.snapshots).find(([, c]) => c.parent === key);
+    const child = [...this.snaps].find(([, c]) => c.parent === key);
     if (child) throw conflict(`snapshot ${key} is the parent of ${child[0]}: remove that first`);
-    delete this.meta.snapshots[key];
+    this.snaps.delete(key);
     this.save();
     // Renamed into tmp/ first: a crash half-way through the removal leaves nothing visible.
     const doomed = join(this.root, 'tmp', `removing-${r.id}-${randomUUID()}`);
@@ -261,7 +268,7 @@ export class SnapshotStore implements Snapshotter {
         );
       const chainId = chainIdOf(parent, applied.diffId);
       const result = { chainId, diffId: applied.diffId, size: applied.size };
-      if (this.meta.snapshots[chainId]) {
+      if (this.has(chainId)) {
         rmSync(tmp, { recursive: true, force: true });
         return { ...result, created: false };
       }
