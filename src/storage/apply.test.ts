@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
+import { cachedBusyboxRootfs } from '../../test/fixtures/busybox.ts';
 import {
   describeTree,
   dir,
@@ -73,4 +75,22 @@ test('applyLayer: a directory the tar needs but does not list takes the lower la
   });
   assert.equal(describeTree(upper)[0], 'srv: 40000 710 33:33 t=1000');
   assert.equal(describeTree(upper)[1].startsWith('srv/www: 40000 755 0:0'), true);
+});
+
+test('GNU tar and berth agree: a tar of the busybox rootfs applies to the same tree, and what diffDirectory writes GNU tar extracts', async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'berth-apply-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  const rootfs = cachedBusyboxRootfs();
+  const tarFile = join(base, 'rootfs.tar');
+  execFileSync('tar', ['--xattrs', '--format=posix', '-cf', tarFile, '-C', rootfs, '.']);
+  const ours = join(base, 'ours');
+  mkdirSync(ours);
+  await applyLayer(ours, createReadStream(tarFile), { mode: 'overlay' });
+  assert.deepEqual(describeTree(ours), describeTree(rootfs));
+
+  const theirs = join(base, 'theirs');
+  mkdirSync(theirs);
+  writeFileSync(join(base, 'diff.tar'), await buffer(diffDirectory(ours, null)));
+  execFileSync('tar', ['--xattrs', '--xattrs-include=*', '-xpf', join(base, 'diff.tar'), '-C', theirs]);
+  assert.deepEqual(describeTree(theirs), describeTree(ours));
 });
