@@ -1,12 +1,35 @@
 // Every berth command, and lookup by path or alias (longest match first).
 
 import type { CommandDef } from './command.ts';
+import { history } from './commands/image/history.ts';
+import { importCmd } from './commands/image/import.ts';
+import { inspect as imageInspect } from './commands/image/inspect.ts';
+import { load } from './commands/image/load.ts';
+import { ls as imageLs } from './commands/image/ls.ts';
+import { prune as imagePrune } from './commands/image/prune.ts';
+import { rm as imageRm } from './commands/image/rm.ts';
+import { save } from './commands/image/save.ts';
+import { tag } from './commands/image/tag.ts';
 import { df } from './commands/system/df.ts';
 import { events } from './commands/system/events.ts';
 import { info } from './commands/system/info.ts';
 import { version } from './commands/system/version.ts';
 
-export const COMMANDS: CommandDef[] = [version, info, events, df];
+export const COMMANDS: CommandDef[] = [
+  version,
+  info,
+  events,
+  df,
+  imageLs,
+  imageInspect,
+  history,
+  tag,
+  imageRm,
+  imagePrune,
+  load,
+  save,
+  importCmd,
+];
 
 /** The command named by the first words of argv, and how many words it took. */
 export function findCommand(words: readonly string[]): { command: CommandDef; used: number } | undefined {

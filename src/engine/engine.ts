@@ -205,7 +205,7 @@ export class Engine {
     };
   }
 
-  diskUsage() {
-    return { LayersSize: 0, Images: [], Containers: [], Volumes: [], BuildCache: [] };
+  diskUsage(apiVersion: number) {
+    return { ...this.images.diskUsage(apiVersion), Containers: [], Volumes: [], BuildCache: [] };
   }
 }

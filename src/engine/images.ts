@@ -2,7 +2,13 @@
 // the storage layer) unpacking on load and import. HTTP knows nothing of this module's insides.
 
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { makeEvent } from '../common/events.ts';
+import { importImage } from '../image/archive/import.ts';
+import type { UnpackLayer } from '../image/archive/layers.ts';
+import { loadArchive } from '../image/archive/load.ts';
+import { saveImages } from '../image/archive/save.ts';
+import type { Digest } from '../image/digest.ts';
 import {
   type Filters,
   imageHistory,
@@ -13,24 +19,76 @@ import {
 } from '../image/image-query.ts';
 import { type ImageEvent, ImageStore } from '../image/image-store.ts';
 import { familiarString, parseReference } from '../image/reference.ts';
+import { OverlaySnapshotter, type Snapshotter, VfsSnapshotter } from '../storage/index.ts';
 import type { EventBus } from './events.ts';
 
 export class Images {
   readonly store: ImageStore;
+  readonly snapshots: Snapshotter;
   readonly #events: EventBus;
-  readonly #driver: string;
 
-  private constructor(store: ImageStore, events: EventBus, driver: string) {
+  private constructor(store: ImageStore, snapshots: Snapshotter, events: EventBus) {
     this.store = store;
+    this.snapshots = snapshots;
     this.#events = events;
-    this.#driver = driver;
   }
 
-  static async open(dataRoot: string, events: EventBus, driver: string): Promise<Images> {
+  static async open(dataRoot: string, events: EventBus, driver: 'overlay' | 'vfs'): Promise<Images> {
     let images: Images | undefined;
     const store = await ImageStore.open(join(dataRoot, 'image'), { onEvent: (e) => images?.publish(e) });
-    images = new Images(store, events, driver);
+    const snapshots =
+      driver === 'overlay'
+        ? new OverlaySnapshotter(join(dataRoot, 'overlay'))
+        : new VfsSnapshotter(join(dataRoot, 'vfs'));
+    images = new Images(store, snapshots, events);
     return images;
+  }
+
+  /** Unpacks layers for load and import: once per ChainID, checked against the DiffID. */
+  readonly #unpack: UnpackLayer = async (_chainId, parent, tar, expectedDiffId) => {
+    const r = await this.snapshots.unpack(parent, tar, { diffId: expectedDiffId });
+    return { diffId: r.diffId as Digest, size: r.size };
+  };
+
+  readonly #has = (chainId: Digest) => this.snapshots.has(chainId);
+
+  /** `docker load`: progress lines as the docker CLI prints them. */
+  async load(source: AsyncIterable<Uint8Array>, progress: (line: string) => void): Promise<void> {
+    const result = await loadArchive(this.store, source, {
+      unpackLayer: this.#unpack,
+      hasLayer: this.#has,
+      onProgress: progress,
+    });
+    for (const r of result.replaced ?? []) {
+      progress(
+        `The image ${r.tag} already exists, renaming the old one with ID ${r.previousId} to empty string`,
+      );
+    }
+    for (const image of result.images) this.publish({ action: 'load', id: image.id, ref: image.tags[0] });
+  }
+
+  /** `docker save`: a docker-archive of the named images. */
+  save(names: string[]): Readable {
+    const stream = saveImages(this.store, names);
+    for (const name of names) this.publish({ action: 'save', id: this.store.get(name).id, ref: name });
+    return stream;
+  }
+
+  /** `docker import`: a one-layer image from a root file system tar. */
+  async import(
+    source: AsyncIterable<Uint8Array>,
+    opts: { reference?: string; changes: string[]; message?: string },
+  ) {
+    const r = await importImage(this.store, source, {
+      unpackLayer: this.#unpack,
+      hasLayer: this.#has,
+      reference: opts.reference,
+      changes: opts.changes,
+      message: opts.message,
+      source: '-',
+    });
+    this.publish({ action: 'import', id: r.id, ref: r.tag });
+    return r;
   }
 
   /** Docker's image events: Actor.ID is the image ID, `name` the reference concerned. */
@@ -44,7 +102,10 @@ export class Images {
   }
 
   inspect(name: string, apiVersion: number) {
-    return inspectImage(this.store, name, { apiVersion, graphDriver: { Name: this.#driver, Data: null } });
+    return inspectImage(this.store, name, {
+      apiVersion,
+      graphDriver: { Name: this.snapshots.driver, Data: null },
+    });
   }
 
   history(name: string) {
@@ -65,6 +126,21 @@ export class Images {
     const result = await pruneImages(this.store, opts);
     this.#events.publish(makeEvent('image', 'prune', '', { reclaimed: String(result.SpaceReclaimed) }));
     return { ImagesDeleted: result.ImagesDeleted, SpaceReclaimed: result.SpaceReclaimed };
+  }
+
+  /** The images part of /system/df: every image, and the bytes all their layers take. */
+  diskUsage(apiVersion: number) {
+    const images = this.list({ all: true }, apiVersion);
+    const seen = new Set<string>();
+    let layersSize = 0;
+    for (const image of this.store.all()) {
+      for (const layer of image.layers) {
+        if (seen.has(layer.chainId)) continue;
+        seen.add(layer.chainId);
+        layersSize += this.snapshots.has(layer.chainId) ? (this.snapshots.stat(layer.chainId).size ?? 0) : 0;
+      }
+    }
+    return { LayersSize: layersSize, Images: images };
   }
 
   count(): number {

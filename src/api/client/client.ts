@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 import { BerthError, type ErrorKind, invalidArgument, unavailable } from '../../common/errors.ts';
 
 export const CLIENT_API_VERSION = '1.45';
@@ -93,8 +94,9 @@ export class ApiClient {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined) query.set(k, String(v));
     const qs = query.toString();
+    const streaming = isReadable(init.body);
     const body =
-      init.body === undefined
+      init.body === undefined || streaming
         ? undefined
         : Buffer.isBuffer(init.body)
           ? init.body
@@ -111,7 +113,7 @@ export class ApiClient {
         {
           ...this.#base,
           method,
-          path: `${prefix}${path}${qs ? `?${qs}` : ''}`,
+          path: `${prefix}${path}${qs ? `${path.includes('?') ? '&' : '?'}${qs}` : ''}`,
           headers,
           signal: init.signal,
         },
@@ -127,7 +129,8 @@ export class ApiClient {
           );
         } else reject(err);
       });
-      req.end(body);
+      if (streaming) (init.body as Readable).pipe(req);
+      else req.end(body);
     });
   }
 
@@ -175,6 +178,10 @@ export class ApiClient {
     }
     if (buffered.trim()) yield JSON.parse(buffered) as T;
   }
+}
+
+function isReadable(v: unknown): v is Readable {
+  return typeof v === 'object' && v !== null && typeof (v as Readable).pipe === 'function';
 }
 
 function messageOf(text: string, status: number): string {

@@ -1,16 +1,58 @@
 // /images/*: list, inspect, history, tag, remove, prune (load, save and import arrive with
 // the storage layer).
 
-import { invalidArgument } from '../../common/errors.ts';
+import { invalidArgument, notImplemented } from '../../common/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { parseFilters } from '../../engine/events.ts';
-import { sendJson } from './respond.ts';
+import { sendJson, startStream, streamLine } from './respond.ts';
 import type { Router } from './router.ts';
 
 const truthy = (v: string | null) => v === '1' || v === 'true' || v === 'True';
 
 export function imageRoutes(router: Router, engine: Engine): void {
   const images = engine.images;
+  router.add('POST', '/images/load', async ({ req, res, query }) => {
+    const quiet = truthy(query.get('quiet'));
+    startStream(res);
+    try {
+      await images.load(req, (line) => {
+        if (!quiet || line.startsWith('Loaded image')) streamLine(res, { stream: `${line}\n` });
+      });
+    } catch (err) {
+      streamLine(res, { errorDetail: { message: (err as Error).message }, error: (err as Error).message });
+    }
+    res.end();
+  });
+  const save = (res: import('node:http').ServerResponse, names: string[]) => {
+    const stream = images.save(names);
+    res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  };
+  router.add('GET', '/images/get', ({ res, query }) => save(res, query.getAll('names')));
+  router.add('GET', '/images/{name*}/get', ({ res, params }) => save(res, [params.name]));
+  router.add('POST', '/images/create', async ({ req, res, query }) => {
+    if (query.get('fromImage'))
+      throw notImplemented('pulling images is not supported yet: load or import them');
+    const src = query.get('fromSrc');
+    if (src !== '-')
+      throw invalidArgument('fromSrc must be "-" (the request body): importing from a URL is not supported');
+    const repo = query.get('repo') || undefined;
+    const tag = query.get('tag') || undefined;
+    const reference = repo ? (tag ? `${repo}:${tag}` : repo) : undefined;
+    startStream(res);
+    try {
+      const r = await images.import(req, {
+        reference,
+        changes: query.getAll('changes'),
+        message: query.get('message') ?? undefined,
+      });
+      streamLine(res, { status: r.id });
+    } catch (err) {
+      streamLine(res, { errorDetail: { message: (err as Error).message }, error: (err as Error).message });
+    }
+    res.end();
+  });
   router.add('GET', '/images/json', ({ res, query, version }) => {
     const filters = parseFilters(query.get('filters') ?? undefined);
     // old clients send ?filter=<reference>

@@ -1,0 +1,23 @@
+// berth tag / berth image tag: another name for an image.
+
+import type { CommandDef } from '../../command.ts';
+
+export const tag: CommandDef = {
+  path: ['image', 'tag'],
+  aliases: [['tag']],
+  summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+  usage: 'berth tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
+  args: { min: 2, max: 2 },
+  flags: [],
+  async run(ctx, _opts, [source, target]) {
+    const client = await ctx.client();
+    // the repository and the tag are sent apart; a digest reference cannot be a target
+    const at = target.lastIndexOf(':');
+    const slash = target.lastIndexOf('/');
+    const [repo, tagName] = at > slash ? [target.slice(0, at), target.slice(at + 1)] : [target, 'latest'];
+    await client.request('POST', `/images/${encodeURIComponent(source)}/tag`, {
+      query: { repo, tag: tagName },
+    });
+    return 0;
+  },
+};
