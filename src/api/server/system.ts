@@ -41,7 +41,9 @@ export function systemRoutes(router: Router, engine: Engine): void {
   router.add('GET', '/_ping', ({ req, res }) => ping(res, req.method === 'HEAD'));
   router.add('GET', '/version', ({ res }) => sendJson(res, 200, engine.version()));
   router.add('GET', '/info', ({ res }) => sendJson(res, 200, engine.info()));
-  router.add('GET', '/system/df', ({ res, version }) => sendJson(res, 200, engine.diskUsage(Number(version))));
+  router.add('GET', '/system/df', ({ res, version }) =>
+    sendJson(res, 200, engine.diskUsage(Number(version))),
+  );
   router.add('GET', '/events', async ({ res, query, signal }) => {
     const filters = parseFilters(query.get('filters') ?? undefined);
     validateEventFilters(filters);
