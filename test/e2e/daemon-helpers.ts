@@ -60,7 +60,10 @@ export async function startDaemon(
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   for (let i = 0; i < 200 && !(await answers(socket)); i++) {
-    if (child.exitCode !== null) throw new Error(`berthd exited (${child.exitCode}): ${output}`);
+    if (child.exitCode !== null) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`berthd exited (${child.exitCode}): ${output}`);
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
   const daemon: Daemon = {
