@@ -13,6 +13,7 @@ import { tag } from './commands/image/tag.ts';
 import { df } from './commands/system/df.ts';
 import { events } from './commands/system/events.ts';
 import { info } from './commands/system/info.ts';
+import { inspect } from './commands/system/inspect.ts';
 import { version } from './commands/system/version.ts';
 
 export const COMMANDS: CommandDef[] = [
@@ -29,6 +30,7 @@ export const COMMANDS: CommandDef[] = [
   load,
   save,
   importCmd,
+  inspect,
 ];
 
 /** The command named by the first words of argv, and how many words it took. */
