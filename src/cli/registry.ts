@@ -14,6 +14,7 @@ import { df } from './commands/system/df.ts';
 import { events } from './commands/system/events.ts';
 import { info } from './commands/system/info.ts';
 import { inspect } from './commands/system/inspect.ts';
+import { prune as systemPrune } from './commands/system/prune.ts';
 import { version } from './commands/system/version.ts';
 
 export const COMMANDS: CommandDef[] = [
@@ -31,6 +32,7 @@ export const COMMANDS: CommandDef[] = [
   save,
   importCmd,
   inspect,
+  systemPrune,
 ];
 
 /** The command named by the first words of argv, and how many words it took. */

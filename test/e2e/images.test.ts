@@ -100,6 +100,22 @@ describe('images', { concurrency: false }, () => {
     assert.match(prune.stdout, /Total reclaimed space/);
   });
 
+  test('system prune with the docker CLI and with berth', () => {
+    assert.equal(docker(d, ['tag', 'busybox', 'keep:1']).status, 0);
+    const dockerPrune = docker(d, ['system', 'prune', '-f']);
+    assert.equal(dockerPrune.status, 0, dockerPrune.stderr);
+    assert.match(dockerPrune.stdout, /Total reclaimed space: /);
+    const berthPrune = berth(d.host, ['system', 'prune', '-f']);
+    assert.equal(berthPrune.status, 0, berthPrune.stderr);
+    assert.match(berthPrune.stdout, /Total reclaimed space: 0B/);
+    assert.equal(docker(d, ['inspect', '-f', '{{.Id}}', 'keep:1']).status, 0, 'tagged images stay');
+    const inspect = berth(d.host, ['inspect', '-f', '{{.Id}}', 'keep:1']);
+    assert.match(inspect.stdout, /^sha256:/);
+    const none = berth(d.host, ['inspect', 'no-such-thing']);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /Error: No such object: no-such-thing/);
+  });
+
   test('image events: import, tag, untag, delete, load, save', () => {
     const until = String(Math.ceil(Date.now() / 1000) + 1);
     const ev = docker(d, [

@@ -44,6 +44,15 @@ export function systemRoutes(router: Router, engine: Engine): void {
   router.add('GET', '/system/df', ({ res, version }) =>
     sendJson(res, 200, engine.diskUsage(Number(version))),
   );
+  // Containers, networks and a build cache do not exist in berth yet, so there is nothing of
+  // theirs to prune; `docker system prune` calls all four.
+  router.add('POST', '/containers/prune', ({ res }) =>
+    sendJson(res, 200, { ContainersDeleted: null, SpaceReclaimed: 0 }),
+  );
+  router.add('POST', '/networks/prune', ({ res }) => sendJson(res, 200, { NetworksDeleted: null }));
+  router.add('POST', '/build/prune', ({ res }) =>
+    sendJson(res, 200, { CachesDeleted: null, SpaceReclaimed: 0 }),
+  );
   router.add('GET', '/events', async ({ res, query, signal }) => {
     const filters = parseFilters(query.get('filters') ?? undefined);
     validateEventFilters(filters);
