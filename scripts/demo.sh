@@ -53,4 +53,26 @@ $BR kill demo-web KILL
 sleep 0.2
 $BR delete demo-web
 $BR list
+
+# The engine: berth starts berthd by itself (here on a socket and data root of the demo's own),
+# imports the busybox root file system as an image, and manages it like docker would.
+export BERTH_HOST=unix://$DIR/berth.sock
+export BERTH_DAEMON_ARGS="--data-root $DIR/data --exec-root $DIR/exec --config-file $DIR/daemon.json"
+echo '{}' > "$DIR/daemon.json"
+B="$OLDPWD/bin/berth"
+tar -C rootfs -cf rootfs.tar .
+say 'berth import -c '"'"'CMD ["httpd","-f","-p","8080"]'"'"' rootfs.tar demo/busybox:1'
+$B import -c 'CMD ["httpd","-f","-p","8080"]' rootfs.tar demo/busybox:1
+say berth images
+$B images
+say berth image inspect -f '{{.Config.Cmd}} {{.RootFS.Layers}}' demo/busybox:1
+$B image inspect -f '{{.Config.Cmd}} {{.RootFS.Layers}}' demo/busybox:1
+say berth save -o image.tar demo/busybox:1 '&&' berth rmi demo/busybox:1 '&&' berth load -i image.tar
+$B save -o image.tar demo/busybox:1
+$B rmi demo/busybox:1
+$B load -i image.tar
+say berth system df
+$B system df
+kill "$(cat "$DIR/exec/berthd.pid")"
+sleep 0.3
 cd / && rm -rf "$DIR"
