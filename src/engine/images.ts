@@ -102,10 +102,20 @@ export class Images {
   }
 
   inspect(name: string, apiVersion: number) {
-    return inspectImage(this.store, name, {
-      apiVersion,
-      graphDriver: { Name: this.snapshots.driver, Data: null },
-    });
+    return inspectImage(this.store, name, { apiVersion, graphDriver: this.graphDriver(name) });
+  }
+
+  /** Docker's GraphDriver: for overlay the top layer's directory and those under it. */
+  graphDriver(name: string): { Name: string; Data: Record<string, string> | null } {
+    const top = this.store.get(name).layers.at(-1)?.chainId;
+    if (this.snapshots.driver !== 'overlay' || !top || !this.snapshots.has(top)) {
+      return { Name: this.snapshots.driver, Data: null };
+    }
+    const { dir, lowers } = this.snapshots.layerDirs(top);
+    return {
+      Name: 'overlay',
+      Data: { ...(lowers.length ? { LowerDir: lowers.join(':') } : {}), UpperDir: dir },
+    };
   }
 
   history(name: string) {

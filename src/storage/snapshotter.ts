@@ -63,6 +63,11 @@ export interface Snapshotter {
   unpack(parent: string | undefined, tar: ChunkSource, opts?: UnpackOptions): Promise<UnpackResult>;
   /** notFound for an unknown key. */
   stat(key: string): SnapshotInfo;
+  /**
+   * Where a snapshot's own files are, and its parents' (nearest first): what `inspect` shows as
+   * GraphDriver data. notFound for an unknown key.
+   */
+  layerDirs(key: string): { dir: string; lowers: string[] };
   /** Whether `key` names a snapshot (of any kind): a ChainID already unpacked, for one. */
   has(key: string): boolean;
   /** Every snapshot, in key order. */

@@ -151,6 +151,11 @@ export class SnapshotStore implements Snapshotter {
     return this.info(key, this.record(key));
   }
 
+  layerDirs(key: string): { dir: string; lowers: string[] } {
+    const s = this.snap(key);
+    return { dir: s.fs, lowers: s.parents };
+  }
+
   has(key: string): boolean {
     return this.snaps.has(key);
   }

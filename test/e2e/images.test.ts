@@ -42,6 +42,13 @@ describe('images', { concurrency: false }, () => {
       'busybox',
     ]);
     assert.equal(cfg.stdout.trim(), '["sh"] [A=1] 1');
+    const driver = docker(d, [
+      'inspect',
+      '-f',
+      '{{.GraphDriver.Name}} {{.GraphDriver.Data.UpperDir}}',
+      'busybox',
+    ]);
+    assert.match(driver.stdout.trim(), new RegExp(`^overlay ${d.dataRoot}/overlay/snapshots/\\d+/fs$`));
   });
 
   test('tag, history and inspect by name, short id and digest', () => {
