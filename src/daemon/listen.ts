@@ -4,9 +4,10 @@ import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { dirname } from 'node:path';
 import { conflict, invalidArgument } from '../common/errors.ts';
+import { unixSocketAnswers } from '../common/socket.ts';
 import type { DaemonConfig } from './config.ts';
 
 type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -17,20 +18,9 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 async function listenUnix(path: string, handler: RequestHandler): Promise<Listener> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-  if (await answers(path)) throw conflict(`another daemon is already listening on unix://${path}`);
+  if (await unixSocketAnswers(path)) throw conflict(`another daemon is already listening on unix://${path}`);
   rmSync(path, { force: true });
   const server = createHttpServer(handler);
   server.keepAliveTimeout = 0;

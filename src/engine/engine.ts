@@ -95,35 +95,23 @@ export class Engine {
   }
 
   version() {
-    const kernel = release();
-    return {
-      Platform: { Name: 'berth' },
-      Components: [
-        {
-          Name: 'Engine',
-          Version: ENGINE_VERSION,
-          Details: {
-            ApiVersion: API_VERSION,
-            MinAPIVersion: MIN_API_VERSION,
-            GitCommit: '',
-            GoVersion: `node ${process.version}`,
-            Os: 'linux',
-            Arch: GO_ARCH[process.arch] ?? process.arch,
-            KernelVersion: kernel,
-            BuildTime: '',
-            Experimental: 'false',
-          },
-        },
-      ],
-      Version: ENGINE_VERSION,
+    const details = {
       ApiVersion: API_VERSION,
       MinAPIVersion: MIN_API_VERSION,
       GitCommit: '',
       GoVersion: `node ${process.version}`,
       Os: 'linux',
       Arch: GO_ARCH[process.arch] ?? process.arch,
-      KernelVersion: kernel,
+      KernelVersion: release(),
       BuildTime: '',
+    };
+    return {
+      Platform: { Name: 'berth' },
+      Components: [
+        { Name: 'Engine', Version: ENGINE_VERSION, Details: { ...details, Experimental: 'false' } },
+      ],
+      Version: ENGINE_VERSION,
+      ...details,
     };
   }
 

@@ -1,19 +1,14 @@
 // The plan: what src/plan compiles from an OCI spec plus host facts and what native/berth-exec
 // performs. native/PLAN.md documents every operation; keep the two in step.
 
+import type { RootfsPropagation } from '../spec/oci.ts';
+
 export const PLAN_VERSION = 1;
 
 export type Namespace = 'user' | 'mnt' | 'pid' | 'net' | 'ipc' | 'uts' | 'cgroup' | 'time';
 
-export type PropagationMode =
-  | 'private'
-  | 'rprivate'
-  | 'slave'
-  | 'rslave'
-  | 'shared'
-  | 'rshared'
-  | 'unbindable'
-  | 'runbindable';
+/** mount(2) propagation modes, spelled as OCI's rootfsPropagation. */
+export type PropagationMode = RootfsPropagation;
 
 export interface HookStep {
   op: 'hook';

@@ -3,9 +3,9 @@
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { unixSocketAnswers } from '../../src/common/socket.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const BERTHD = join(ROOT, 'bin', 'berthd');
@@ -20,17 +20,6 @@ export interface Daemon {
   process: ChildProcess;
   log(): string;
   stop(): Promise<number | null>;
-}
-
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 export async function startDaemon(
@@ -59,7 +48,7 @@ export async function startDaemon(
   );
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  for (let i = 0; i < 200 && !(await answers(socket)); i++) {
+  for (let i = 0; i < 200 && !(await unixSocketAnswers(socket)); i++) {
     if (child.exitCode !== null) {
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`berthd exited (${child.exitCode}): ${output}`);

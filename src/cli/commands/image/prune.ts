@@ -3,6 +3,7 @@
 import type { CommandDef } from '../../command.ts';
 import { filtersToJSON, parseFilterFlags } from '../../format/filters.ts';
 import { humanSize } from '../../format/units.ts';
+import { confirm } from '../../prompt.ts';
 
 type Item = { Untagged?: string; Deleted?: string };
 
@@ -22,18 +23,10 @@ export const prune: CommandDef = {
     { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
   ],
   async run(ctx, opts) {
-    if (!opts.force) {
-      const what = opts.all
-        ? 'all images without at least one container associated to them'
-        : 'all dangling images';
-      ctx.out.write(`WARNING! This will remove ${what}.\nAre you sure you want to continue? [y/N] `);
-      const answer = await new Promise<string>((resolve) => {
-        process.stdin.once('data', (d) => resolve(String(d)));
-        process.stdin.once('end', () => resolve(''));
-      });
-      process.stdin.pause();
-      if (!/^y(es)?$/i.test(answer.trim())) return 0;
-    }
+    const what = opts.all
+      ? 'all images without at least one container associated to them'
+      : 'all dangling images';
+    if (!opts.force && !(await confirm(ctx, `WARNING! This will remove ${what}.`))) return 0;
     const filters = parseFilterFlags(opts.filter as string[]);
     filters.set('dangling', new Set([opts.all ? 'false' : 'true']));
     const client = await ctx.client();

@@ -4,6 +4,7 @@
 import type { CommandDef } from '../../command.ts';
 import { filtersToJSON, parseFilterFlags } from '../../format/filters.ts';
 import { humanSize } from '../../format/units.ts';
+import { confirm } from '../../prompt.ts';
 
 type Item = { Untagged?: string; Deleted?: string };
 
@@ -19,17 +20,12 @@ export const prune: CommandDef = {
     { name: 'volumes', type: 'bool', description: 'Prune anonymous volumes' },
   ],
   async run(ctx, opts) {
-    if (!opts.force) {
-      ctx.out.write(
-        `WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - ${opts.all ? 'all images without at least one container associated to them' : 'all dangling images'}\n  - ${opts.all ? 'all build cache' : 'unused build cache'}\n\nAre you sure you want to continue? [y/N] `,
-      );
-      const answer = await new Promise<string>((resolve) => {
-        process.stdin.once('data', (d) => resolve(String(d)));
-        process.stdin.once('end', () => resolve(''));
-      });
-      process.stdin.pause();
-      if (!/^y(es)?$/i.test(answer.trim())) return 0;
-    }
+    const images = opts.all
+      ? 'all images without at least one container associated to them'
+      : 'all dangling images';
+    const cache = opts.all ? 'all build cache' : 'unused build cache';
+    const warning = `WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - ${images}\n  - ${cache}\n`;
+    if (!opts.force && !(await confirm(ctx, warning))) return 0;
     const client = await ctx.client();
     const filters = parseFilterFlags(opts.filter as string[]);
     let reclaimed = 0;
@@ -40,25 +36,25 @@ export const prune: CommandDef = {
     reclaimed += c.SpaceReclaimed;
     await client.json('POST', '/networks/prune', { query: { filters: base } });
     filters.set('dangling', new Set([opts.all ? 'false' : 'true']));
-    const images = await client.json<{ ImagesDeleted: Item[] | null; SpaceReclaimed: number }>(
+    const pruned = await client.json<{ ImagesDeleted: Item[] | null; SpaceReclaimed: number }>(
       'POST',
       '/images/prune',
       {
         query: { filters: filtersToJSON(filters) },
       },
     );
-    const deleted = images.ImagesDeleted ?? [];
+    const deleted = pruned.ImagesDeleted ?? [];
     if (deleted.length > 0) {
       ctx.out.write('Deleted Images:\n');
       for (const i of deleted)
         ctx.out.write(i.Untagged ? `untagged: ${i.Untagged}\n` : `deleted: ${i.Deleted}\n`);
       ctx.out.write('\n');
     }
-    reclaimed += images.SpaceReclaimed;
-    const cache = await client.json<{ SpaceReclaimed: number }>('POST', '/build/prune', {
+    reclaimed += pruned.SpaceReclaimed;
+    const built = await client.json<{ SpaceReclaimed: number }>('POST', '/build/prune', {
       query: { all: opts.all ? '1' : undefined },
     });
-    reclaimed += cache.SpaceReclaimed;
+    reclaimed += built.SpaceReclaimed;
     ctx.out.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
     return 0;
   },
