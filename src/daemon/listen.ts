@@ -22,7 +22,7 @@ async function listenUnix(path: string, handler: RequestHandler): Promise<Listen
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   if (await unixSocketAnswers(path)) throw conflict(`another daemon is already listening on unix://${path}`);
   rmSync(path, { force: true });
-  const server = createHttpServer(handler);
+  const server = createHttpServer({ requestTimeout: 0 }, handler);
   server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -60,6 +60,8 @@ async function listenTcp(hostPort: string, config: DaemonConfig, handler: Reques
       requestCert: true,
       rejectUnauthorized: true,
       minVersion: 'TLSv1.2',
+      // loads and imports stream for as long as they take
+      requestTimeout: 0,
     },
     handler,
   );

@@ -82,7 +82,11 @@ export class Launcher {
       throw internal(`${this.#bin} is missing: run scripts/setup.sh (make -C native)`);
     }
     // fds 3 and 4: this process's stdin and stdout, for containers that inherit them
-    const child = spawn(this.#bin, ['--serve'], { stdio: ['pipe', 'pipe', 'inherit', 0, 1] });
+    const child = spawn(this.#bin, ['--serve'], {
+      stdio: ['pipe', 'pipe', 'inherit', 0, 1],
+      // its own process group: a Ctrl-C meant for berthd must not reach interpreters or containers
+      detached: true,
+    });
     const served: Served = {
       child,
       requests: child.stdin as Socket,

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -105,6 +106,22 @@ describe('berthd', () => {
     const bad = docker(d, ['events', '--filter', 'bogus=1', '--until', String(now)]);
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /invalid filter 'bogus'/);
+  });
+
+  test('a malformed request line gets a 400 and the daemon keeps serving', async () => {
+    for (const target of ['//[', '/images/%E0%A4%A/json']) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const s = connect(d.socket, () =>
+          s.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+        );
+        let got = '';
+        s.on('data', (c) => (got += c));
+        s.on('end', () => resolve(got));
+        s.on('error', reject);
+      });
+      assert.match(answer, /^HTTP\/1.1 400 /, target);
+    }
+    assert.equal((await raw(d.socket, 'GET', '/_ping')).status, 200);
   });
 
   test('berth prints what the daemon says, and Docker-style usage errors', () => {

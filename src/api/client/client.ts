@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { BerthError, type ErrorKind, invalidArgument, unavailable } from '../../common/errors.ts';
 
 export const CLIENT_API_VERSION = '1.45';
@@ -129,8 +129,14 @@ export class ApiClient {
           );
         } else reject(err);
       });
-      if (streaming) (init.body as Readable).pipe(req);
-      else req.end(body);
+      if (streaming) {
+        pipeline(init.body as Readable, req, (err) => {
+          if (err) {
+            req.destroy();
+            reject((err as NodeJS.ErrnoException).code ? invalidArgument(err.message, err) : err);
+          }
+        });
+      } else req.end(body);
     });
   }
 

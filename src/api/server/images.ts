@@ -1,6 +1,7 @@
 // /images/*: list, inspect, history, tag, remove, prune (load, save and import arrive with
 // the storage layer).
 
+import { pipeline } from 'node:stream';
 import { invalidArgument, notImplemented } from '../../common/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { parseFilters } from '../../engine/events.ts';
@@ -26,8 +27,8 @@ export function imageRoutes(router: Router, engine: Engine): void {
   const save = (res: import('node:http').ServerResponse, names: string[]) => {
     const stream = images.save(names);
     res.writeHead(200, { 'Content-Type': 'application/x-tar' });
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
+    // pipeline destroys the archive stream (and the layer files it holds) if the client leaves
+    pipeline(stream, res, () => {});
   };
   router.add('GET', '/images/get', ({ res, query }) => save(res, query.getAll('names')));
   router.add('GET', '/images/{name*}/get', ({ res, params }) => save(res, [params.name]));

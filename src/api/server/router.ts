@@ -75,7 +75,11 @@ export class Router {
       if (!match) continue;
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => {
-        params[name] = decodeURIComponent(match[i + 1]);
+        try {
+          params[name] = decodeURIComponent(match[i + 1]);
+        } catch {
+          throw invalidArgument(`invalid escape in the request path: ${JSON.stringify(match[i + 1])}`);
+        }
       });
       return { handler: route.handler, params, version };
     }

@@ -7,6 +7,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { invalidArgument } from '../../common/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { imageRoutes } from './images.ts';
 import { sendError } from './respond.ts';
@@ -24,12 +25,19 @@ export function handler(router: Router, log: (line: string) => void = () => {}) 
   return async (req: IncomingMessage, res: ServerResponse) => {
     const controller = new AbortController();
     res.on('close', () => controller.abort());
-    const url = new URL(req.url ?? '/', 'http://berth');
+    let path = req.url ?? '/';
     try {
+      let url: URL;
+      try {
+        url = new URL(path, 'http://berth');
+      } catch {
+        throw invalidArgument(`invalid request URL: ${JSON.stringify(path)}`);
+      }
+      path = url.pathname;
       const { handler: h, params, version } = router.resolve(req.method ?? 'GET', url.pathname);
       await h({ req, res, params, query: url.searchParams, version, signal: controller.signal });
     } catch (err) {
-      log(`${req.method} ${url.pathname}: ${(err as Error).message}`);
+      log(`${req.method} ${path}: ${(err as Error).message}`);
       sendError(res, err);
     }
   };

@@ -1,5 +1,6 @@
 // /_ping, /version, /info, /events, /system/df.
 
+import { once } from 'node:events';
 import { invalidArgument } from '../../common/errors.ts';
 import { API_VERSION, type Engine } from '../../engine/engine.ts';
 import { parseFilters, validateEventFilters } from '../../engine/events.ts';
@@ -60,7 +61,10 @@ export function systemRoutes(router: Router, engine: Engine): void {
     const until = parseTimestamp(query.get('until'));
     startStream(res);
     for await (const event of engine.events.subscribe({ since, until, filters }, signal)) {
-      if (!streamLine(res, event)) await new Promise((resolve) => res.once('drain', resolve));
+      // a client that stops reading and goes away must not keep the subscription: the signal
+      // aborts the wait for drain when it disconnects
+      if (!streamLine(res, event)) await once(res, 'drain', { signal }).catch(() => {});
+      if (signal.aborted) break;
     }
     res.end();
   });
