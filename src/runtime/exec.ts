@@ -6,7 +6,7 @@ import { conflict, invalidArgument } from '../common/errors.ts';
 import { compileExec } from '../plan/exec.ts';
 import type { Process } from '../spec/oci.ts';
 import { hostFacts } from './facts.ts';
-import { REPORT_FD, type RunPlanOptions, runPlan } from './native.ts';
+import { interpreterFds, type RunPlanOptions, runPlan } from './native.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface ExecRequest {
@@ -92,7 +92,7 @@ export async function execInContainer(runtime: Runtime, req: ExecRequest): Promi
     detach: req.detach ?? false,
     consoleSocket: req.consoleSocket,
     pidFile: req.pidFile,
-    reportFd: REPORT_FD,
+    reportFd: interpreterFds(req.extraFds?.length ?? 0).report,
     preserveFds: req.preserveFds,
     seccompCache: record.spec.linux?.seccomp ? runtime.seccompCache() : undefined,
   });

@@ -10,6 +10,14 @@ import { decodeValue, encodePlan } from '../plan/encode.ts';
 import type { Plan } from '../plan/types.ts';
 
 export const REPORT_FD = 4;
+
+/**
+ * The interpreter's fds: preserved fds keep their numbers (3, 4, … as runc hands them over),
+ * the plan and the report pipes come after them.
+ */
+export function interpreterFds(preserved: number): { plan: number; report: number } {
+  return { plan: 3 + preserved, report: 4 + preserved };
+}
 const ROOT = join(import.meta.dirname, '..', '..');
 export const BERTH_EXEC = process.env.BERTH_EXEC ?? join(ROOT, 'native', 'build', 'berth-exec');
 
@@ -119,15 +127,16 @@ export function runPlan(plan: Plan, opts: RunPlanOptions = {}): RunningPlan {
   }
   const [stdin, stdout, stderr] = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
   const extra = opts.extraFds ?? [];
-  // fds 3 and 4 carry the plan and the report; preserved fds follow from 5 (the plan's
-  // close-fds keeps 3+keep fds, so the caller shifts them, see runtime/cli).
-  const child = spawn(BERTH_EXEC, ['/proc/self/fd/3'], {
-    stdio: [stdin, stdout, stderr, 'pipe', 'pipe', ...extra],
+  // preserved fds first (3 …), then the plan and the report pipes (the plan's report step and
+  // close-fds keep= must match: interpreterFds)
+  const fds = interpreterFds(extra.length);
+  const child = spawn(BERTH_EXEC, [`/proc/self/fd/${fds.plan}`], {
+    stdio: [stdin, stdout, stderr, ...extra, 'pipe', 'pipe'],
   });
-  (child.stdio[3] as Writable).end(encodePlan(plan));
+  (child.stdio[fds.plan] as Writable).end(encodePlan(plan));
   const report = new PlanReport();
   let buffered = '';
-  (child.stdio[4] as Readable).setEncoding('utf8').on('data', (chunk: string) => {
+  (child.stdio[fds.report] as Readable).setEncoding('utf8').on('data', (chunk: string) => {
     buffered += chunk;
     for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
       report.line(buffered.slice(0, nl));

@@ -15,7 +15,7 @@ import { type CgroupDriver, cgroupDriver } from './cgroups/driver.ts';
 import { hostFacts } from './facts.ts';
 import { runHooks } from './hooks.ts';
 import { Launcher, type LaunchStdio } from './launcher.ts';
-import { type PlanRun, REPORT_FD, type RunPlanOptions, runPlan } from './native.ts';
+import { interpreterFds, type PlanRun, type RunPlanOptions, runPlan } from './native.ts';
 import { isAlive, procStat, sleepSync } from './proc.ts';
 import { type ContainerRecord, DEFAULT_ROOT, StateStore } from './state.ts';
 
@@ -88,7 +88,7 @@ export class Runtime {
         foreground: mode === 'run',
         consoleSocket: req.consoleSocket,
         pidFile: req.pidFile,
-        reportFd: REPORT_FD,
+        reportFd: interpreterFds(req.extraFds?.length ?? 0).report,
         noPivot: req.noPivot,
         preserveFds: req.preserveFds,
         sources: bindSources(spec),

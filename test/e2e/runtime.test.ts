@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { detectCgroupLayout } from '../../src/runtime/cgroups/detect.ts';
@@ -267,6 +267,30 @@ for (const r of runtimes()) {
         });
         assert.equal(res.status, 4, res.stdout + res.stderr);
         assert.match(res.stdout.replace(/\r/g, ''), /got there\n\/dev\/pts\/\d+\n/);
+      });
+    });
+
+    test('--preserve-fds hands fd 3 to the container as fd 3', () => {
+      const b = bundle(sh('cat <&3'));
+      withBundle(b, () => {
+        const file = join(b.dir, 'preserved.txt');
+        writeFileSync(file, 'handed over\n');
+        const fd = openSync(file, 'r');
+        try {
+          const res = spawnSync(
+            r.bin,
+            ['--root', r.root, 'run', '--preserve-fds', '1', '--bundle', b.dir, b.id],
+            {
+              stdio: ['ignore', 'pipe', 'pipe', fd],
+              encoding: 'utf8',
+              timeout: 30_000,
+            },
+          );
+          assert.equal(res.status, 0, res.stderr);
+          assert.equal(res.stdout, 'handed over\n');
+        } finally {
+          closeSync(fd);
+        }
       });
     });
 

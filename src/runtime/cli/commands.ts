@@ -33,12 +33,12 @@ const CREATE_FLAGS: FlagSpec[] = [
 const str = (p: Parsed, name: string) => p.flags[name] as string | undefined;
 const abs = (path: string | undefined) => (path === undefined ? undefined : resolve(path));
 
-/** Preserved fds are 3.. in this process; the interpreter uses 3 and 4, so they move up by 2. */
+/** Preserved fds are 3 … 2+n here and in the container, as with runc. */
 function preserved(p: Parsed): { preserveFds?: number; extraFds?: number[] } {
   const n = (p.flags['preserve-fds'] as number | undefined) ?? 0;
   if (n < 0) throw invalidArgument('--preserve-fds must not be negative');
   if (n === 0) return {};
-  return { preserveFds: n + 2, extraFds: Array.from({ length: n }, (_, i) => 3 + i) };
+  return { preserveFds: n, extraFds: Array.from({ length: n }, (_, i) => 3 + i) };
 }
 
 function createRequest(p: Parsed) {
