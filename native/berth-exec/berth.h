@@ -158,7 +158,7 @@ void cgroup_close_enters(struct ctx *c);
 /* process.c */
 STEP(op_setns); STEP(op_clone); STEP(op_sync); STEP(op_wait_child);
 /* exec.c */
-STEP(op_exec);
+STEP(op_exec); STEP(op_check_exec);
 /* mount.c */
 STEP(op_mount); STEP(op_remount); STEP(op_propagate); STEP(op_mask); STEP(op_readonly);
 STEP(op_remount_root_ro); STEP(op_pivot_root); STEP(op_setattr);

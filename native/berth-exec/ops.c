@@ -56,6 +56,7 @@ static const struct op_spec ops[] = {
     {"seccomp", CHI, "default-action:s default-errno:i arch:* flag:* cache:?", op_seccomp},
     {"seccomp-rule", CHI, "action:s errno:i name:* arg:*", op_seccomp_rule},
     {"seccomp-load", CHI, "", op_seccomp_load},
+    {"check-exec", CHI, "arg:* env:*", op_check_exec},
     {"exec", CHI, "arg:* env:*", op_exec},
 };
 

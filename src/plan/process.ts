@@ -131,6 +131,8 @@ export function processSteps(proc: Process, opts: ProcessPlanOptions): ChildStep
   }
   steps.push({ op: 'chdir', path: proc.cwd });
   if (nnp) steps.push({ op: 'no-new-privs' });
+  // a program that is missing or not executable fails here, while the parent still listens
+  steps.push({ op: 'check-exec', arg: (proc.args ?? []).slice(0, 1), env: proc.env ?? [] });
   steps.push(...opts.ready, ...opts.afterReady);
   if (opts.seccomp && nnp) steps.push(...seccompSteps(opts.seccomp, opts.seccompCache));
   steps.push({ op: 'exec', arg: proc.args ?? [], env: proc.env ?? [] });

@@ -103,6 +103,7 @@ export type ChildStep =
     }
   | { op: 'seccomp-rule'; action: string; errno: number; name: string[]; arg: string[] }
   | { op: 'seccomp-load' }
+  | { op: 'check-exec'; arg: string[]; env: string[] }
   | { op: 'exec'; arg: string[]; env: string[] };
 
 export interface Plan {

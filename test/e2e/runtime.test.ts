@@ -270,6 +270,17 @@ for (const r of runtimes()) {
       });
     });
 
+    test('create fails up front when the program is missing, and leaves nothing', () => {
+      const b = bundle(['/nonexistent-program']);
+      withBundle(b, () => {
+        const res = rtDetached(r, ['create', '--bundle', b.dir, b.id]);
+        assert.notEqual(res.status, 0);
+        assert.match(res.stderr, /nonexistent-program/);
+        assert.notEqual(rt(r, ['state', b.id]).status, 0, 'no container is left');
+        assert.deepEqual(leftoverCgroups(b.cgroupsPath), []);
+      });
+    });
+
     test('--preserve-fds hands fd 3 to the container as fd 3', () => {
       const b = bundle(sh('cat <&3'));
       withBundle(b, () => {
