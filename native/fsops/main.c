@@ -9,7 +9,7 @@ static const struct {
 } FUNCTIONS[] = {
     {"mknod", fs_mknod},           {"lutimens", fs_lutimens},       {"lsetxattr", fs_lsetxattr},
     {"lgetxattr", fs_lgetxattr},   {"llistxattr", fs_llistxattr},   {"lremovexattr", fs_lremovexattr},
-    {"mount", fs_mount},           {"umount2", fs_umount2},
+    {"mount", fs_mount},           {"umount2", fs_umount2},         {"flock", fs_flock},
 };
 
 __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_env env,

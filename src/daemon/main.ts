@@ -1,34 +1,42 @@
 // berthd: the daemon. Reads its configuration, takes the lock on its data root, serves the
 // Engine API on its hosts, and shuts down cleanly on SIGTERM (SIGHUP reloads daemon.json).
 
-import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { apiRouter, handler } from '../api/server/server.ts';
 import { conflict, errorKind } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { ENGINE_VERSION, Engine } from '../engine/engine.ts';
+import { fsops, LOCK_EX, LOCK_NB } from '../storage/native.ts';
 import { type DaemonConfig, loadConfig } from './config.ts';
 import { type Listener, listen } from './listen.ts';
 import { logger } from './log.ts';
 
-/** One daemon per data root: an abstract unix socket, released by the kernel when we die. */
-function lockDataRoot(dataRoot: string): Promise<Server> {
-  const name = `\0berthd-${createHash('sha256').update(dataRoot).digest('hex').slice(0, 32)}`;
-  const server = createServer();
-  return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE' ? conflict(`another berthd is running with data root ${dataRoot}`) : err,
-      ),
-    );
-    server.listen(name, () => resolve(server));
-  });
+/**
+ * One daemon per data root: an exclusive flock on a root-only file inside it, released by the
+ * kernel when the daemon dies (no stale lock after kill -9, nothing another user can hold).
+ */
+function lockDataRoot(dataRoot: string): { close(): void } {
+  mkdirSync(dataRoot, { recursive: true, mode: 0o711 });
+  const fd = openSync(join(dataRoot, 'berthd.lock'), 'a', 0o600);
+  try {
+    fsops().flock(fd, LOCK_EX | LOCK_NB);
+  } catch (err) {
+    closeSync(fd);
+    if (
+      (err as NodeJS.ErrnoException).code === 'EWOULDBLOCK' ||
+      (err as NodeJS.ErrnoException).code === 'EAGAIN'
+    ) {
+      throw conflict(`another berthd is running with data root ${dataRoot}`);
+    }
+    throw err;
+  }
+  return { close: () => closeSync(fd) };
 }
 
 async function start(config: DaemonConfig): Promise<void> {
   const log = logger(config.logLevel);
-  const lock = await lockDataRoot(config.dataRoot);
+  const lock = lockDataRoot(config.dataRoot);
   const engine = await Engine.create(config);
   const router = apiRouter(engine);
   const listeners: Listener[] = [];

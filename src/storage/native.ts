@@ -19,7 +19,12 @@ export interface FsOps {
   /** mount(2); '' for no fstype/data. A non-empty `cwd`: mounted by a child that chdirs there. */
   mount(source: string, target: string, fstype: string, flags: number, data: string, cwd: string): void;
   umount2(target: string, flags: number): void;
+  /** flock(2) on an open fd: LOCK_EX | LOCK_NB, say. */
+  flock(fd: number, operation: number): void;
 }
+
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const FSOPS_PATH = process.env.BERTH_FSOPS ?? join(ROOT, 'native', 'build', 'fsops.node');
