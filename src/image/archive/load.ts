@@ -28,6 +28,7 @@ import { ensureLayer, type HasLayer, type UnpackLayer } from './layers.ts';
 import { readTar } from './tar.ts';
 
 const SMALL = 1 << 20;
+const HELD_LIMIT = 64 * 1024 * 1024;
 
 export interface LoadOptions {
   unpackLayer: UnpackLayer;
@@ -78,6 +79,9 @@ export async function loadArchive(
   const added = new Set<Digest>();
   const release = new Set<() => void>();
   const files = new Map<string, FileRef>();
+  // small files are kept in memory, up to a total; past it they go to the content store like
+  // large ones, so an archive of many small entries cannot exhaust the daemon's memory
+  let held = 0;
   const links = new Map<string, string>();
   try {
     for await (const entry of readTar(source)) {
@@ -107,7 +111,8 @@ export async function loadArchive(
         await store.content.ingest(entry.body, { digest, size: entry.size });
         added.add(digest);
         ref = { blob: digest };
-      } else if (entry.size <= SMALL) {
+      } else if (entry.size <= SMALL && held + entry.size <= HELD_LIMIT) {
+        held += entry.size;
         const chunks: Buffer[] = [];
         for await (const c of entry.body) chunks.push(c);
         ref = { data: Buffer.concat(chunks) };
