@@ -324,6 +324,33 @@ test('load: a DiffID mismatch is refused and nothing is stored', async () => {
   assert.ok(!snap.layers.has(chainIds(bad.diffIds)[1]), 'the bad layer was not committed');
 });
 
+test('load: an unpacker must read the whole layer and report its DiffID', async () => {
+  const good = await buildImage([{ a: 'a' }, { b: 'b' }]);
+  const archive = await tar(
+    ociEntries([{ img: good, annotations: { 'org.opencontainers.image.ref.name': 'x:1' } }]),
+  );
+  // One that claims the expected DiffID without reading the stream.
+  const lazy = await tempStore();
+  await assert.rejects(
+    loadArchive(lazy, src(archive), {
+      unpackLayer: async (_c, _p, _tar, expected) => ({ diffId: expected, size: 0 }),
+    }),
+    {
+      kind: 'Internal',
+      message: /layer 0 \(sha256:[0-9a-f]{64}\): the unpacker did not read the whole layer/,
+    } as object,
+  );
+  assert.deepEqual(lazy.all(), []);
+  // One that reads everything: the layer records get the tar sizes counted on the way.
+  const store = await tempStore();
+  const { images } = await loadArchive(store, src(archive), fakeSnapshotter());
+  const layers = store.get(images[0].id).layers;
+  assert.deepEqual(
+    layers.map((l) => l.tarSize),
+    good.blobs.map((b) => b.length),
+  );
+});
+
 test('load: hostile and broken archives are refused, naming the entry', async () => {
   const store = await tempStore();
   const snap = fakeSnapshotter();

@@ -1,6 +1,7 @@
 // Unpacking layers through the snapshotter's callback, verifying each DiffID on the way.
 
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { internal, invalidArgument } from '../../common/errors.ts';
 import type { ContentStore } from '../content-store.ts';
@@ -11,9 +12,11 @@ import { type Compression, decompress } from './compression.ts';
 
 /**
  * Unpacks one layer (an uncompressed tar stream) as the snapshot `chainId` on top of
- * `parentChainId`, and reports its DiffID and unpacked size. The stream errors (instead of
- * ending) when the content does not hash to `expectedDiffId`; the snapshotter must then discard
- * the snapshot. Provided by src/storage.
+ * `parentChainId`, and reports its DiffID (the sha256 of every byte of the stream, which it must
+ * read to the end) and unpacked size. It must check the DiffID against `expectedDiffId` before
+ * the snapshot becomes visible, and discard it otherwise (src/storage's unpack does both); the
+ * caller checks the reported DiffID again, but does not hash the stream a second time.
+ * Provided by src/storage.
  */
 export type UnpackLayer = (
   chainId: Digest,
@@ -28,6 +31,21 @@ export type HasLayer = (chainId: Digest) => boolean | Promise<boolean>;
 export function layerMediaType(c: Compression): string {
   return c === 'gzip' ? MediaType.OciLayerGzip : c === 'zstd' ? MediaType.OciLayerZstd : MediaType.OciLayer;
 }
+
+/** Passes data through, counting the bytes. */
+function countingStream(): Transform & { size: () => number } {
+  let size = 0;
+  const t = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  return Object.assign(t, { size: () => size });
+}
+
+/** Reads of stored layer blobs: 1 MiB chunks (not 64 KiB) cut the per-chunk cost of big layers. */
+const LAYER_READ_CHUNK = 1 << 20;
 
 /** Passes data through, hashing it; fails at the end unless it hashes to `expected`. */
 export function verifyingStream(
@@ -94,12 +112,13 @@ export async function ensureLayer(
       diffSize: known.diffSize,
     };
   }
-  const { compression, stream } = await decompress(await store.content.open(layer.blob));
-  const verify = verifyingStream(layer.diffId, `invalid diffID for layer ${layer.index}`);
-  const tar = pipeline(stream, verify, () => {});
+  // The blob exists (info() above); its digest was verified when it was stored.
+  const blobStream = createReadStream(store.content.path(layer.blob), { highWaterMark: LAYER_READ_CHUNK });
+  const { compression, stream } = await decompress(blobStream);
+  const count = countingStream();
+  const tar = pipeline(stream, count, () => {});
   const res = await opts.unpackLayer(layer.chainId, layer.parent, tar, layer.diffId);
-  const seen = verify.result();
-  if (!seen)
+  if (!count.readableEnded)
     throw internal(`layer ${layer.index} (${layer.chainId}): the unpacker did not read the whole layer`);
   if (res.diffId !== layer.diffId)
     throw invalidArgument(
@@ -111,7 +130,7 @@ export async function ensureLayer(
     digest: layer.blob,
     size: blobInfo.size,
     mediaType: layerMediaType(compression),
-    tarSize: seen.size,
+    tarSize: count.size(),
     diffSize: res.size,
   };
 }

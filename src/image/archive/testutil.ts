@@ -54,15 +54,18 @@ export interface FakeSnapshotter {
   calls: string[];
 }
 
-/** Hashes each layer stream; "commits" only when the stream ends cleanly, like a real snapshotter. */
+/**
+ * Hashes each layer stream; "commits" only when it ends cleanly and hashes to the expected
+ * DiffID, like a real snapshotter (which would also throw; this one reports what it saw).
+ */
 export function fakeSnapshotter(): FakeSnapshotter {
   const layers = new Map<string, { parent?: string; diffId: string }>();
   const calls: string[] = [];
-  const unpackLayer: UnpackLayer = async (chainId, parent, stream: Readable) => {
+  const unpackLayer: UnpackLayer = async (chainId, parent, stream: Readable, expected) => {
     calls.push(chainId);
     const data = await collect(stream);
     const diffId = sha(data);
-    layers.set(chainId, { parent, diffId });
+    if (diffId === expected) layers.set(chainId, { parent, diffId });
     return { diffId, size: data.length * 2 };
   };
   return { unpackLayer, hasLayer: (c) => layers.has(c), layers, calls };
