@@ -3,6 +3,7 @@
 
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { errorKind } from '../common/errors.ts';
 import { makeEvent } from '../common/events.ts';
 import { importImage } from '../image/archive/import.ts';
 import type { UnpackLayer } from '../image/archive/layers.ts';
@@ -129,11 +130,26 @@ export class Images {
 
   async remove(name: string, opts: { force: boolean; noprune: boolean }) {
     const result = await this.store.delete(name, { force: opts.force, prune: !opts.noprune });
+    await this.#release(result.removedLayers);
     return result.items;
+  }
+
+  /** Removes the snapshots of layers no image uses any more (top layer first). */
+  async #release(chainIds: readonly string[]): Promise<void> {
+    for (const chainId of chainIds) {
+      if (!this.snapshots.has(chainId)) continue;
+      try {
+        await this.snapshots.remove(chainId);
+      } catch (err) {
+        // still under another snapshot (a container's, later): it goes when that one does
+        if (errorKind(err) !== 'Conflict') throw err;
+      }
+    }
   }
 
   async prune(opts: { all: boolean; filters: Filters }) {
     const result = await pruneImages(this.store, opts);
+    await this.#release(result.removedLayers);
     this.#events.publish(makeEvent('image', 'prune', '', { reclaimed: String(result.SpaceReclaimed) }));
     return { ImagesDeleted: result.ImagesDeleted, SpaceReclaimed: result.SpaceReclaimed };
   }

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeBusyboxRootfs } from '../fixtures/busybox.ts';
@@ -85,6 +85,16 @@ describe('images', { concurrency: false }, () => {
 
   test('rmi untags before it deletes, and refuses a missing image', () => {
     assert.equal(docker(d, ['tag', 'busybox', 'extra:1']).status, 0);
+    const snapshots = () => readdirSync(join(d.dataRoot, 'overlay', 'snapshots')).length;
+    const before = snapshots();
+    const other = join(d.dir, 'other');
+    mkdirSync(other, { recursive: true });
+    writeFileSync(join(other, 'only-here'), 'a layer no other image has\n');
+    execFileSync('tar', ['-C', other, '-cf', join(d.dir, 'other.tar'), '.']);
+    assert.equal(docker(d, ['import', join(d.dir, 'other.tar'), 'gone:1']).status, 0);
+    assert.equal(snapshots(), before + 1);
+    assert.equal(docker(d, ['rmi', 'gone:1']).status, 0);
+    assert.equal(snapshots(), before, 'the layers of a deleted image are removed from storage');
     const untag = docker(d, ['rmi', 'extra:1']);
     assert.equal(untag.stdout.trim(), 'Untagged: extra:1');
     const missing = docker(d, ['rmi', 'nope']);
