@@ -2,7 +2,16 @@
 // runc, same command line), bundles with unique ids and cgroup paths, and leak checks.
 
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectCgroupLayout } from '../../src/runtime/cgroups/detect.ts';
@@ -19,9 +28,23 @@ export interface RuntimeUnderTest {
   root: string;
 }
 
+/** The parent cgroup the tests' containers share, removed once empty. */
+function removeParentCgroups(): void {
+  for (const dir of cgroups.paths('/berth-e2e')) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // not empty (another test file is still running) or already gone
+    }
+  }
+}
+
 export function runtimes(): RuntimeUnderTest[] {
   const base = mkdtempSync(join(tmpdir(), 'berth-e2e-state-'));
-  process.once('exit', () => rmSync(base, { recursive: true, force: true }));
+  process.once('exit', () => {
+    rmSync(base, { recursive: true, force: true });
+    removeParentCgroups();
+  });
   const list = [{ name: 'berth', bin: join(ROOT, 'bin', 'berth-runtime'), root: join(base, 'berth') }];
   if (spawnSync('runc', ['--version']).status === 0)
     list.push({ name: 'runc', bin: 'runc', root: join(base, 'runc') });
