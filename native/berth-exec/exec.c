@@ -17,30 +17,44 @@ static const char *plan_path(char **envp) {
   return DEFAULT_PATH;
 }
 
-/* Tries each PATH entry like execvp; returns only on failure. */
-static int exec_search(char **argv, char **envp, struct berth_error *e) {
-  const char *path = plan_path(envp);
+/* Calls `attempt` on each PATH entry joined with `name`, like execvp, until it returns 0 (found)
+ * or an errno other than "not here"; then fails as execvp would. */
+static int search_path(const char *name, char **envp, int (*attempt)(const char *, void *), void *arg,
+                       struct berth_error *e) {
   int denied = 0;
   char candidate[PATH_MAX];
-  for (const char *p = path;; p++) {
+  for (const char *p = plan_path(envp);; p++) {
     size_t len = strcspn(p, ":");
-    int n = snprintf(candidate, sizeof candidate, "%.*s/%s", (int)len, len ? p : ".", argv[0]);
+    int n = snprintf(candidate, sizeof candidate, "%.*s/%s", (int)len, len ? p : ".", name);
     if (n > 0 && (size_t)n < sizeof candidate) {
-      execve(candidate, argv, envp);
-      if (errno == EACCES)
+      int err = attempt(candidate, arg);
+      if (err == 0)
+        return 0;
+      if (err == EACCES)
         denied = 1;
-      else if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP && errno != ENAMETOOLONG)
-        return berth_fail(e, errno, "exec `%s`", candidate);
+      else if (err != ENOENT && err != ENOTDIR && err != ELOOP && err != ENAMETOOLONG)
+        return berth_fail(e, err, "exec `%s`", candidate);
     }
     p += len;
     if (*p == '\0')
       break;
   }
   if (denied)
-    return berth_fail(e, EACCES, "exec: `%s`", argv[0]);
-  berth_fail(e, 0, "exec: `%s`: executable file not found in $PATH", argv[0]);
+    return berth_fail(e, EACCES, "exec: `%s`", name);
+  berth_fail(e, 0, "exec: `%s`: executable file not found in $PATH", name);
   e->err = ENOENT;
   return -1;
+}
+
+struct exec_args {
+  char **argv, **envp;
+};
+
+/* execve returns only on failure. */
+static int try_execve(const char *path, void *arg) {
+  struct exec_args *a = arg;
+  execve(path, a->argv, a->envp);
+  return errno;
 }
 
 STEP(op_exec) {
@@ -53,7 +67,7 @@ STEP(op_exec) {
   if (argc == 0)
     return berth_fail(e, EINVAL, "exec: no arguments");
   if (strchr(argv[0], '/') == NULL)
-    return exec_search(argv, envp, e);
+    return search_path(argv[0], envp, try_execve, &(struct exec_args){argv, envp}, e);
   execve(argv[0], argv, envp);
   return berth_fail(e, errno, "exec `%s`", argv[0]);
 }
@@ -66,6 +80,11 @@ static int runnable(const char *path) {
   if (!S_ISREG(st.st_mode))
     return EACCES;
   return access(path, X_OK) < 0 ? errno : 0;
+}
+
+static int runnable_at(const char *path, void *arg) {
+  (void)arg;
+  return runnable(path);
 }
 
 /* Finds what `exec` will run, as the user it will run as, without running it: so that a
@@ -83,25 +102,5 @@ STEP(op_check_exec) {
     int err = runnable(argv[0]);
     return err ? berth_fail(e, err, "exec `%s`", argv[0]) : 0;
   }
-  int denied = 0;
-  char candidate[PATH_MAX];
-  for (const char *p = plan_path(envp);; p++) {
-    size_t len = strcspn(p, ":");
-    int n = snprintf(candidate, sizeof candidate, "%.*s/%s", (int)len, len ? p : ".", argv[0]);
-    if (n > 0 && (size_t)n < sizeof candidate) {
-      int err = runnable(candidate);
-      if (err == 0)
-        return 0;
-      if (err == EACCES)
-        denied = 1;
-    }
-    p += len;
-    if (*p == '\0')
-      break;
-  }
-  if (denied)
-    return berth_fail(e, EACCES, "exec: `%s`", argv[0]);
-  berth_fail(e, 0, "exec: `%s`: executable file not found in $PATH", argv[0]);
-  e->err = ENOENT;
-  return -1;
+  return search_path(argv[0], envp, runnable_at, NULL, e);
 }
