@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { makeEvent } from '../common/events.ts';
+import { goArch } from '../common/platform.ts';
 import { detectCgroupLayout } from '../runtime/cgroups/detect.ts';
 import { EventBus } from './events.ts';
 import { Images } from './images.ts';
@@ -26,14 +27,6 @@ export interface EngineConfig {
   registryMirrors: string[];
 }
 
-const GO_ARCH: Record<string, string> = {
-  x64: 'amd64',
-  arm64: 'arm64',
-  ia32: '386',
-  arm: 'arm',
-  s390x: 's390x',
-  ppc64: 'ppc64le',
-};
 const UNAME_ARCH: Record<string, string> = {
   x64: 'x86_64',
   arm64: 'aarch64',
@@ -101,7 +94,7 @@ export class Engine {
       GitCommit: '',
       GoVersion: `node ${process.version}`,
       Os: 'linux',
-      Arch: GO_ARCH[process.arch] ?? process.arch,
+      Arch: goArch(),
       KernelVersion: release(),
       BuildTime: '',
     };

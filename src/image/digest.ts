@@ -33,20 +33,8 @@ export function sha256(data: string | Uint8Array): Digest {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
-/** ChainID(L0) = DiffID(L0); ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln)). */
-export function chainId(diffIds: readonly Digest[]): Digest {
-  if (diffIds.length === 0) throw invalidArgument('chain ID of an empty layer list');
-  let chain = diffIds[0];
-  for (let i = 1; i < diffIds.length; i++) chain = sha256(`${chain} ${diffIds[i]}`);
-  return chain;
-}
-
-/** The ChainIDs of every prefix: chainIds([a, b]) = [chainId([a]), chainId([a, b])]. */
-export function chainIds(diffIds: readonly Digest[]): Digest[] {
-  const out: Digest[] = [];
-  for (const d of diffIds) out.push(out.length === 0 ? d : sha256(`${out[out.length - 1]} ${d}`));
-  return out;
-}
+// ChainIDs are computed by the storage layer, which names its snapshots by them.
+export { chainId, chainIds } from '../storage/digest.ts';
 
 /** The 12-hex short ID `docker images` shows (stringid.TruncateID). */
 export function shortId(id: string): string {

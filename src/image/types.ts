@@ -1,5 +1,7 @@
 // Image manifests, indexes and configs: OCI image spec v1.1 and Docker image manifest v2 schema 2.
 
+import { goArch } from '../common/platform.ts';
+
 export const MediaType = {
   OciManifest: 'application/vnd.oci.image.manifest.v1+json',
   OciIndex: 'application/vnd.oci.image.index.v1+json',
@@ -139,14 +141,5 @@ export interface ArchiveManifestEntry {
 
 /** The host's platform in OCI terms. */
 export function hostPlatform(): Platform {
-  const arch: Record<string, string> = {
-    x64: 'amd64',
-    arm64: 'arm64',
-    arm: 'arm',
-    ia32: '386',
-    ppc64: 'ppc64le',
-    s390x: 's390x',
-    riscv64: 'riscv64',
-  };
-  return { os: 'linux', architecture: arch[process.arch] ?? process.arch };
+  return { os: 'linux', architecture: goArch() };
 }

@@ -2,19 +2,9 @@
 
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
+import { goArch } from '../common/platform.ts';
 import type { HostFacts } from '../plan/facts.ts';
 import { cgroupHostFeatures, detectCgroupLayout } from './cgroups/detect.ts';
-
-const ARCH: Record<string, string> = {
-  x64: 'amd64',
-  arm64: 'arm64',
-  ia32: '386',
-  arm: 'arm',
-  ppc64: 'ppc64le',
-  s390x: 's390x',
-  riscv64: 'riscv64',
-  loong64: 'loong64',
-};
 
 let base: Omit<HostFacts, 'cgroupFeatures'> | undefined;
 
@@ -27,7 +17,7 @@ function readBase(): Omit<HostFacts, 'cgroupFeatures'> {
     .map((line) => line.split('\t').at(-1)!.trim())
     .filter(Boolean);
   return {
-    arch: ARCH[process.arch] ?? process.arch,
+    arch: goArch(),
     kernel: { major, minor },
     capLastCap: Number.parseInt(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'), 10),
     cgroup: detectCgroupLayout(),
