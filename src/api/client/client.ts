@@ -37,7 +37,8 @@ export class DaemonError extends BerthError {
 }
 
 export interface RequestInit {
-  query?: Record<string, string | number | boolean | undefined>;
+  /** a list repeats the key (`names=a&names=b`) */
+  query?: Record<string, string | number | boolean | string[] | undefined>;
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -92,7 +93,10 @@ export class ApiClient {
   /** Sends a request; resolves with the response (any status), body unread. */
   raw(method: string, path: string, init: RequestInit = {}, versioned = true): Promise<IncomingMessage> {
     const query = new URLSearchParams();
-    for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined) query.set(k, String(v));
+    for (const [k, v] of Object.entries(init.query ?? {})) {
+      if (Array.isArray(v)) for (const item of v) query.append(k, item);
+      else if (v !== undefined) query.set(k, String(v));
+    }
     const qs = query.toString();
     const streaming = isReadable(init.body);
     const body =
@@ -113,7 +117,7 @@ export class ApiClient {
         {
           ...this.#base,
           method,
-          path: `${prefix}${path}${qs ? `${path.includes('?') ? '&' : '?'}${qs}` : ''}`,
+          path: `${prefix}${path}${qs ? `?${qs}` : ''}`,
           headers,
           signal: init.signal,
         },
@@ -140,20 +144,23 @@ export class ApiClient {
     });
   }
 
+  /** Sends a request; resolves with the response, body unread, once it is a 2xx (else a DaemonError). */
+  async open(method: string, path: string, init: RequestInit = {}): Promise<IncomingMessage> {
+    await this.negotiate();
+    const res = await this.raw(method, path, init);
+    const status = res.statusCode ?? 500;
+    if (status >= 400) throw new DaemonError(status, messageOf(await readAll(res), status));
+    return res;
+  }
+
   /** Sends a request and reads the whole body; non-2xx statuses become DaemonErrors. */
   async request(
     method: string,
     path: string,
     init: RequestInit = {},
   ): Promise<{ status: number; text: string }> {
-    await this.negotiate();
-    const res = await this.raw(method, path, init);
-    const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const status = res.statusCode ?? 500;
-    if (status >= 400) throw new DaemonError(status, messageOf(text, status));
-    return { status, text };
+    const res = await this.open(method, path, init);
+    return { status: res.statusCode ?? 200, text: await readAll(res) };
   }
 
   async json<T>(method: string, path: string, init: RequestInit = {}): Promise<T> {
@@ -163,14 +170,7 @@ export class ApiClient {
 
   /** A JSON-lines stream (events, progress); non-2xx statuses become DaemonErrors. */
   async *stream<T>(method: string, path: string, init: RequestInit = {}): AsyncGenerator<T> {
-    await this.negotiate();
-    const res = await this.raw(method, path, init);
-    const status = res.statusCode ?? 500;
-    if (status >= 400) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of res) chunks.push(chunk as Buffer);
-      throw new DaemonError(status, messageOf(Buffer.concat(chunks).toString('utf8'), status));
-    }
+    const res = await this.open(method, path, init);
     let buffered = '';
     for await (const chunk of res) {
       buffered += (chunk as Buffer).toString('utf8');
@@ -184,6 +184,12 @@ export class ApiClient {
     }
     if (buffered.trim()) yield JSON.parse(buffered) as T;
   }
+}
+
+async function readAll(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function isReadable(v: unknown): v is Readable {

@@ -34,6 +34,14 @@ export function splitReference(ref: string): ParsedReference | undefined {
   return { name: familiarName(rest), tag, digest };
 }
 
+/** `repo[:tag]` → its parts, as the API takes them (`repo=`, `tag=`); no validation. */
+export function splitTag(ref: string): { repo: string; tag?: string } {
+  const colon = ref.lastIndexOf(':');
+  return colon > ref.lastIndexOf('/')
+    ? { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) }
+    : { repo: ref };
+}
+
 /** `docker.io/library/x` → `x`, `docker.io/a/b` → `a/b`, others unchanged. */
 export function familiarName(name: string): string {
   for (const prefix of ['docker.io/', 'index.docker.io/']) {

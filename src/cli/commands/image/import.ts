@@ -2,6 +2,7 @@
 
 import { createReadStream } from 'node:fs';
 import type { CommandDef } from '../../command.ts';
+import { splitTag } from '../../format/reference.ts';
 import { progressLines } from './progress.ts';
 
 export const importCmd: CommandDef = {
@@ -23,23 +24,21 @@ export const importCmd: CommandDef = {
   async run(ctx, opts, [file, ref]) {
     const client = await ctx.client();
     const body = file === '-' ? process.stdin : createReadStream(file);
-    let repo: string | undefined;
-    let tag: string | undefined;
-    if (ref) {
-      const at = ref.lastIndexOf(':');
-      [repo, tag] = at > ref.lastIndexOf('/') ? [ref.slice(0, at), ref.slice(at + 1)] : [ref, undefined];
-    }
-    const query: Record<string, string | undefined> = {
+    const { repo, tag } = ref ? splitTag(ref) : { repo: undefined, tag: undefined };
+    const query = {
       fromSrc: '-',
       repo,
       tag,
       message: opts.message as string | undefined,
+      changes: opts.change as string[],
     };
-    const changes = (opts.change as string[]).map((c) => `changes=${encodeURIComponent(c)}`).join('&');
-    const path = changes ? `/images/create?${changes}` : '/images/create';
     return progressLines(
       ctx,
-      client.stream('POST', path, { query, body, headers: { 'Content-Type': 'application/x-tar' } }),
+      client.stream('POST', '/images/create', {
+        query,
+        body,
+        headers: { 'Content-Type': 'application/x-tar' },
+      }),
     );
   },
 };

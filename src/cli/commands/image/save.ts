@@ -2,7 +2,6 @@
 
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { DaemonError } from '../../../api/client/client.ts';
 import type { CommandDef } from '../../command.ts';
 
 export const save: CommandDef = {
@@ -18,15 +17,7 @@ export const save: CommandDef = {
       throw new Error('cowardly refusing to save to a terminal. Use the -o flag or redirect');
     }
     const client = await ctx.client();
-    await client.negotiate();
-    const query = new URLSearchParams(args.map((n) => ['names', n]));
-    const res = await client.raw('GET', `/images/get?${query}`, { signal: ctx.signal });
-    if ((res.statusCode ?? 500) >= 400) {
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
-      const text = Buffer.concat(chunks).toString('utf8');
-      throw new DaemonError(res.statusCode ?? 500, JSON.parse(text).message ?? text);
-    }
+    const res = await client.open('GET', '/images/get', { query: { names: args }, signal: ctx.signal });
     await pipeline(res, output ? createWriteStream(output) : ctx.out);
     return 0;
   },

@@ -1,6 +1,7 @@
 // berth tag / berth image tag: another name for an image.
 
 import type { CommandDef } from '../../command.ts';
+import { splitTag } from '../../format/reference.ts';
 
 export const tag: CommandDef = {
   path: ['image', 'tag'],
@@ -11,10 +12,8 @@ export const tag: CommandDef = {
   flags: [],
   async run(ctx, _opts, [source, target]) {
     const client = await ctx.client();
-    // the repository and the tag are sent apart; a digest reference cannot be a target
-    const at = target.lastIndexOf(':');
-    const slash = target.lastIndexOf('/');
-    const [repo, tagName] = at > slash ? [target.slice(0, at), target.slice(at + 1)] : [target, 'latest'];
+    // the repository and the tag are sent apart
+    const { repo, tag: tagName = 'latest' } = splitTag(target);
     await client.request('POST', `/images/${encodeURIComponent(source)}/tag`, {
       query: { repo, tag: tagName },
     });
