@@ -147,8 +147,8 @@ export class Images {
     }
   }
 
-  async prune(opts: { all: boolean; filters: Filters }) {
-    const result = await pruneImages(this.store, opts);
+  async prune(filters: Filters) {
+    const result = await pruneImages(this.store, { filters });
     await this.#release(result.removedLayers);
     this.#events.publish(makeEvent('image', 'prune', '', { reclaimed: String(result.SpaceReclaimed) }));
     return { ImagesDeleted: result.ImagesDeleted, SpaceReclaimed: result.SpaceReclaimed };

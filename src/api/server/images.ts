@@ -62,14 +62,8 @@ export function imageRoutes(router: Router, engine: Engine): void {
     sendJson(res, 200, images.list({ all: truthy(query.get('all')), filters }, Number(version)));
   });
   router.add('POST', '/images/prune', async ({ res, query }) => {
-    const filters = parseFilters(query.get('filters') ?? undefined);
-    const dangling = filters.dangling?.[0];
-    if (dangling !== undefined && !['true', 'false', '1', '0'].includes(dangling)) {
-      throw invalidArgument(`invalid filter 'dangling=${dangling}'`);
-    }
-    const all = dangling === 'false' || dangling === '0';
-    delete filters.dangling;
-    sendJson(res, 200, await images.prune({ all, filters }));
+    // dangling=false (docker image prune -a) widens it to every unused image; pruneImages reads it
+    sendJson(res, 200, await images.prune(parseFilters(query.get('filters') ?? undefined)));
   });
   router.add('GET', '/images/{name*}/json', ({ res, params, version }) => {
     sendJson(res, 200, images.inspect(params.name, Number(version)));
