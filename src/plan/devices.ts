@@ -4,35 +4,20 @@
 
 import { posix } from 'node:path';
 import { invalidArgument } from '../common/errors.ts';
+import { DEV_SYMLINKS, OCI_DEFAULT_DEVICES } from '../spec/docker/defaults.ts';
 import type { LinuxDevice, LinuxDeviceCgroup, Mount } from '../spec/oci.ts';
 import type { ChildStep } from './types.ts';
-
-export const DEFAULT_DEVICES: LinuxDevice[] = [
-  { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },
-  { path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o666, uid: 0, gid: 0 },
-  { path: '/dev/full', type: 'c', major: 1, minor: 7, fileMode: 0o666, uid: 0, gid: 0 },
-  { path: '/dev/random', type: 'c', major: 1, minor: 8, fileMode: 0o666, uid: 0, gid: 0 },
-  { path: '/dev/urandom', type: 'c', major: 1, minor: 9, fileMode: 0o666, uid: 0, gid: 0 },
-  { path: '/dev/tty', type: 'c', major: 5, minor: 0, fileMode: 0o666, uid: 0, gid: 0 },
-];
 
 /** Device cgroup rules every container gets after its own, as runc adds them. */
 export const DEFAULT_DEVICE_RULES: LinuxDeviceCgroup[] = [
   { allow: true, type: 'c', access: 'm' },
   { allow: true, type: 'b', access: 'm' },
-  ...DEFAULT_DEVICES.map(
+  ...OCI_DEFAULT_DEVICES.map(
     (d): LinuxDeviceCgroup => ({ allow: true, type: 'c', major: d.major, minor: d.minor, access: 'rwm' }),
   ),
   { allow: true, type: 'c', major: 5, minor: 1, access: 'rwm' },
   { allow: true, type: 'c', major: 136, access: 'rwm' },
   { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' },
-];
-
-const LINKS: [string, string][] = [
-  ['/dev/fd', '/proc/self/fd'],
-  ['/dev/stdin', '/proc/self/fd/0'],
-  ['/dev/stdout', '/proc/self/fd/1'],
-  ['/dev/stderr', '/proc/self/fd/2'],
 ];
 
 /** /dev needs populating unless it is bind-mounted from somewhere. */
@@ -49,7 +34,7 @@ export function deviceSteps(
   ctx: { rootfs: string; userns: boolean; mounts: readonly Mount[] },
 ): ChildStep[] {
   const byPath = new Map<string, LinuxDevice>();
-  for (const d of [...DEFAULT_DEVICES, ...devices]) byPath.set(posix.normalize(d.path), d);
+  for (const d of [...OCI_DEFAULT_DEVICES, ...devices]) byPath.set(posix.normalize(d.path), d);
   const root = ctx.rootfs;
   const steps: ChildStep[] = [];
   for (const [path, d] of byPath) {
@@ -83,9 +68,12 @@ export function deviceSteps(
       gid: d.gid ?? 0,
     });
   }
-  for (const [dest, target] of LINKS) steps.push({ op: 'symlink', root, dest, target });
-  if (ctx.mounts.some((m) => posix.normalize(m.destination) === '/dev/pts')) {
-    steps.push({ op: 'symlink', root, dest: '/dev/ptmx', target: 'pts/ptmx' });
+  // /dev/ptmx only with a devpts of the container's own; /dev/core is not made (as runc, only
+  // where /proc/kcore exists, which the planner cannot see)
+  const devpts = ctx.mounts.some((m) => posix.normalize(m.destination) === '/dev/pts');
+  for (const [target, dest] of DEV_SYMLINKS) {
+    if (dest === '/dev/core' || (dest === '/dev/ptmx' && !devpts)) continue;
+    steps.push({ op: 'symlink', root, dest, target });
   }
   return steps;
 }
