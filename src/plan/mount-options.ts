@@ -1,6 +1,7 @@
 // OCI mount options -> mount(2) flags, propagation and file-system data, as runc reads them.
 
 import { invalidArgument } from '../common/errors.ts';
+import { PROPAGATION_MODES } from '../spec/oci.ts';
 import type { PropagationMode } from './types.ts';
 
 /** Flags berth-exec knows (native/PLAN.md `mount`). */
@@ -34,16 +35,7 @@ const CLEAR: Record<string, string> = {
   nolazytime: 'lazytime',
   loud: 'silent',
 };
-const PROPAGATION = new Set<string>([
-  'private',
-  'rprivate',
-  'slave',
-  'rslave',
-  'shared',
-  'rshared',
-  'unbindable',
-  'runbindable',
-]);
+const PROPAGATION = new Set<string>(PROPAGATION_MODES);
 /** runc-specific or id-mapping options berth accepts and does not act on. */
 const IGNORED = new Set(['tmpcopyup', 'remount', 'defaults', 'idmap', 'ridmap', 'nosymfollow']);
 

@@ -6,7 +6,14 @@
 
 import { invalidArgument } from '../common/errors.ts';
 import type { Spec } from './oci.ts';
-import { NAMESPACE_TYPES, SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FLAGS, SECCOMP_OPERATORS } from './oci.ts';
+import {
+  NAMESPACE_TYPES,
+  PROPAGATION_MODES,
+  SECCOMP_ACTIONS,
+  SECCOMP_ARCHES,
+  SECCOMP_FLAGS,
+  SECCOMP_OPERATORS,
+} from './oci.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -357,17 +364,7 @@ function checkLinux(l: Obj, at: string): void {
   });
   record(field(l, at, 'netDevices'), (o, a) => str(field(o, a, 'name')));
   object(field(l, at, 'seccomp'), checkSeccomp);
-  const propagation = [
-    'private',
-    'rprivate',
-    'slave',
-    'rslave',
-    'shared',
-    'rshared',
-    'unbindable',
-    'runbindable',
-  ];
-  oneOf(field(l, at, 'rootfsPropagation'), propagation, 'propagation mode');
+  oneOf(field(l, at, 'rootfsPropagation'), PROPAGATION_MODES, 'propagation mode');
   strings(field(l, at, 'maskedPaths'));
   strings(field(l, at, 'readonlyPaths'));
   str(field(l, at, 'mountLabel'));

@@ -204,6 +204,17 @@ export type RootfsPropagation =
   | 'unbindable'
   | 'runbindable';
 
+export const PROPAGATION_MODES: readonly RootfsPropagation[] = [
+  'private',
+  'rprivate',
+  'slave',
+  'rslave',
+  'shared',
+  'rshared',
+  'unbindable',
+  'runbindable',
+];
+
 export interface LinuxPersonality {
   domain: 'LINUX' | 'LINUX32';
   flags?: string[];
