@@ -33,11 +33,11 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { unixSocketAnswers } from '../src/common/socket.ts';
 import { header, type TarHeader } from '../src/storage/tar/header.ts';
 import { type TarInput, writeTar } from '../src/storage/tar/writer.ts';
 import { type Daemon, startDaemon } from '../test/e2e/daemon-helpers.ts';
@@ -237,17 +237,6 @@ export async function mustDocker(host: string, args: string[]): Promise<string> 
   return r.stdout;
 }
 
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 export interface RefDaemon {
   host: string;
   dataRoot: string;
@@ -296,11 +285,11 @@ export async function startDockerd(dir: string): Promise<RefDaemon> {
   );
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  for (let i = 0; i < 400 && !(await answers(socket)); i++) {
+  for (let i = 0; i < 400 && !(await unixSocketAnswers(socket)); i++) {
     if (child.exitCode !== null) throw new Error(`dockerd exited (${child.exitCode}): ${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  if (!(await answers(socket))) throw new Error(`dockerd did not answer on ${socket}: ${output}`);
+  if (!(await unixSocketAnswers(socket))) throw new Error(`dockerd did not answer on ${socket}: ${output}`);
   return {
     host: `unix://${socket}`,
     dataRoot,
