@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -72,6 +72,22 @@ function makeCerts(dir: string): void {
   }
 }
 
+/** berthd opens its listeners one after another; the unix socket answering does not mean TCP does. */
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port}`);
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'berthd-tls-'));
 let daemon: Daemon | undefined;
 after(async () => {
@@ -92,6 +108,7 @@ test('TCP with --tlsverify admits only clients with a certificate from the CA', 
     join(dir, 'server-key.pem'),
   ];
   daemon = await startDaemon(['-H', `tcp://127.0.0.1:${port}`, ...tls], mkdtempSync(join(dir, 'd-')));
+  await waitForPort(port);
   const env = { ...process.env, DOCKER_HOST: '', DOCKER_CONFIG: join(dir, 'docker-config') };
   const withCert = spawnSync(
     'docker',
@@ -111,7 +128,7 @@ test('TCP with --tlsverify admits only clients with a certificate from the CA', 
     ],
     { encoding: 'utf8', env, timeout: 30_000 },
   );
-  assert.equal(withCert.status, 0, withCert.stderr);
+  assert.equal(withCert.status, 0, `${withCert.stderr}\n${daemon.log()}`);
   assert.equal(withCert.stdout.trim(), '1.45');
   const without = spawnSync(
     'docker',
