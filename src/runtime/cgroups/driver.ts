@@ -37,6 +37,10 @@ export interface CgroupStats {
     totalInactiveFile: number;
     /** swap in use, bytes, when swap is accounted */
     swap?: number;
+    /** every key of memory.stat, as the kernel lists them (for the stats API's memory_stats.stats) */
+    stat: Record<string, number>;
+    /** times the limit was hit: v1 memory.failcnt, v2 the `oom` count of memory.events */
+    failcnt: number;
   };
   cpu: {
     /** nanoseconds */

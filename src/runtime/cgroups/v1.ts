@@ -110,6 +110,8 @@ export class CgroupV1Driver extends CgroupDriverBase {
         activeFile: s.active_file ?? 0,
         totalInactiveFile: s.total_inactive_file ?? 0,
         ...(memsw === undefined ? {} : { swap: Math.max(0, memsw - usage) }),
+        stat: s,
+        failcnt: readNumber(`${mem}/memory.failcnt`) ?? 0,
       };
     }
     if (acct) {

@@ -110,6 +110,8 @@ export class CgroupV2Driver extends CgroupDriverBase {
         activeFile: s.active_file ?? 0,
         totalInactiveFile: s.inactive_file ?? 0,
         ...(swap === undefined ? {} : { swap }),
+        stat: s,
+        failcnt: readKeyed(`${d}/memory.events`).oom ?? 0,
       };
     }
     const current = readNumber(`${d}/pids.current`);
