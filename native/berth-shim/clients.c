@@ -94,6 +94,8 @@ int client_flush(struct shim *s, struct client *c) {
       return -1;
     }
     c->q_off += (size_t)n;
+    if (c->stalled)
+      c->stalled = mono_ms(); /* it reads: it may hold output back a while longer */
   }
   if (c->q)
     munmap(c->q, QUEUE_MAP);
@@ -155,8 +157,16 @@ void broadcast(struct shim *s, int type, const void *p, size_t n) {
       send_frame(s, &s->clients[i], type, p, n);
 }
 
+/* With --tty, stdin is the pty master, which comes over the console socket after START:
+ * until then, stdin waits. */
+static bool stdin_waits(const struct shim *s) {
+  return s->o.tty && s->o.stdin && s->console_listen >= 0;
+}
+
 /* Writes pending stdin; a closed reader (the process ended) discards it and closes stdin. */
 void stdin_flush(struct shim *s) {
+  if (s->in_fd < 0 && stdin_waits(s))
+    return;
   while (s->in_fd >= 0 && s->pend_off < s->pend_len) {
     ssize_t n = write(s->in_fd, s->pending + s->pend_off, s->pend_len - s->pend_off);
     if (n < 0 && errno == EINTR)
@@ -195,7 +205,7 @@ static void dispatch(struct shim *s, struct client *c, int type) {
 
 /* Reads a STDIN payload into the pending buffer (when it is empty), or discards it. */
 static ssize_t read_stdin_payload(struct shim *s, struct client *c) {
-  bool keep = s->in_fd >= 0 && !s->close_in;
+  bool keep = (s->in_fd >= 0 || stdin_waits(s)) && !s->close_in;
   char *dst = keep ? s->pending : s->buf;
   size_t want = c->left < CHUNK ? c->left : CHUNK;
   ssize_t n = read(c->fd, dst, want);

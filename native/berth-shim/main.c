@@ -152,20 +152,47 @@ static void add(struct pollfd *pfd, int *who, int *n, int fd, short events, int 
   (*n)++;
 }
 
-/* Output: to every client and to the log; end of file (EIO for a pty) ends the stream. */
-static void read_output(struct shim *s, int i) {
+/* Output: to every client and to the log; end of file (EIO for a pty) ends the stream.
+ * Returns the bytes read, 0 when there are none now or any more. */
+static ssize_t read_output(struct shim *s, int i) {
   ssize_t n = read(s->out[i], s->buf, sizeof s->buf);
   if (n < 0 && (errno == EINTR || errno == EAGAIN))
-    return;
+    return 0;
   if (n <= 0) {
     close_fd(&s->out[i]);
     if (i == 0 && s->o.tty)
       close_fd(&s->in_fd);
     log_end(s, i);
-    return;
+    return 0;
   }
   broadcast(s, i == 0 ? F_STDOUT : F_STDERR, s->buf, (size_t)n);
   log_output(s, i, s->buf, (size_t)n);
+  return n;
+}
+
+/* Clients whose queue is nearly full hold output back (the process blocks on its pipe, as
+ * with a slow docker attach) until they catch up, but a client that takes nothing for
+ * STALL_MS is dropped. True when output waits; *wake is when to look again. */
+static bool output_waits(struct shim *s, int64_t *wake) {
+  bool waits = false;
+  int64_t now = mono_ms();
+  for (int i = 0; i < s->nclients; i++) {
+    struct client *c = &s->clients[i];
+    if (c->fd < 0 || c->q_len - c->q_off <= QUEUE_HIGH) {
+      c->stalled = 0;
+      continue;
+    }
+    if (!c->stalled)
+      c->stalled = now;
+    if (now - c->stalled >= STALL_MS) {
+      client_drop(s, c);
+      continue;
+    }
+    waits = true;
+    if (!*wake || c->stalled + STALL_MS < *wake)
+      *wake = c->stalled + STALL_MS;
+  }
+  return waits;
 }
 
 /* One poll round; `deadline` (monotonic ms, 0: none) bounds the wait. */
@@ -177,8 +204,10 @@ static void poll_once(struct shim *s, int64_t deadline) {
   add(pfd, who, &n, s->console_conn, POLLIN, W_CONSOLE);
   add(pfd, who, &n, s->sig_fd, POLLIN, W_SIG);
   add(pfd, who, &n, s->report_fd, POLLIN, W_REPORT);
-  add(pfd, who, &n, s->out[0], POLLIN, W_OUT0);
-  add(pfd, who, &n, s->out[1], POLLIN, W_OUT1);
+  if (!output_waits(s, &deadline)) {
+    add(pfd, who, &n, s->out[0], POLLIN, W_OUT0);
+    add(pfd, who, &n, s->out[1], POLLIN, W_OUT1);
+  }
   if (s->pend_len > 0)
     add(pfd, who, &n, s->in_fd, POLLOUT, W_IN);
   for (int i = 0; i < s->nclients; i++) {
@@ -228,10 +257,14 @@ static int finish(struct shim *s) {
   char json[CHUNK];
   size_t len;
   for (int i = 0; i < 2; i++) {
+    /* what is left in the pipe (bounded: writers the process left may still write) */
+    for (int k = 0; k < 64 && s->out[i] >= 0 && read_output(s, i) > 0; k++)
+      ;
     close_fd(&s->out[i]);
     log_end(s, i);
   }
   close_fd(&s->in_fd);
+  s->pend_off = s->pend_len = 0;
   close_fd(&s->console_conn);
   if (s->console_listen >= 0) {
     close_fd(&s->console_listen);
@@ -250,7 +283,6 @@ static int finish(struct shim *s) {
       queued |= s->clients[i].fd >= 0 && s->clients[i].q != NULL;
     if (!queued || mono_ms() >= deadline)
       break;
-    s->pend_len = 0;
     poll_once(s, deadline);
   }
   for (int i = 0; i < s->nclients; i++)

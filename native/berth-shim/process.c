@@ -236,4 +236,5 @@ void console_receive(struct shim *s) {
     ioctl(master, TIOCSWINSZ, &s->ws);
   close_fd(&s->console_listen);
   unlink(s->console_path);
+  stdin_flush(s); /* what clients sent before the pty was there */
 }

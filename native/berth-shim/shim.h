@@ -49,6 +49,8 @@ enum frame_type {
 #define QUEUE_MAX (1u << 20)   /* queued per client before it is dropped */
 #define CHUNK 16384            /* one read of output, one log entry at most, stdin buffered */
 #define DRAIN_MS 2000          /* output read after the process ended, and EXIT flushed */
+#define STALL_MS 1000          /* a full client that sends nothing for this long is dropped */
+#define QUEUE_HIGH (QUEUE_MAX - 8 - CHUNK) /* above this, output waits for the client */
 
 struct client {
   int fd;           /* -1: a free slot */
@@ -59,6 +61,7 @@ struct client {
   uint32_t small_len;
   char *q;          /* queued output (mmap'd on demand, unmapped once sent) */
   size_t q_off, q_len;
+  int64_t stalled;  /* since when its queue is full and nothing could be sent (0: it is not) */
 };
 
 struct opts {
