@@ -22,7 +22,10 @@ export interface CreateFacts {
   capLastCap?: number;
   /** Swap accounting available (v1 memory.memsw.*, v2 memory.swap.max); default true. */
   swapLimit?: boolean;
-  /** Bridge and user-defined networks are available; default false (NotImplemented). */
+  /**
+   * false: bridge and user-defined networks are refused at create with NotImplemented. Left out
+   * (or true), they are not checked here; containerSpec still refuses them without `facts.netns`.
+   */
   networks?: boolean;
 }
 
@@ -483,7 +486,7 @@ function validateSeccomp(sec: SecurityOptions): void {
 /** Features berth does not have yet: a clear 501, never a silent fallback. */
 function rejectUnsupported(c: ContainerConfig, hc: HostConfig, facts: CreateFacts): void {
   const net = parseNetworkMode(hc.NetworkMode);
-  if (!facts.networks && !c.NetworkDisabled && (net.kind === 'bridge' || net.kind === 'network')) {
+  if (facts.networks === false && !c.NetworkDisabled && (net.kind === 'bridge' || net.kind === 'network')) {
     throw notImplemented(
       `${net.kind === 'bridge' ? 'bridge' : `user-defined (${net.name})`} networks are not supported yet: use --network none or --network host`,
     );
