@@ -1,8 +1,27 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
+import { makeBundle } from '../../../test/fixtures/busybox.ts';
+import { SHIM, ShimClient, START, shimArgs, startShim } from '../../../test/native/shim-helpers.ts';
+import { compileCreate } from '../../plan/create.ts';
+import { encodePlan } from '../../plan/encode.ts';
+import { bindSources } from '../../runtime/bundle.ts';
+import { detectCgroupLayout } from '../../runtime/cgroups/detect.ts';
+import { cgroupDriver } from '../../runtime/cgroups/driver.ts';
+import { hostFacts } from '../../runtime/facts.ts';
+import { runtimeDefaultSpec } from '../../spec/runtime-default.ts';
 import {
   encodeLogEntry,
   formatLogTime,
@@ -312,5 +331,89 @@ describe('logs: following', () => {
     appendFileSync(file, entries(1, 3));
     await f.ended;
     assert.deepEqual(texts(f.got), lines(0, 2));
+  });
+});
+
+describe('logs: the log berth-shim writes', {
+  skip: process.getuid?.() !== 0 || !existsSync(SHIM) ? 'needs root and native/build/berth-shim' : false,
+}, () => {
+  it('follows a running container through rotations to its end, and tails it afterwards', async (t) => {
+    const cgroups = cgroupDriver(detectCgroupLayout());
+    const bundle = makeBundle(runtimeDefaultSpec(), 'berth-logs-bundle-');
+    chmodSync(bundle.dir, 0o755);
+    const dir = mkdtempSync(join(tmpdir(), 'berth-logs-shim-'));
+    chmodSync(dir, 0o700);
+    const id = `logs-${process.pid}`;
+    const cgroupsPath = `/berth-logs-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    t.after(async () => {
+      const pidFile = join(dir, 'shim.pid');
+      if (existsSync(pidFile)) {
+        try {
+          process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+        } catch {}
+      }
+      if (cgroups.exists(cgroupsPath)) {
+        await cgroups.killAll(cgroupsPath, 'SIGKILL');
+        await cgroups.destroy(cgroupsPath);
+      }
+      rmSync(dir, { recursive: true, force: true });
+      bundle.cleanup();
+    });
+
+    // 150 lines, a 40000-byte line (split into 16 KiB entries), an error, an unterminated end
+    const script =
+      'i=0; while [ $i -lt 150 ]; do echo line $i; i=$((i+1)); usleep 3000; done; ' +
+      "head -c 40000 /dev/zero | tr '\\0' x; echo; echo oops >&2; printf end";
+    const spec = runtimeDefaultSpec();
+    spec.process!.terminal = false;
+    spec.process!.args = ['sh', '-c', script];
+    spec.linux!.cgroupsPath = cgroupsPath;
+    const plan = compileCreate({
+      id,
+      bundle: bundle.dir,
+      spec,
+      facts: hostFacts(cgroupsPath),
+      foreground: false,
+      reportFd: 3,
+      sources: bindSources(spec),
+    });
+    writeFileSync(join(dir, 'plan'), encodePlan(plan));
+    const log = join(dir, 'json.log');
+    const started = await startShim(
+      shimArgs(dir, join(dir, 'plan'), { log, logMaxSize: 2048, logMaxFiles: 20 }),
+    );
+    assert.equal(started.code, 0, started.stderr);
+    const client = await ShimClient.connect(join(dir, 'shim.sock'));
+    const f = following(log, { done: client.exit() });
+    client.send(START);
+    assert.equal((await client.exit()).exitCode, 0);
+    await f.ended;
+
+    const expected = `${lines(0, 150).join('')}${'x'.repeat(40000)}\nend`;
+    const out = f.got.filter((e) => e.stream === 'stdout');
+    assert.equal(Buffer.concat(out.map((e) => e.line)).toString(), expected);
+    assert.ok(
+      out.some((e) => e.line.length === 16 * 1024 && !e.line.includes(10)),
+      'a 16 KiB split entry',
+    );
+    assert.deepEqual(texts(f.got.filter((e) => e.stream === 'stderr')), ['oops\n']);
+    const times = f.got.map((e) => parseLogTime(e.time) ?? 0n);
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
+    assert.ok(existsSync(`${log}.5`), 'the log was rotated');
+
+    // afterwards: the same entries, and the tail is their end (stderr may come before the
+    // last stdout entries: the shim reads the two pipes separately)
+    assert.ok(
+      (await collect(log)).every((e, i) => e.time === f.got[i].time && e.line.equals(f.got[i].line)),
+      'a second read gives the same entries',
+    );
+    const last = await collect(log, { tail: 3 });
+    assert.ok(
+      last.length === 3 && last.every((e, i) => e.line.equals(f.got[f.got.length - 3 + i].line)),
+      'tail 3 is the last 3 entries followed',
+    );
   });
 });
