@@ -22,9 +22,17 @@ int log_open(struct logfile *l, const char *path, uint64_t max_size, int max_fil
   return 0;
 }
 
+/* Writes the entries buffered since the last flush (once per read of output). */
+static void log_flush(struct logfile *l) {
+  if (l->len > 0)
+    (void)write_all(l->fd, l->buf, l->len);
+  l->len = 0;
+}
+
 /* FILE.(i-1) -> FILE.i down to FILE -> FILE.1 (the oldest is replaced); a new, empty FILE. */
 static void log_rotate(struct logfile *l) {
   char from[PATH_MAX], to[PATH_MAX];
+  log_flush(l);
   for (int i = l->max_files - 1; i >= 1; i--) {
     if (i == 1)
       snprintf(from, sizeof from, "%s", l->path);
@@ -53,13 +61,13 @@ static void entry(struct logfile *l, int stream, const char *p, size_t n) {
   uint64_t size = 8 + count.total + strlen(names[stream]) + strlen(time) + 3;
   if (l->max_size > 0 && l->size > 0 && l->size + size > l->max_size)
     log_rotate(l);
-  struct sink w = {.buf = l->buf, .cap = sizeof l->buf, .fd = l->fd};
+  struct sink w = {.buf = l->buf, .cap = sizeof l->buf, .len = l->len, .fd = l->fd};
   sink_put(&w, "{\"log\":\"", 8);
   json_escape(&w, p, n);
   sink_put(&w, names[stream], strlen(names[stream]));
   sink_put(&w, time, strlen(time));
   sink_put(&w, "\"}\n", 3);
-  (void)sink_flush(&w);
+  l->len = w.len;
   l->size += w.total;
 }
 
@@ -85,11 +93,14 @@ void log_output(struct shim *s, int stream, const char *p, size_t n) {
     p += take;
     n -= take;
   }
+  log_flush(&s->log);
 }
 
 void log_end(struct shim *s, int stream) {
   struct linebuf *lb = &s->lines[stream];
-  if (s->log.fd >= 0 && lb->len > 0)
+  if (s->log.fd >= 0 && lb->len > 0) {
     entry(&s->log, stream, lb->data, lb->len);
+    log_flush(&s->log);
+  }
   lb->len = 0;
 }

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -70,7 +69,7 @@ static int parse_args(struct opts *o, int argc, char **argv, struct shim_error *
     if (n < 0)
       return shim_fail(e, errno, "readlink `/proc/self/exe`");
     o->exec_buf[n] = '\0';
-    strcat(dirname(o->exec_buf), "/berth-exec");
+    strcpy(strrchr(o->exec_buf, '/') + 1, "berth-exec");
     o->exec = o->exec_buf;
   }
   if (access(o->plan, R_OK) < 0)

@@ -92,7 +92,7 @@ interface Container {
 }
 
 /** A busybox container running `args`, its plan compiled for a detached run under a shim. */
-function container(args: string[], opts: { tty?: boolean } = {}): Container {
+function container(args: string[], opts: { tty?: boolean; mutate?: (spec: Spec) => void } = {}): Container {
   const id = `shim-${process.pid}-${++counter}`;
   const dir = mkdtempSync(join(tmpdir(), 'berth-shim-'));
   chmodSync(dir, 0o700);
@@ -101,6 +101,7 @@ function container(args: string[], opts: { tty?: boolean } = {}): Container {
   spec.process!.terminal = opts.tty === true;
   spec.process!.args = args;
   spec.linux!.cgroupsPath = cgroupsPath;
+  opts.mutate?.(spec);
   const plan = compileCreate({
     id,
     bundle: bundle.dir,
@@ -475,6 +476,25 @@ describe('berth-shim', () => {
     const other = await shim(d, { oom: oomFile });
     other.send(START);
     assert.equal((await other.exit()).oomKilled, false, 'an OOM kill from before START does not count');
+  });
+
+  test('--oom: a process the kernel killed for exceeding its memory limit', async () => {
+    const limit = 16 * 1024 * 1024;
+    const c = container(['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1'], {
+      mutate: (spec) => {
+        spec.linux!.resources = { memory: { limit, swap: limit } };
+      },
+    });
+    const dirs = cgroups.paths(c.cgroupsPath);
+    const oom =
+      cgroups.version === 2
+        ? join(dirs[0], 'memory.events')
+        : join(dirs.find((d) => d.startsWith('/sys/fs/cgroup/memory/'))!, 'memory.oom_control');
+    const client = await shim(c, { oom });
+    client.send(START);
+    const exit = await client.exit();
+    assert.equal(exit.signal, 9, JSON.stringify(exit));
+    assert.equal(exit.oomKilled, true);
   });
 
   test('start-up failures: a message on stderr, status 1, nothing left behind', async () => {
