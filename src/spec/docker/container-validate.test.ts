@@ -7,6 +7,7 @@ import {
   isIP,
   parseCpuList,
   parseDeviceCgroupRule,
+  parseDeviceMapping,
   parseNetworkMode,
   parseSecurityOpt,
   RLIM_INFINITY,
@@ -415,6 +416,21 @@ test('devices and device cgroup rules', () => {
   assert.deepEqual(parseDeviceCgroupRule('b *:* m'), { allow: true, type: 'b', access: 'm' });
   assert.deepEqual(parseDeviceCgroupRule('a'), { allow: true, type: 'a', access: 'rwm' });
   assert.deepEqual(parseDeviceCgroupRule('c 189:* rw'), { allow: true, type: 'c', major: 189, access: 'rw' });
+  const dev = (PathOnHost: string, PathInContainer: string, CgroupPermissions: string) => ({
+    PathOnHost,
+    PathInContainer,
+    CgroupPermissions,
+  });
+  assert.deepEqual(parseDeviceMapping('/dev/fuse'), dev('/dev/fuse', '/dev/fuse', 'rwm'));
+  assert.deepEqual(parseDeviceMapping('/dev/fuse:rw'), dev('/dev/fuse', '/dev/fuse', 'rw'));
+  assert.deepEqual(parseDeviceMapping('/dev/fuse:/dev/f'), dev('/dev/fuse', '/dev/f', 'rwm'));
+  assert.deepEqual(parseDeviceMapping('/dev/fuse:/dev/f:r'), dev('/dev/fuse', '/dev/f', 'r'));
+  assert.throws(
+    () => parseDeviceMapping('/a:/b:r:x'),
+    /^BerthError: invalid device specification: \/a:\/b:r:x$/,
+  );
+  assert.throws(() => parseDeviceMapping('/a:b'), /^BerthError: bad format for path: b$/);
+  assert.throws(() => parseDeviceMapping('/a:/b:rwx'), /^BerthError: bad mode specified: rwx$/);
   rejects({ DeviceCgroupRules: ['c 1:3'] }, "invalid device cgroup rule format: 'c 1:3'");
   rejects({ DeviceCgroupRules: ['x 1:3 rwm'] }, "invalid device cgroup rule format: 'x 1:3 rwm'");
 });

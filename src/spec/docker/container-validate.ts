@@ -7,7 +7,7 @@
 import { invalidArgument, notImplemented } from '../../common/errors.ts';
 import { ALL_CAPABILITIES, CAP_LAST_KNOWN, normalizeCap } from '../capabilities.ts';
 import type { LinuxDeviceCgroup, POSIXRlimit } from '../oci.ts';
-import type { ContainerConfig, HostConfig, Resources, Ulimit } from './api.ts';
+import type { ContainerConfig, DeviceMapping, HostConfig, Resources, Ulimit } from './api.ts';
 import { containerMountPoints, rejectVolumes } from './container-mounts.ts';
 import { parseSignal } from './signal.ts';
 
@@ -188,6 +188,25 @@ export const validDeviceMode = (mode: string) =>
   mode.length > 0 &&
   mode.length <= 3 &&
   [...mode].every((c, i) => 'rwm'.includes(c) && mode.indexOf(c) === i);
+
+/**
+ * The docker CLI's `--device` syntax, `host[:container][:perms]` -> a DeviceMapping (the API
+ * itself takes objects). `/dev/fuse:rw` means the same path with permissions rw.
+ */
+export function parseDeviceMapping(spec: string): DeviceMapping {
+  const parts = spec.split(':');
+  if (parts.length > 3) throw invalidArgument(`invalid device specification: ${spec}`);
+  const [src, second, third] = parts;
+  let dst = '';
+  let perms = third ?? 'rwm';
+  if (second !== undefined) {
+    if (validDeviceMode(second)) perms = second;
+    else dst = second;
+  }
+  const out: DeviceMapping = { PathOnHost: src, PathInContainer: dst || src, CgroupPermissions: perms };
+  validateDevices({ Devices: [out] });
+  return out;
+}
 
 /** Parsed `SecurityOpt` (dockerd's parseSecurityOpt). */
 export interface SecurityOptions {

@@ -713,7 +713,7 @@ test('a full docker run, as a golden file (seccomp left out)', () => {
   );
   delete s.linux?.seccomp;
   assertGolden(
-    join(import.meta.dirname, 'testdata', 'container-spec.json'),
+    join(import.meta.dirname, 'testdata', 'container-spec.golden'),
     `${JSON.stringify(s, null, 2)}\n`,
   );
 });

@@ -39,6 +39,7 @@ export {
   type NetworkModeKind,
   parseCpuList,
   parseDeviceCgroupRule,
+  parseDeviceMapping,
   parseNetworkMode,
   parseSecurityOpt,
   RLIM_INFINITY,
