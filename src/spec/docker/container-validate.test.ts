@@ -85,6 +85,10 @@ test('warnings: OOM killer without a limit, no swap accounting, published ports 
     'Published ports are discarded when using host network mode',
   ]);
   assert.deepEqual(accepts({ CpuPercent: 50 }), ['linux does not support CPU percent. Percent discarded.']);
+  assert.deepEqual(accepts({ OomKillDisable: true, MemorySwappiness: 500 }, {}, { cgroupVersion: 2 }), [
+    'Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.',
+    'Your kernel does not support OomKillDisable. OomKillDisable discarded.',
+  ]);
 });
 
 test('CPU limits', () => {

@@ -22,6 +22,8 @@ export interface CreateFacts {
   capLastCap?: number;
   /** Swap accounting available (v1 memory.memsw.*, v2 memory.swap.max); default true. */
   swapLimit?: boolean;
+  /** cgroup v2 has no OOM-killer switch and no swappiness: they are discarded with a warning. */
+  cgroupVersion?: 1 | 2;
   /**
    * false: bridge and user-defined networks are refused at create with NotImplemented. Left out
    * (or true), they are not checked here; containerSpec still refuses them without `facts.netns`.
@@ -384,12 +386,12 @@ function validateResources(r: Resources, facts: CreateFacts, warnings: string[])
     }
   }
   const swappiness = r.MemorySwappiness;
-  if (
-    swappiness !== undefined &&
-    swappiness !== null &&
-    swappiness !== -1 &&
-    (swappiness < 0 || swappiness > 100)
-  ) {
+  const hasSwappiness = swappiness !== undefined && swappiness !== null && swappiness !== -1;
+  if (hasSwappiness && facts.cgroupVersion === 2) {
+    warnings.push(
+      'Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.',
+    );
+  } else if (hasSwappiness && (swappiness < 0 || swappiness > 100)) {
     throw invalidArgument(`Invalid value: ${swappiness}, valid memory swappiness range is 0-100`);
   }
   if (reservation > 0 && reservation < MIN_MEMORY)
@@ -397,7 +399,9 @@ function validateResources(r: Resources, facts: CreateFacts, warnings: string[])
   if (memory > 0 && reservation > 0 && memory < reservation) {
     throw invalidArgument('Minimum memory limit can not be less than memory reservation limit, see usage');
   }
-  if (r.OomKillDisable && memory === 0) {
+  if (r.OomKillDisable && facts.cgroupVersion === 2) {
+    warnings.push('Your kernel does not support OomKillDisable. OomKillDisable discarded.');
+  } else if (r.OomKillDisable && memory === 0) {
     warnings.push(
       'OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.',
     );

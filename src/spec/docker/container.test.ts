@@ -314,6 +314,11 @@ test('memory: limit, swap (twice the limit by default, -1 unlimited), reservatio
     disableOOMKiller: true,
   });
   assert.deepEqual(r({ MemorySwappiness: -1, OomKillDisable: false }), undefined);
+  assert.equal(
+    r({ MemorySwappiness: 10, OomKillDisable: true }, { cgroupVersion: 2 }),
+    undefined,
+    'not on cgroup v2',
+  );
 });
 
 test('cpu: NanoCpus as quota over a 100ms period, shares, explicit quota/period, cpusets', () => {

@@ -278,9 +278,12 @@ function resources(hc: HostConfig, facts: ContainerFacts): Omit<LinuxResources, 
     if (swap > 0) memory.swap = swap;
     else if (swap === 0) memory.swap = mem * 2;
   }
+  // cgroup v2 has neither (dockerd discards them there with a warning at create).
   const swappiness = hc.MemorySwappiness;
-  if (swappiness !== undefined && swappiness !== null && swappiness >= 0) memory.swappiness = swappiness;
-  if (hc.OomKillDisable) memory.disableOOMKiller = true;
+  const v1 = facts.cgroupVersion === 1;
+  if (v1 && swappiness !== undefined && swappiness !== null && swappiness >= 0)
+    memory.swappiness = swappiness;
+  if (v1 && hc.OomKillDisable) memory.disableOOMKiller = true;
   if (Object.keys(memory).length > 0) out.memory = memory;
 
   const cpu: NonNullable<LinuxResources['cpu']> = {};
