@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import { BerthError, type ErrorKind, invalidArgument, unavailable } from '../../common/errors.ts';
 
@@ -34,6 +35,17 @@ export class DaemonError extends BerthError {
     super(KIND[status] ?? 'Internal', message);
     this.status = status;
   }
+}
+
+/** The Content-Type of a hijacked stream with a tty: raw bytes, no frames. */
+export const RAW_STREAM = 'application/vnd.docker.raw-stream';
+
+export interface HijackedConnection {
+  /** Both directions of the stream; end() it to half-close stdin. */
+  socket: Socket;
+  contentType: string;
+  /** Frames of stdcopy.ts (no tty) rather than raw bytes (tty). */
+  multiplexed: boolean;
 }
 
 export interface RequestInit {
@@ -90,8 +102,13 @@ export class ApiClient {
     return this.#version;
   }
 
-  /** Sends a request; resolves with the response (any status), body unread. */
-  raw(method: string, path: string, init: RequestInit = {}, versioned = true): Promise<IncomingMessage> {
+  /** The http(s).request options, and the body to send, for one API call. */
+  #prepare(
+    method: string,
+    path: string,
+    init: RequestInit,
+    versioned: boolean,
+  ): { options: RequestOptions; body: Buffer | undefined; streaming: boolean } {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(init.query ?? {})) {
       if (Array.isArray(v)) for (const item of v) query.append(k, item);
@@ -111,28 +128,36 @@ export class ApiClient {
       headers['Content-Type'] ??= 'application/json';
       headers['Content-Length'] = String(body.length);
     }
-    return new Promise((resolve, reject) => {
-      const send = this.#tls ? httpsRequest : httpRequest;
-      const req = send(
-        {
-          ...this.#base,
-          method,
-          path: `${prefix}${path}${qs ? `?${qs}` : ''}`,
-          headers,
-          signal: init.signal,
-        },
-        resolve,
+    const options = {
+      ...this.#base,
+      method,
+      path: `${prefix}${path}${qs ? `?${qs}` : ''}`,
+      headers,
+      signal: init.signal,
+    };
+    return { options, body, streaming };
+  }
+
+  #send(options: RequestOptions, onResponse?: (res: IncomingMessage) => void) {
+    return (this.#tls ? httpsRequest : httpRequest)(options, onResponse);
+  }
+
+  #connectionError(err: NodeJS.ErrnoException): Error {
+    if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
+      return unavailable(
+        `Cannot connect to the berth daemon at ${this.host}. Is the berth daemon running?`,
+        err,
       );
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
-          reject(
-            unavailable(
-              `Cannot connect to the berth daemon at ${this.host}. Is the berth daemon running?`,
-              err,
-            ),
-          );
-        } else reject(err);
-      });
+    }
+    return err;
+  }
+
+  /** Sends a request; resolves with the response (any status), body unread. */
+  raw(method: string, path: string, init: RequestInit = {}, versioned = true): Promise<IncomingMessage> {
+    const { options, body, streaming } = this.#prepare(method, path, init, versioned);
+    return new Promise((resolve, reject) => {
+      const req = this.#send(options, resolve);
+      req.on('error', (err: NodeJS.ErrnoException) => reject(this.#connectionError(err)));
       if (streaming) {
         pipeline(init.body as Readable, req, (err) => {
           if (err) {
@@ -141,6 +166,40 @@ export class ApiClient {
           }
         });
       } else req.end(body);
+    });
+  }
+
+  /**
+   * A hijacked connection (attach, exec start): the request asks for `Upgrade: tcp`, the daemon
+   * answers 101 and the socket then carries the process's streams both ways. Error statuses
+   * become DaemonErrors; any other answer is refused as the docker CLI refuses it.
+   */
+  async hijack(method: string, path: string, init: RequestInit = {}): Promise<HijackedConnection> {
+    await this.negotiate();
+    const { options, body } = this.#prepare(method, path, init, true);
+    options.headers = {
+      ...(options.headers as Record<string, string>),
+      Connection: 'Upgrade',
+      Upgrade: 'tcp',
+    };
+    options.agent = false;
+    return new Promise((resolve, reject) => {
+      const req = this.#send(options);
+      req.on('upgrade', (res: IncomingMessage, socket: Socket, head: Buffer) => {
+        if (head.length) socket.unshift(head);
+        socket.setNoDelay?.(true);
+        const contentType = String(res.headers['content-type'] ?? '');
+        resolve({ socket, contentType, multiplexed: contentType !== RAW_STREAM });
+      });
+      req.on('response', (res: IncomingMessage) => {
+        const status = res.statusCode ?? 500;
+        readAll(res).then((text) => {
+          if (status >= 400) reject(new DaemonError(status, messageOf(text, status)));
+          else reject(new BerthError('Internal', `unable to upgrade to tcp, received ${status}`));
+        }, reject);
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => reject(this.#connectionError(err)));
+      req.end(body);
     });
   }
 
