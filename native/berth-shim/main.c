@@ -211,8 +211,10 @@ static void poll_once(struct shim *s, int64_t deadline) {
     add(pfd, who, &n, s->in_fd, POLLOUT, W_IN);
   for (int i = 0; i < s->nclients; i++) {
     struct client *c = &s->clients[i];
+    /* not polled while its stdin waits: a hang-up would be reported on and on */
     short ev = (short)((stdin_blocked(s, c) ? 0 : POLLIN) | (c->q ? POLLOUT : 0));
-    add(pfd, who, &n, c->fd, ev, W_CLIENT + i);
+    if (ev)
+      add(pfd, who, &n, c->fd, ev, W_CLIENT + i);
   }
   int timeout = -1;
   if (deadline > 0) {

@@ -32,6 +32,7 @@ import {
   CLOSE_STDIN,
   ERROR,
   type ExitRecord,
+  frame,
   parseLog,
   RESIZE,
   SHIM,
@@ -257,6 +258,30 @@ describe('berth-shim', () => {
         .join(''),
       expected,
     );
+  });
+
+  test('stdin that the process does not read waits for it, without the shim spinning', async () => {
+    const c = container(['sleep', '1000']);
+    const client = await shim(c, { stdin: true });
+    const pidOfShim = shimPid(c.dir);
+    client.send(START);
+    const pid = await client.pid();
+    const writer = await ShimClient.connect(join(c.dir, 'shim.sock'));
+    // more than the pipe holds, less than the pipe and the socket's buffers together
+    await new Promise<void>((resolve) =>
+      writer.socket.end(frame(STDIN, Buffer.alloc(150_000, 'y')), resolve),
+    );
+    writer.close();
+    const cpu = () => {
+      const stat = readFileSync(`/proc/${pidOfShim}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks
+    };
+    const before = cpu();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(cpu() - before < 20, `the shim used ${cpu() - before} ticks while waiting`);
+    process.kill(pid, 'SIGKILL');
+    assert.equal((await client.exit()).exitCode, 137);
   });
 
   test('a signalled process: exitCode 128+N and signal N; SIGTERM, SIGINT and SIGHUP do not stop the shim', async () => {
