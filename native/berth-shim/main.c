@@ -81,7 +81,7 @@ static int parse_args(struct opts *o, int argc, char **argv, struct shim_error *
 
 /* shim.pid, written to a temporary file and renamed. */
 static int write_pid(const char *path, struct shim_error *e) {
-  char tmp[PATH_MAX], text[16];
+  char tmp[PATH_MAX + 8], text[16];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)

@@ -461,6 +461,33 @@ describe('berth-shim', () => {
     assert.equal((await main.exit()).exitCode, 137);
   });
 
+  test('output held open by a process the exec left behind is read for at most 2 s more', async () => {
+    const c = container(['sleep', '1000']);
+    const main = await shim(c);
+    main.send(START);
+    const pid = await main.pid();
+    const dir = mkdtempSync(join(tmpdir(), 'berth-shim-exec-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const plan = compileExec({
+      spec: c.spec,
+      process: { ...c.spec.process!, args: ['sh', '-c', 'sleep 60 & echo started'] },
+      pid,
+      cgroupsPath: c.cgroupsPath,
+      facts: hostFacts(c.cgroupsPath),
+      detach: true,
+      reportFd: 3,
+    });
+    writeFileSync(join(dir, 'plan'), encodePlan(plan));
+    const exec = await shim({ dir, plan: join(dir, 'plan') });
+    exec.send(START);
+    const exit = await exec.exit();
+    assert.equal(exit.exitCode, 0);
+    assert.equal(exec.output(), 'started\n');
+    assert.ok(cgroups.pids(c.cgroupsPath).length >= 2, 'the background sleep still runs');
+    process.kill(pid, 'SIGKILL');
+    await main.exit();
+  });
+
   test('a client that reads slowly slows the output down; one that stops reading is dropped', async () => {
     const c = container(['head', '-c', '8388608', '/dev/zero']);
     const client = await shim(c, { log: c.log });
