@@ -1,6 +1,8 @@
 // Every berth command, and lookup by path or alias (longest match first).
 
 import type { CommandDef } from './command.ts';
+import { create } from './commands/container/create.ts';
+import { run } from './commands/container/run.ts';
 import { history } from './commands/image/history.ts';
 import { importCmd } from './commands/image/import.ts';
 import { inspect as imageInspect } from './commands/image/inspect.ts';
@@ -16,6 +18,7 @@ import { info } from './commands/system/info.ts';
 import { inspect } from './commands/system/inspect.ts';
 import { prune as systemPrune } from './commands/system/prune.ts';
 import { version } from './commands/system/version.ts';
+import { isRaw } from './opts/flags.ts';
 
 export const COMMANDS: CommandDef[] = [
   version,
@@ -33,6 +36,8 @@ export const COMMANDS: CommandDef[] = [
   importCmd,
   inspect,
   systemPrune,
+  create,
+  run,
 ];
 
 /** The command named by the first words of argv, and how many words it took. */
@@ -48,6 +53,16 @@ export function findCommand(words: readonly string[]): { command: CommandDef; us
         best = { command, used: path.length };
       }
     }
+  }
+  if (best && isRaw(best.command)) {
+    // run, create and exec read their own words: their flags end at the first argument
+    // (`run busybox ls -l`), which the shared parser cannot do. Hand it every word.
+    const raw = best.command;
+    const rest = words.slice(best.used);
+    return {
+      command: { ...raw, flags: [], args: undefined, run: (ctx) => raw.runRaw(ctx, rest) },
+      used: words.length,
+    };
   }
   return best;
 }

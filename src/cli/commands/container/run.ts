@@ -1,0 +1,115 @@
+// berth run / berth container run, as docker's runContainer: create → attach (hijacked) → wait
+// (next-exit, or removed with --rm) → start → resize with a tty; signals forwarded to the
+// container; the exit status is the container's (125 for daemon errors, 126/127 passed through).
+
+import { DaemonError } from '../../../api/client/client.ts';
+import type { CommandContext } from '../../command.ts';
+import { runFlags } from '../../opts/container-flags.ts';
+import { commandErrorText, type RawCommandDef } from '../../opts/flags.ts';
+import { prepareContainer, RUN_SUMMARY, RUN_USAGE } from '../../opts/prepare.ts';
+import { cpath, createContainer, startErrorStatus, waitExitOrRemoved } from './common.ts';
+import { processEnv } from './create.ts';
+import { forwardSignals, monitorTtySize, type StreamEnd, streamHijacked } from './streams.ts';
+
+const report = (ctx: CommandContext, err: unknown) => {
+  const message =
+    err instanceof DaemonError ? `Error response from daemon: ${err.message}` : (err as Error).message;
+  ctx.err.write(commandErrorText(RUN_USAGE, message));
+  return message;
+};
+
+export const run: RawCommandDef = {
+  path: ['container', 'run'],
+  aliases: [['run']],
+  summary: RUN_SUMMARY,
+  usage: RUN_USAGE,
+  flags: runFlags(processEnv()),
+  async run() {
+    return 0;
+  },
+  async runRaw(ctx: CommandContext, words: string[]) {
+    const prepared = prepareContainer('run', words, processEnv());
+    if (!prepared.ok) {
+      if (prepared.stdout) ctx.out.write(prepared.stdout);
+      if (prepared.stderr) ctx.err.write(prepared.stderr);
+      return prepared.status;
+    }
+    const { request, parsed } = prepared;
+    const o = parsed.opts;
+    const body = request.body;
+    const detach = o.detach === true;
+    const tty = body.Tty === true;
+    const attachStdin = body.AttachStdin === true;
+    const attachOutput = body.AttachStdout === true || body.AttachStderr === true;
+    if (!detach && tty && attachStdin && !process.stdin.isTTY) {
+      ctx.err.write('the input device is not a TTY\n');
+      return 1;
+    }
+    const client = await ctx.client();
+    let id: string;
+    try {
+      id = await createContainer(ctx, client, request, {
+        cidfile: String(o.cidfile ?? ''),
+        quiet: o.quiet === true,
+      });
+    } catch (err) {
+      return startErrorStatus(report(ctx, err));
+    }
+    const stopSignals = o['sig-proxy'] === true ? forwardSignals(client, id) : () => {};
+    let cancelWait = () => {};
+    try {
+      if (!attachOutput) ctx.out.write(`${id}\n`);
+      const attach = attachStdin || attachOutput;
+      let streamed: Promise<StreamEnd> | undefined;
+      let cancelStream = () => {};
+      if (attach) {
+        const conn = await client.hijack('POST', cpath(id, '/attach'), {
+          query: {
+            stream: 1,
+            stdin: attachStdin ? 1 : undefined,
+            stdout: body.AttachStdout ? 1 : undefined,
+            stderr: body.AttachStderr ? 1 : undefined,
+            detachKeys: (o['detach-keys'] as string) || undefined,
+          },
+        });
+        cancelStream = () => conn.socket.destroy();
+        streamed = streamHijacked({
+          conn,
+          tty,
+          stdin: attachStdin ? process.stdin : undefined,
+          stdout: body.AttachStdout ? process.stdout : null,
+          stderr: body.AttachStderr ? (tty ? process.stdout : process.stderr) : null,
+          detachKeys: (o['detach-keys'] as string) || undefined,
+          warn: (m) => ctx.err.write(`WARNING: ${m}\n`),
+        });
+        streamed.catch(() => {});
+      }
+      const wait = await waitExitOrRemoved(ctx, client, id, body.HostConfig.AutoRemove === true);
+      cancelWait = wait.cancel;
+      try {
+        await client.request('POST', cpath(id, '/start'));
+      } catch (err) {
+        cancelStream();
+        await streamed?.catch(() => {});
+        const status = startErrorStatus(report(ctx, err));
+        if (body.HostConfig.AutoRemove) await wait.status;
+        return status;
+      }
+      let stopResize = () => {};
+      if (attach && tty && process.stdout.isTTY) {
+        stopResize = monitorTtySize(client, cpath(id), process.stdout, (m) => ctx.err.write(`${m}\n`));
+      }
+      try {
+        if (streamed && (await streamed) === 'detached') return 0;
+      } finally {
+        stopResize();
+      }
+      if (!attachOutput) return 0;
+      return await wait.status;
+    } finally {
+      cancelWait();
+      stopSignals();
+      if (attachStdin) process.stdin.destroy();
+    }
+  },
+};
