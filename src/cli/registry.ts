@@ -1,8 +1,30 @@
 // Every berth command, and lookup by path or alias (longest match first).
 
 import type { CommandDef } from './command.ts';
+import { attach } from './commands/container/attach.ts';
+import { commit } from './commands/container/commit.ts';
+import { daemonErrorsExitOne } from './commands/container/common.ts';
 import { create } from './commands/container/create.ts';
+import { diff } from './commands/container/diff.ts';
+import { exec } from './commands/container/exec.ts';
+import { exportCmd } from './commands/container/export.ts';
+import { inspect as containerInspect } from './commands/container/inspect.ts';
+import { kill } from './commands/container/kill.ts';
+import { logs } from './commands/container/logs.ts';
+import { pause } from './commands/container/pause.ts';
+import { port } from './commands/container/port.ts';
+import { prune as containerPrune } from './commands/container/prune.ts';
+import { ps } from './commands/container/ps.ts';
+import { rename } from './commands/container/rename.ts';
+import { restart } from './commands/container/restart.ts';
+import { rm as containerRm } from './commands/container/rm.ts';
 import { run } from './commands/container/run.ts';
+import { start } from './commands/container/start.ts';
+import { stop } from './commands/container/stop.ts';
+import { top } from './commands/container/top.ts';
+import { unpause } from './commands/container/unpause.ts';
+import { update } from './commands/container/update.ts';
+import { wait } from './commands/container/wait.ts';
 import { history } from './commands/image/history.ts';
 import { importCmd } from './commands/image/import.ts';
 import { inspect as imageInspect } from './commands/image/inspect.ts';
@@ -36,8 +58,31 @@ export const COMMANDS: CommandDef[] = [
   importCmd,
   inspect,
   systemPrune,
-  create,
-  run,
+  ...[
+    create,
+    run,
+    attach,
+    commit,
+    diff,
+    exec,
+    exportCmd,
+    containerInspect,
+    kill,
+    logs,
+    pause,
+    port,
+    containerPrune,
+    ps,
+    rename,
+    restart,
+    containerRm,
+    start,
+    stop,
+    top,
+    unpause,
+    update,
+    wait,
+  ].map(daemonErrorsExitOne),
 ];
 
 /** The command named by the first words of argv, and how many words it took. */

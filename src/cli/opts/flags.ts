@@ -4,7 +4,7 @@
 // `invalid argument "x" for "-m, --memory" flag: invalid size: 'x'`.
 
 import { UsageError } from '../args.ts';
-import type { CommandContext, CommandDef, FlagDef } from '../command.ts';
+import type { CommandContext, CommandDef, FlagDef, Options } from '../command.ts';
 import { parseGoBool, parseGoInt } from './values.ts';
 
 export interface OptDef extends FlagDef {
@@ -148,4 +148,39 @@ export function commandErrorText(usage: string, message: string): string {
 export function argCountText(usage: string, min: number): string {
   const name = commandName(usage);
   return `${name.split(' ')[0]}: '${name}' requires at least ${min} argument${min === 1 ? '' : 's'}\n\nUsage:  ${usage}\n\nSee '${name} --help' for more information\n`;
+}
+
+/**
+ * A command whose flags end at its first argument (docker's SetInterspersed(false): `top c -o
+ * pid`), its options parsed with the shared definitions' types.
+ */
+export function nonInterspersed(command: CommandDef): RawCommandDef {
+  const flags = command.flags as OptDef[];
+  return {
+    ...command,
+    flags,
+    async runRaw(ctx, words) {
+      let parsed: Parsed;
+      try {
+        parsed = parseArgv(words, [
+          ...flags,
+          { name: 'help', type: 'bool', description: 'Print usage', hidden: true },
+        ]);
+      } catch (err) {
+        if (!(err instanceof FlagError)) throw err;
+        ctx.err.write(flagErrorText(command.usage, err.message));
+        return 125;
+      }
+      if (parsed.opts.help) {
+        ctx.out.write(helpText({ usage: command.usage, summary: command.summary, flags }));
+        return 0;
+      }
+      const min = command.args?.min ?? 0;
+      if (parsed.args.length < min) {
+        ctx.err.write(argCountText(command.usage, min));
+        return 1;
+      }
+      return command.run(ctx, parsed.opts as Options, parsed.args);
+    },
+  };
 }

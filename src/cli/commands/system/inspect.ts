@@ -1,11 +1,12 @@
-// berth inspect: low-level information on objects of any type (images for now; containers,
+// berth inspect: low-level information on objects of any type (containers, then images;
 // networks and volumes join as they exist), as the docker CLI's inspect without --type.
 
 import { DaemonError } from '../../../api/client/client.ts';
 import type { CommandDef } from '../../command.ts';
 import { writeInspect } from '../image/inspect.ts';
 
-const KINDS: Record<string, (name: string) => string> = {
+const KINDS: Record<string, (name: string, size: boolean) => string> = {
+  container: (n, size) => `/containers/${encodeURIComponent(n)}/json${size ? '?size=1' : ''}`,
   image: (n) => `/images/${encodeURIComponent(n)}/json`,
 };
 
@@ -35,7 +36,7 @@ export const inspect: CommandDef = {
       let object: unknown;
       for (const kind of kinds) {
         try {
-          object = await client.json('GET', KINDS[kind](name));
+          object = await client.json('GET', KINDS[kind](name, opts.size === true));
           break;
         } catch (err) {
           if (!(err instanceof DaemonError) || err.status !== 404) throw err;
