@@ -20,6 +20,7 @@ import { restart } from './commands/container/restart.ts';
 import { rm as containerRm } from './commands/container/rm.ts';
 import { run } from './commands/container/run.ts';
 import { start } from './commands/container/start.ts';
+import { stats } from './commands/container/stats.ts';
 import { stop } from './commands/container/stop.ts';
 import { top } from './commands/container/top.ts';
 import { unpause } from './commands/container/unpause.ts';
@@ -77,6 +78,7 @@ export const COMMANDS: CommandDef[] = [
     restart,
     containerRm,
     start,
+    stats,
     stop,
     top,
     unpause,

@@ -133,7 +133,6 @@ export class ApiClient {
       method,
       path: `${prefix}${path}${qs ? `?${qs}` : ''}`,
       headers,
-      signal: init.signal,
     };
     return { options, body, streaming };
   }
@@ -152,12 +151,36 @@ export class ApiClient {
     return err;
   }
 
-  /** Sends a request; resolves with the response (any status), body unread. */
+  /**
+   * Sends a request; resolves with the response (any status), body unread. An abort of
+   * `init.signal` ends the request or the body being read; once the body is done it is ignored
+   * (Node's own signal option would destroy the socket after it went back to the pool).
+   */
   raw(method: string, path: string, init: RequestInit = {}, versioned = true): Promise<IncomingMessage> {
     const { options, body, streaming } = this.#prepare(method, path, init, versioned);
+    const { signal } = init;
     return new Promise((resolve, reject) => {
-      const req = this.#send(options, resolve);
-      req.on('error', (err: NodeJS.ErrnoException) => reject(this.#connectionError(err)));
+      if (signal?.aborted) {
+        reject(abortError());
+        return;
+      }
+      let response: IncomingMessage | undefined;
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      const onAbort = () => {
+        done();
+        if (!response?.complete) req.destroy(abortError());
+      };
+      const req = this.#send(options, (res) => {
+        response = res;
+        res.once('end', done);
+        res.once('close', done);
+        resolve(res);
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        done();
+        reject(this.#connectionError(err));
+      });
       if (streaming) {
         pipeline(init.body as Readable, req, (err) => {
           if (err) {
@@ -249,6 +272,12 @@ async function readAll(res: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function abortError(): Error {
+  const err = new Error('The operation was aborted');
+  err.name = 'AbortError';
+  return err;
 }
 
 function isReadable(v: unknown): v is Readable {

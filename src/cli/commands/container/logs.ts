@@ -56,8 +56,14 @@ export const logs: CommandDef = {
       signal: ctx.signal,
     });
     const out = ctx.out as unknown as NodeJS.WriteStream;
-    if (c.Config.Tty) await copyRaw(res, out);
-    else await demux(res, out, ctx.err as unknown as NodeJS.WriteStream);
+    try {
+      if (c.Config.Tty) await copyRaw(res, out);
+      else await demux(res, out, ctx.err as unknown as NodeJS.WriteStream);
+    } catch (err) {
+      // Interrupted (ctrl-c with --follow): docker's status for a cancelled command.
+      if (ctx.signal.aborted) return 130;
+      throw err;
+    }
     return 0;
   },
 };
