@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'Forbidden'
   | 'NotImplemented'
   | 'Unavailable'
+  | 'NotModified'
   | 'Internal';
 
 const STATUS: Record<ErrorKind, number> = {
@@ -20,6 +21,7 @@ const STATUS: Record<ErrorKind, number> = {
   Forbidden: 403,
   NotImplemented: 501,
   Unavailable: 503,
+  NotModified: 304,
   Internal: 500,
 };
 
@@ -41,6 +43,8 @@ export const notImplemented = (message: string, cause?: unknown) =>
   new BerthError('NotImplemented', message, { cause });
 export const unavailable = (message: string, cause?: unknown) =>
   new BerthError('Unavailable', message, { cause });
+/** Nothing to do (start of a running container, stop of a stopped one): HTTP 304, no body. */
+export const notModified = (message: string) => new BerthError('NotModified', message);
 export const internal = (message: string, cause?: unknown) => new BerthError('Internal', message, { cause });
 
 export function errorKind(err: unknown): ErrorKind {

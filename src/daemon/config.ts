@@ -35,7 +35,8 @@ const DEFAULTS = {
 } satisfies Partial<DaemonConfig>;
 
 /** daemon.json key -> config field and type */
-const KEYS: Record<string, [keyof DaemonConfig, 'string' | 'bool' | 'list']> = {
+const KEYS: Record<string, [keyof DaemonConfig, 'string' | 'bool' | 'list' | 'map']> = {
+  'log-opts': ['logOpts', 'map'],
   'data-root': ['dataRoot', 'string'],
   'exec-root': ['execRoot', 'string'],
   'storage-driver': ['storageDriver', 'string'],
@@ -74,6 +75,7 @@ const FLAGS: Record<string, string> = {
   '--tlscacert': 'tlscacert',
   '--tlscert': 'tlscert',
   '--tlskey': 'tlskey',
+  '--log-opt': 'log-opts',
 };
 
 type Raw = Record<string, unknown>;
@@ -85,6 +87,20 @@ function set(out: Raw, key: string, value: unknown, where: string): void {
   if (type === 'bool') {
     if (typeof value !== 'boolean') throw invalidArgument(`${where}: "${key}" must be true or false`);
     out[field] = value;
+  } else if (type === 'map') {
+    // daemon.json: {"max-size": "10m"}; a flag: max-size=10m
+    const entries =
+      typeof value === 'string'
+        ? [[value.slice(0, Math.max(0, value.indexOf('='))), value.slice(value.indexOf('=') + 1)]]
+        : value && typeof value === 'object' && !Array.isArray(value)
+          ? Object.entries(value)
+          : undefined;
+    if (!entries || entries.some(([k, v]) => !k || typeof v !== 'string'))
+      throw invalidArgument(`${where}: "${key}" must be an object of strings (key=value for a flag)`);
+    out[field] = {
+      ...((out[field] as Record<string, string> | undefined) ?? {}),
+      ...Object.fromEntries(entries),
+    };
   } else if (type === 'list') {
     const list = Array.isArray(value) ? value : [value];
     if (!list.every((v) => typeof v === 'string'))
@@ -151,7 +167,7 @@ export function loadConfig(argv: readonly string[]): DaemonConfig & { help: bool
       throw invalidArgument(`${configFile}: not a JSON object`);
     for (const [key, value] of Object.entries(json)) set(file, key, value, configFile);
     for (const key of Object.keys(flags)) {
-      if (key in file && !['labels', 'insecureRegistries', 'registryMirrors'].includes(key)) {
+      if (key in file && !['labels', 'insecureRegistries', 'registryMirrors', 'logOpts'].includes(key)) {
         throw invalidArgument(
           `the following directives are specified both as a flag and in the configuration file: ${key} (from flag and from file ${configFile})`,
         );

@@ -3,7 +3,7 @@
 
 import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiRouter, handler } from '../api/server/server.ts';
+import { apiRouter, handler, upgradeHandler } from '../api/server/server.ts';
 import { conflict, errorKind } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { ENGINE_VERSION, Engine } from '../engine/engine.ts';
@@ -41,14 +41,18 @@ async function start(config: DaemonConfig): Promise<void> {
   const router = apiRouter(engine);
   const listeners: Listener[] = [];
   try {
-    for (const host of config.hosts)
-      listeners.push(
-        await listen(
-          host,
-          config,
-          handler(router, (l) => log.debug(l)),
-        ),
+    for (const host of config.hosts) {
+      const l = await listen(
+        host,
+        config,
+        handler(router, (line) => log.debug(line)),
       );
+      l.server.on(
+        'upgrade',
+        upgradeHandler(router, (line) => log.debug(line)),
+      );
+      listeners.push(l);
+    }
   } catch (err) {
     for (const l of listeners) await l.close();
     throw err;
@@ -62,11 +66,16 @@ async function start(config: DaemonConfig): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('shutting down', { signal });
+    engine.close();
     await Promise.all(listeners.map((l) => l.close()));
     rmSync(config.pidfile, { force: true });
     lock.close();
     process.exit(0);
   };
+  // a stray rejection is a bug to log, not a reason to drop every client
+  process.on('unhandledRejection', (err) =>
+    log.error(`unhandled rejection: ${(err as Error)?.stack ?? err}`),
+  );
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGHUP', () => {

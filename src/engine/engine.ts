@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { makeEvent } from '../common/events.ts';
 import { goArch } from '../common/platform.ts';
 import { detectCgroupLayout } from '../runtime/cgroups/detect.ts';
+import { Containers } from './containers/containers.ts';
+import { Execs } from './containers/execs.ts';
 import { EventBus } from './events.ts';
 import { Images } from './images.ts';
 
@@ -25,6 +27,8 @@ export interface EngineConfig {
   debug: boolean;
   insecureRegistries: string[];
   registryMirrors: string[];
+  /** daemon.json log-opts: defaults for every container's json-file log */
+  logOpts?: Record<string, string>;
 }
 
 const UNAME_ARCH: Record<string, string> = {
@@ -60,19 +64,40 @@ export class Engine {
   readonly id: string;
   readonly started = new Date();
   readonly images: Images;
+  readonly containers: Containers;
+  readonly execs: Execs;
 
   private constructor(config: EngineConfig, events: EventBus, images: Images, id: string) {
     this.config = config;
     this.events = events;
     this.images = images;
     this.id = id;
+    this.containers = new Containers(
+      { dataRoot: config.dataRoot, execRoot: config.execRoot, logOpts: config.logOpts },
+      images,
+      events,
+    );
+    this.execs = new Execs(this.containers, events);
+    images.inUse = (imageId) => this.containers.imageUser(imageId);
+  }
+
+  /** Re-adopts the containers that ran before this berthd started. */
+  async adopt(): Promise<void> {
+    await this.containers.adopt();
+  }
+
+  /** berthd is going away: drop connections; containers keep running. */
+  close(): void {
+    this.containers.close();
   }
 
   static async create(config: EngineConfig, events = new EventBus()): Promise<Engine> {
     mkdirSync(config.dataRoot, { recursive: true, mode: 0o711 });
     mkdirSync(config.execRoot, { recursive: true, mode: 0o700 });
     const images = await Images.open(config.dataRoot, events, config.storageDriver);
-    return new Engine(config, events, images, engineId(config.dataRoot));
+    const engine = new Engine(config, events, images, engineId(config.dataRoot));
+    await engine.adopt();
+    return engine;
   }
 
   /** Applies a reloaded configuration (SIGHUP) and emits Docker's `daemon reload` event. */
@@ -110,12 +135,13 @@ export class Engine {
 
   info() {
     const layout = detectCgroupLayout();
+    const counts = this.containers.counts();
     return {
       ID: this.id,
-      Containers: 0,
-      ContainersRunning: 0,
-      ContainersPaused: 0,
-      ContainersStopped: 0,
+      Containers: counts.total,
+      ContainersRunning: counts.running,
+      ContainersPaused: counts.paused,
+      ContainersStopped: counts.stopped,
       Images: this.images.count(),
       Driver: this.config.storageDriver,
       DriverStatus: [['Backing Filesystem', 'extfs']],

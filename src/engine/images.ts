@@ -18,7 +18,7 @@ import {
   listImages,
   pruneImages,
 } from '../image/image-query.ts';
-import { type ImageEvent, ImageStore } from '../image/image-store.ts';
+import { type ImageEvent, ImageStore, type InUse } from '../image/image-store.ts';
 import { familiarString, parseReference } from '../image/reference.ts';
 import { OverlaySnapshotter, type Snapshotter, VfsSnapshotter } from '../storage/index.ts';
 import type { EventBus } from './events.ts';
@@ -27,6 +27,8 @@ export class Images {
   readonly store: ImageStore;
   readonly snapshots: Snapshotter;
   readonly #events: EventBus;
+  /** Which container uses an image: set by the engine once containers exist. */
+  inUse: InUse = () => undefined;
 
   private constructor(store: ImageStore, snapshots: Snapshotter, events: EventBus) {
     this.store = store;
@@ -129,7 +131,11 @@ export class Images {
   }
 
   async remove(name: string, opts: { force: boolean; noprune: boolean }) {
-    const result = await this.store.delete(name, { force: opts.force, prune: !opts.noprune });
+    const result = await this.store.delete(name, {
+      force: opts.force,
+      prune: !opts.noprune,
+      inUse: this.inUse,
+    });
     await this.#release(result.removedLayers);
     return result.items;
   }

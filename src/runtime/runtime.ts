@@ -37,6 +37,12 @@ export interface CreateRequest {
   preserveFds?: number;
   stdio?: RunPlanOptions['stdio'];
   extraFds?: number[];
+  /**
+   * Performs the plan instead of berth-exec run here: berthd hands it to a berth-shim, which runs
+   * the interpreter with its report fd at `reportFd`.
+   */
+  perform?: (plan: Plan) => PlanRun;
+  reportFd?: number;
 }
 
 export interface RuntimeOptions {
@@ -88,7 +94,7 @@ export class Runtime {
         foreground: mode === 'run',
         consoleSocket: req.consoleSocket,
         pidFile: req.pidFile,
-        reportFd: interpreterFds(req.extraFds?.length ?? 0).report,
+        reportFd: req.reportFd ?? interpreterFds(req.extraFds?.length ?? 0).report,
         noPivot: req.noPivot,
         preserveFds: req.preserveFds,
         sources: bindSources(spec),
@@ -122,6 +128,7 @@ export class Runtime {
 
   /** Through the launcher when there is one and the stdio can be named to it; else spawned. */
   #perform(plan: Plan, req: CreateRequest): PlanRun {
+    if (req.perform) return req.perform(plan);
     const stdio = launchStdio(req.stdio);
     if (this.#launcher && stdio && !req.extraFds?.length) return this.#launcher.run(plan, stdio);
     return runPlan(plan, { stdio: req.stdio, extraFds: req.extraFds });

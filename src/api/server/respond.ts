@@ -16,7 +16,13 @@ export function sendError(res: ServerResponse, err: unknown): void {
       res.end(`${JSON.stringify({ errorDetail: errorBody(err), error: errorBody(err).message })}\n`);
     return;
   }
-  sendJson(res, httpStatus(err), errorBody(err));
+  const status = httpStatus(err);
+  if (status === 304) {
+    res.writeHead(304);
+    res.end();
+    return;
+  }
+  sendJson(res, status, errorBody(err));
 }
 
 /** Starts a JSON-lines stream (events, progress): headers go out at once. */

@@ -16,6 +16,8 @@ export interface Context {
   version: string;
   /** aborts when the client goes away */
   signal: AbortSignal;
+  /** set for `Connection: Upgrade` requests (attach, exec start): the raw connection */
+  upgrade?: { socket: import('node:stream').Duplex; head: Buffer };
 }
 
 export type Handler = (ctx: Context) => Promise<void> | void;

@@ -5,24 +5,27 @@ import {
   createServer as createHttpServer,
   type IncomingMessage,
   type Server,
-  type ServerResponse,
+  ServerResponse,
 } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { invalidArgument } from '../../common/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
+import { containerRoutes } from './containers.ts';
 import { imageRoutes } from './images.ts';
 import { sendError } from './respond.ts';
-import { Router } from './router.ts';
+import { type Context, Router } from './router.ts';
 import { systemRoutes } from './system.ts';
 
 export function apiRouter(engine: Engine): Router {
   const router = new Router();
   systemRoutes(router, engine);
   imageRoutes(router, engine);
+  containerRoutes(router, engine);
   return router;
 }
 
 export function handler(router: Router, log: (line: string) => void = () => {}) {
-  return async (req: IncomingMessage, res: ServerResponse) => {
+  return async (req: IncomingMessage, res: ServerResponse, upgrade?: Context['upgrade']) => {
     const controller = new AbortController();
     res.on('close', () => controller.abort());
     let path = req.url ?? '/';
@@ -35,7 +38,7 @@ export function handler(router: Router, log: (line: string) => void = () => {}) 
       }
       path = url.pathname;
       const { handler: h, params, version } = router.resolve(req.method ?? 'GET', url.pathname);
-      await h({ req, res, params, query: url.searchParams, version, signal: controller.signal });
+      await h({ req, res, params, query: url.searchParams, version, signal: controller.signal, upgrade });
     } catch (err) {
       log(`${req.method} ${path}: ${(err as Error).message}`);
       sendError(res, err);
@@ -43,8 +46,28 @@ export function handler(router: Router, log: (line: string) => void = () => {}) 
   };
 }
 
+/**
+ * `Connection: Upgrade` requests (the docker CLI's attach and exec start): a response object on
+ * the raw socket, so errors go out as ordinary HTTP answers and handlers can take the socket.
+ */
+export function upgradeHandler(router: Router, log?: (line: string) => void) {
+  const h = handler(router, log);
+  return (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as import('node:net').Socket);
+    res.on('finish', () => {
+      if (!res.hasHeader('x-berth-hijacked')) socket.end();
+    });
+    socket.on('error', () => {});
+    void h(req, res, { socket, head });
+  };
+}
+
 export function createApiServer(engine: Engine, log?: (line: string) => void): Server {
-  const server = createHttpServer(handler(apiRouter(engine), log));
+  const router = apiRouter(engine);
+  const server = createHttpServer(handler(router, log));
+  server.on('upgrade', upgradeHandler(router, log));
   server.keepAliveTimeout = 0;
   return server;
 }

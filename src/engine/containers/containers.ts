@@ -1,0 +1,854 @@
+// Containers in the engine: create, start, stop, kill, restart, remove, wait, pause, rename,
+// attach, and re-adoption after a berthd restart. Each running container has a berth-shim
+// (native/SHIM.md) holding its stdio and log; berthd keeps one monitor connection to it and
+// learns the exit from it (or, after a restart, from the shim's exit.json).
+
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import {
+  conflict,
+  errorKind,
+  internal,
+  invalidArgument,
+  notFound,
+  notModified,
+} from '../../common/errors.ts';
+import { makeEvent } from '../../common/events.ts';
+import type { Digest } from '../../image/digest.ts';
+import type { Image } from '../../image/image-store.ts';
+import { encodePlan } from '../../plan/encode.ts';
+import type { Plan } from '../../plan/types.ts';
+import { hostFacts } from '../../runtime/facts.ts';
+import { isAlive, procStat } from '../../runtime/proc.ts';
+import { Runtime } from '../../runtime/runtime.ts';
+import {
+  adaptHostConfig,
+  bindSources,
+  entrypointAndArgs,
+  mergeImageConfig,
+  parseNetworkMode,
+  parseSignal,
+  validateCreate,
+} from '../../spec/docker/container.ts';
+import { containerRef } from '../../spec/docker/container-validate.ts';
+import type { Spec } from '../../spec/oci.ts';
+import { mount, unmount } from '../../storage/mount.ts';
+import type { EventBus, Filters } from '../events.ts';
+import type { Images } from '../images.ts';
+import { bridge, parseDetachKeys } from './attach.ts';
+import { inspectContainer, matchesFilters, summary } from './inspect.ts';
+import { deferred, type ExitInfo, Live } from './live.ts';
+import {
+  type ContainerConfig,
+  type ContainerRecord,
+  ContainerStore,
+  type HostConfig,
+  initialState,
+  newId,
+  ZERO_TIME,
+} from './record.ts';
+import { type ExitRecord, FRAME, readExit, ShimConnection, spawnShim, startThroughShim } from './shim.ts';
+import { buildSpec, type SpecContext } from './spec.ts';
+
+export interface ContainersConfig {
+  dataRoot: string;
+  execRoot: string;
+  logOpts?: Record<string, string>;
+}
+
+export interface CreateBody extends ContainerConfig {
+  HostConfig?: HostConfig;
+  NetworkingConfig?: unknown;
+}
+
+export interface AttachOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  detachKeys?: string;
+}
+
+const DEFAULT_LOG_MAX_SIZE = 20 * 1024 * 1024;
+const DEFAULT_LOG_MAX_FILES = 5;
+
+function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(text.trim());
+  if (!m) throw invalidArgument(`invalid size: '${text}'`);
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.floor(Number(m[1]) * mult);
+}
+
+export class Containers {
+  readonly store: ContainerStore;
+  readonly runtime: Runtime;
+  readonly #images: Images;
+  readonly #events: EventBus;
+  readonly #cfg: ContainersConfig;
+  readonly #live = new Map<string, Live>();
+  #closing = false;
+
+  constructor(cfg: ContainersConfig, images: Images, events: EventBus) {
+    this.#cfg = cfg;
+    this.#images = images;
+    this.#events = events;
+    this.store = new ContainerStore(join(cfg.dataRoot, 'containers'));
+    this.runtime = new Runtime(join(cfg.execRoot, 'runtime'));
+    mkdirSync(join(cfg.execRoot, 'c'), { recursive: true, mode: 0o700 });
+    mkdirSync(join(cfg.execRoot, 'x'), { recursive: true, mode: 0o700 });
+  }
+
+  live(id: string): Live {
+    let l = this.#live.get(id);
+    if (!l) {
+      l = new Live();
+      this.#live.set(id, l);
+    }
+    return l;
+  }
+
+  /** Kept short: unix socket paths (shim.sock, console.sock) must fit in 108 bytes. */
+  shimDir(id: string): string {
+    return join(this.#cfg.execRoot, 'c', id.slice(0, 32));
+  }
+
+  execDir(execId: string): string {
+    return join(this.#cfg.execRoot, 'x', execId.slice(0, 32));
+  }
+
+  rootfs(id: string): string {
+    return join(this.shimDir(id), 'rootfs');
+  }
+
+  #emit(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    const attrs: Record<string, string> = {
+      ...(rec.Config.Labels ?? {}),
+      image: rec.Config.Image ?? '',
+      name: rec.Name.slice(1),
+      ...extra,
+    };
+    this.#events.publish(makeEvent('container', action, rec.ID, attrs));
+  }
+
+  /** Which container uses an image (for rmi). */
+  imageUser(imageId: Digest): { id: string; running: boolean } | undefined {
+    let stopped: { id: string; running: boolean } | undefined;
+    for (const rec of this.store.all()) {
+      if (rec.Image !== imageId) continue;
+      if (rec.State.Running) return { id: rec.ID, running: true };
+      stopped ??= { id: rec.ID, running: false };
+    }
+    return stopped;
+  }
+
+  // ---- create -----------------------------------------------------------------------------
+
+  async create(name: string | undefined, body: CreateBody): Promise<{ Id: string; Warnings: string[] }> {
+    const { HostConfig: hc = {}, NetworkingConfig: _net, ...config } = body;
+    if (!config.Image) throw invalidArgument('Config cannot be empty in order to create a container');
+    const facts = hostFacts('/berth');
+    const cgroupVersion = facts.cgroup.version === 2 ? 2 : 1;
+    const warnings = validateCreate(config, hc, {
+      ncpu: cpus().length,
+      capLastCap: facts.capLastCap,
+      cgroupVersion,
+      networks: false,
+    });
+    let image: Image;
+    try {
+      image = this.#images.store.get(config.Image);
+    } catch (err) {
+      if (errorKind(err) === 'NotFound') throw notFound(`No such image: ${config.Image}`);
+      throw err;
+    }
+    const merged = mergeImageConfig(config, image.config.config);
+    const cmd = entrypointAndArgs(merged);
+    const id = newId();
+    const fullName = this.store.reserveName(name, id);
+    const dir = this.store.dir(id);
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o710 });
+      const top = image.layers.at(-1)?.chainId;
+      await this.#images.snapshots.prepare(`container-${id}`, top);
+      if (!merged.Hostname) merged.Hostname = id.slice(0, 12);
+      const hostConfig: HostConfig = adaptHostConfig(hc, { cgroupVersion });
+      const rec: ContainerRecord = {
+        ID: id,
+        Created: new Date().toISOString(),
+        Path: cmd.path,
+        Args: cmd.args,
+        State: initialState(),
+        Image: image.id,
+        Name: fullName,
+        RestartCount: 0,
+        Driver: this.#images.snapshots.driver,
+        Config: merged,
+        HostConfig: hostConfig,
+        LogPath: join(dir, `${id}-json.log`),
+        ResolvConfPath: join(dir, 'resolv.conf'),
+        HostnamePath: join(dir, 'hostname'),
+        HostsPath: join(dir, 'hosts'),
+        ManuallyStopped: false,
+        CgroupsPath: `/berth/${id}`,
+      };
+      this.store.save(rec);
+      this.#emit(rec, 'create');
+      return { Id: id, Warnings: warnings };
+    } catch (err) {
+      this.store.releaseName(fullName, id);
+      if (this.#images.snapshots.has(`container-${id}`))
+        await this.#images.snapshots.remove(`container-${id}`).catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  // ---- start ------------------------------------------------------------------------------
+
+  async start(ref: string): Promise<void> {
+    const rec = this.store.get(ref);
+    const live = this.live(rec.ID);
+    try {
+      await live.serialize(() => this.#start(rec.ID, false));
+    } catch (err) {
+      // as dockerd: an --rm container that failed to start is removed (docker run waits for it)
+      if (rec.HostConfig.AutoRemove && errorKind(err) !== 'NotModified')
+        await this.remove(rec.ID, { force: true, volumes: false }).catch(() => {});
+      throw err;
+    }
+  }
+
+  async #start(id: string, restarting: boolean): Promise<void> {
+    const rec = this.store.get(id);
+    if (rec.State.Paused) throw conflict('cannot start a paused container, try unpause instead');
+    if (rec.State.Running) {
+      if (restarting) return;
+      throw notModified('container already started');
+    }
+    if (rec.State.Status === 'removing' || rec.State.Dead)
+      throw conflict(`cannot start a container that is being removed: ${rec.ID}`);
+    const live = this.live(id);
+    if (live.restartTimer) {
+      clearTimeout(live.restartTimer);
+      live.restartTimer = undefined;
+    }
+    rec.ManuallyStopped = false;
+    const shimDir = this.shimDir(id);
+    for (const b of bindSources(rec.HostConfig)) {
+      if (existsSync(b.path)) continue;
+      if (!b.create) throw invalidArgument(b.missingError);
+      mkdirSync(b.path, { recursive: true, mode: 0o755 });
+    }
+    this.#mountRootfs(rec);
+    this.#writeEtcFiles(rec);
+    let spec: Spec;
+    try {
+      spec = buildSpec(rec, { rootfs: this.rootfs(id), ...this.#joinedNamespaces(rec) });
+    } catch (err) {
+      this.#unmountRootfs(rec);
+      throw err;
+    }
+    writeFileSync(join(shimDir, 'config.json'), JSON.stringify(spec));
+    rmSync(join(shimDir, 'exit.json'), { force: true });
+    if (this.runtime.store.exists(id)) await this.runtime.delete(id, true).catch(() => {});
+    try {
+      const { record } = await this.runtime.create(
+        {
+          id,
+          bundle: shimDir,
+          consoleSocket: rec.Config.Tty ? join(shimDir, 'console.sock') : undefined,
+          reportFd: 3,
+          perform: (plan) => this.#performThroughShim(rec, plan),
+        },
+        'run-detached',
+      );
+      rec.State = {
+        ...rec.State,
+        Status: 'running',
+        Running: true,
+        Paused: false,
+        Restarting: false,
+        OOMKilled: false,
+        Dead: false,
+        Pid: record.pid,
+        ExitCode: 0,
+        Error: '',
+        StartedAt: new Date().toISOString(),
+        FinishedAt: rec.State.FinishedAt,
+      };
+      rec.CgroupsPath = record.cgroupsPath;
+      this.store.save(rec);
+      this.#emit(rec, 'start');
+      // the exit may have been seen before the record said running
+      const conn = live.monitor;
+      if (conn?.exit) void this.#exited(id, conn.exit);
+    } catch (err) {
+      const message = (err as Error).message;
+      const notFoundExec = /not found|no such file/i.test(message);
+      rec.State.Error = message;
+      rec.State.ExitCode = notFoundExec ? 127 : /permission denied/i.test(message) ? 126 : 128;
+      this.store.save(rec);
+      live.monitor?.close();
+      live.monitor = undefined;
+      // attached clients (docker run) learn it from the start's error: their streams end
+      for (const attach of live.pending) attach.finish();
+      live.pending.clear();
+      this.#unmountRootfs(rec);
+      throw invalidArgument(
+        notFoundExec && !/executable file not found/.test(message)
+          ? `failed to create task for container: ${message}: exec: "${rec.Path}": executable file not found in $PATH: unknown`
+          : `failed to create task for container: ${message}`,
+      );
+    }
+  }
+
+  /** The namespaces of other containers that `container:<name>` modes join. */
+  #joinedNamespaces(rec: ContainerRecord) {
+    const pidOf = (ref: string) => {
+      const other = this.store.get(ref);
+      if (!other.State.Running)
+        throw conflict(`cannot join namespaces of a non running container: ${other.ID}`);
+      return other;
+    };
+    const out: Pick<SpecContext, 'netns' | 'ipcns' | 'pidns'> = {};
+    const net = parseNetworkMode(rec.HostConfig.NetworkMode);
+    if (net.kind === 'container') {
+      const other = pidOf(net.name);
+      out.netns = {
+        path: `/proc/${other.State.Pid}/ns/net`,
+        hostname: other.Config.Hostname,
+        domainname: other.Config.Domainname,
+      };
+    }
+    const ipc = containerRef(rec.HostConfig.IpcMode);
+    if (ipc) out.ipcns = { path: `/proc/${pidOf(ipc).State.Pid}/ns/ipc` };
+    const pid = containerRef(rec.HostConfig.PidMode);
+    if (pid) out.pidns = { path: `/proc/${pidOf(pid).State.Pid}/ns/pid` };
+    return out;
+  }
+
+  #performThroughShim(rec: ContainerRecord, plan: Plan) {
+    const shimDir = this.shimDir(rec.ID);
+    const live = this.live(rec.ID);
+    const pid = (async () => {
+      const planFile = join(shimDir, 'plan');
+      writeFileSync(planFile, encodePlan(plan), { mode: 0o600 });
+      const log = this.#logOptions(rec);
+      await spawnShim({
+        dir: shimDir,
+        plan: planFile,
+        tty: rec.Config.Tty === true,
+        stdin: rec.Config.OpenStdin === true,
+        log: { path: rec.LogPath, ...log },
+        oom: this.#oomFile(rec),
+      });
+      const monitor = await ShimConnection.connect(shimDir);
+      live.monitor = monitor;
+      this.#watch(rec.ID, monitor);
+      for (const attach of live.pending) attach.join(await ShimConnection.connect(shimDir));
+      live.pending.clear();
+      return startThroughShim(monitor).pid;
+    })();
+    const exit = pid.then(() => 0);
+    exit.catch(() => {}); // the pid promise carries the failure
+    return { pid, exit };
+  }
+
+  #logOptions(rec: ContainerRecord): { maxSize: number; maxFiles: number } {
+    const opts = { ...(this.#cfg.logOpts ?? {}), ...(rec.HostConfig.LogConfig?.Config ?? {}) };
+    const maxSize = opts['max-size'] !== undefined ? parseSize(opts['max-size']) : DEFAULT_LOG_MAX_SIZE;
+    const maxFiles = opts['max-file'] !== undefined ? Number(opts['max-file']) : DEFAULT_LOG_MAX_FILES;
+    if (!Number.isInteger(maxFiles) || maxFiles < 1)
+      throw invalidArgument(`invalid value for max-file: ${opts['max-file']}`);
+    return { maxSize, maxFiles };
+  }
+
+  #oomFile(rec: ContainerRecord): string | undefined {
+    for (const dir of this.runtime.cgroups.paths(rec.CgroupsPath)) {
+      if (this.runtime.cgroups.version === 2) return join(dir, 'memory.events');
+      if (dir.includes('/memory/')) return join(dir, 'memory.oom_control');
+    }
+    return undefined;
+  }
+
+  #mountRootfs(rec: ContainerRecord): void {
+    const target = this.rootfs(rec.ID);
+    mkdirSync(target, { recursive: true, mode: 0o700 });
+    if (this.#isMounted(target)) return;
+    mount(this.#images.snapshots.mounts(`container-${rec.ID}`), target);
+  }
+
+  #isMounted(target: string): boolean {
+    try {
+      return readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .some((line) => line.split(' ')[4] === target);
+    } catch {
+      return false;
+    }
+  }
+
+  #unmountRootfs(rec: ContainerRecord): void {
+    const target = this.rootfs(rec.ID);
+    if (!existsSync(target)) return;
+    try {
+      if (this.#isMounted(target)) unmount(target, { detach: true, all: true });
+      rmdirSync(target);
+    } catch {
+      // left for the next start or removal
+    }
+  }
+
+  #writeEtcFiles(rec: ContainerRecord): void {
+    const hostname = rec.Config.Hostname || rec.ID.slice(0, 12);
+    writeFileSync(rec.HostnamePath, `${hostname}\n`);
+    const mode = rec.HostConfig.NetworkMode ?? 'default';
+    const hostNet = mode === 'host';
+    let hosts =
+      '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
+    if (hostNet) {
+      try {
+        hosts = readFileSync('/etc/hosts', 'utf8');
+      } catch {
+        // keep the default
+      }
+    }
+    for (const extra of rec.HostConfig.ExtraHosts ?? []) {
+      const i = extra.indexOf(':');
+      if (i > 0) hosts += `${extra.slice(i + 1)}\t${extra.slice(0, i)}\n`;
+    }
+    if (!hostNet)
+      hosts += `127.0.1.1\t${hostname}${rec.Config.Domainname ? ` ${hostname}.${rec.Config.Domainname}` : ''}\n`;
+    writeFileSync(rec.HostsPath, hosts);
+    writeFileSync(rec.ResolvConfPath, resolvConf(rec.HostConfig));
+  }
+
+  // ---- exits ------------------------------------------------------------------------------
+
+  #watch(id: string, conn: ShimConnection): void {
+    conn.onFrame((type) => {
+      if (type === FRAME.EXIT) void this.#exited(id, conn.exit ?? readExit(this.shimDir(id)));
+    });
+    void conn.closed.then(() => {
+      if (this.#closing) return;
+      const rec = this.store.find(id);
+      if (rec?.State.Running && this.live(id).monitor === conn) {
+        // the shim went away without an EXIT frame: read its record, or it died
+        void this.#exited(id, readExit(this.shimDir(id)));
+      }
+    });
+  }
+
+  async #exited(id: string, exit: ExitRecord | undefined): Promise<void> {
+    const rec = this.store.find(id);
+    if (!rec?.State.Running) return;
+    const live = this.live(id);
+    live.monitor?.close();
+    live.monitor = undefined;
+    rec.State = {
+      ...rec.State,
+      Status: 'exited',
+      Running: false,
+      Paused: false,
+      Restarting: false,
+      Pid: 0,
+      ExitCode: exit ? exit.exitCode : 255,
+      OOMKilled: exit?.oomKilled ?? false,
+      Error: exit ? exit.error : 'the container monitor (berth-shim) ended unexpectedly',
+      FinishedAt: exit?.finishedAt || new Date().toISOString(),
+    };
+    if (rec.State.Health) rec.State.Health.Status = 'unhealthy';
+    try {
+      await this.runtime.delete(id, true);
+    } catch {
+      // already gone
+    }
+    this.#unmountRootfs(rec);
+    rmSync(join(this.shimDir(id), 'exit.json'), { force: true });
+    this.store.save(rec);
+    if (rec.State.OOMKilled) this.#emit(rec, 'oom');
+    this.#emit(rec, 'die', { exitCode: String(rec.State.ExitCode) });
+    const exited = live.exited;
+    live.exited = deferred<ExitInfo>();
+    exited.resolve({ StatusCode: rec.State.ExitCode, Error: null });
+    if (rec.HostConfig.AutoRemove) {
+      await this.remove(id, { force: true, volumes: false }).catch(() => {});
+      return;
+    }
+    this.#maybeRestart(rec);
+  }
+
+  #maybeRestart(rec: ContainerRecord): void {
+    if (this.#closing) return;
+    const policy = rec.HostConfig.RestartPolicy?.Name ?? 'no';
+    const max = rec.HostConfig.RestartPolicy?.MaximumRetryCount ?? 0;
+    let restart = false;
+    if (policy === 'always') restart = !rec.ManuallyStopped;
+    else if (policy === 'unless-stopped') restart = !rec.ManuallyStopped;
+    else if (policy === 'on-failure')
+      restart = !rec.ManuallyStopped && rec.State.ExitCode !== 0 && (max === 0 || rec.RestartCount < max);
+    if (!restart) return;
+    const ran = Date.parse(rec.State.FinishedAt) - Date.parse(rec.State.StartedAt);
+    const delay = ran > 10_000 ? 100 : Math.min(100 * 2 ** Math.min(rec.RestartCount, 10), 60_000);
+    rec.State.Restarting = true;
+    rec.State.Status = 'restarting';
+    this.store.save(rec);
+    const live = this.live(rec.ID);
+    live.restartTimer = setTimeout(() => {
+      live.restartTimer = undefined;
+      void live
+        .serialize(async () => {
+          const now = this.store.find(rec.ID);
+          if (!now?.State.Restarting) return;
+          now.RestartCount++;
+          now.State.Restarting = false;
+          this.store.save(now);
+          await this.#start(rec.ID, true);
+          this.#emit(now, 'restart');
+        })
+        .catch(() => {
+          const now = this.store.find(rec.ID);
+          if (now) {
+            now.State.Restarting = false;
+            now.State.Status = 'exited';
+            this.store.save(now);
+          }
+        });
+    }, delay);
+  }
+
+  // ---- stop, kill, restart, remove ----------------------------------------------------------
+
+  #signal(rec: ContainerRecord, signal: number): void {
+    try {
+      process.kill(rec.State.Pid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+
+  async #waitExit(id: string, ms: number): Promise<boolean> {
+    const live = this.live(id);
+    if (!this.store.get(id).State.Running) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    const done = await Promise.race([live.exited.promise.then(() => true as const), timeout]);
+    clearTimeout(timer);
+    return done;
+  }
+
+  async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const rec = this.store.get(ref);
+    await this.live(rec.ID).serialize(() => this.#stop(rec.ID, opts));
+  }
+
+  async #stop(id: string, opts: { timeout?: number; signal?: string }): Promise<void> {
+    const rec = this.store.get(id);
+    const live = this.live(id);
+    if (rec.State.Restarting) {
+      if (live.restartTimer) clearTimeout(live.restartTimer);
+      live.restartTimer = undefined;
+      rec.State.Restarting = false;
+      rec.State.Status = 'exited';
+      rec.ManuallyStopped = true;
+      this.store.save(rec);
+      return;
+    }
+    if (!rec.State.Running) throw notModified('container already stopped');
+    rec.ManuallyStopped = true;
+    this.store.save(rec);
+    const signal = parseSignal(opts.signal || rec.Config.StopSignal || 'SIGTERM');
+    const timeout = opts.timeout ?? rec.Config.StopTimeout ?? 10;
+    if (rec.State.Paused) await this.runtime.resume(id).catch(() => {});
+    if (timeout !== 0) this.#signal(rec, signal);
+    if (timeout >= 0 && (await this.#waitExit(id, timeout * 1000))) return;
+    await this.#killAll(rec);
+    if (!(await this.#waitExit(id, 30_000))) throw internal(`container ${id} did not stop`);
+  }
+
+  async #killAll(rec: ContainerRecord): Promise<void> {
+    if (this.runtime.cgroups.exists(rec.CgroupsPath))
+      await this.runtime.cgroups.killAll(rec.CgroupsPath, 'SIGKILL');
+    else this.#signal(rec, 9);
+  }
+
+  async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    const rec = this.store.get(ref);
+    const sig = parseSignal(signal);
+    if (!rec.State.Running)
+      throw conflict(`Cannot kill container: ${ref}: Container ${rec.ID} is not running`);
+    rec.ManuallyStopped = true;
+    this.store.save(rec);
+    this.#signal(rec, sig);
+    this.#emit(rec, 'kill', { signal: String(sig) });
+    if (sig === 9) await this.#waitExit(rec.ID, 10_000);
+  }
+
+  async restart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const rec = this.store.get(ref);
+    await this.live(rec.ID).serialize(async () => {
+      if (this.store.get(rec.ID).State.Running) await this.#stop(rec.ID, opts);
+      await this.#start(rec.ID, false);
+      this.#emit(rec, 'restart');
+    });
+  }
+
+  async remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
+    const rec = this.store.get(ref);
+    const live = this.live(rec.ID);
+    await live.serialize(async () => {
+      const now = this.store.find(rec.ID);
+      if (!now) return;
+      if (now.State.Running || now.State.Restarting) {
+        if (!opts.force)
+          throw conflict(
+            `You cannot remove a ${now.State.Paused ? 'paused' : 'running'} container ${now.ID}. Stop the container before attempting removal or force remove`,
+          );
+        if (live.restartTimer) clearTimeout(live.restartTimer);
+        live.restartTimer = undefined;
+        now.ManuallyStopped = true;
+        now.HostConfig.AutoRemove = false;
+        if (now.State.Running) {
+          if (now.State.Paused) await this.runtime.resume(now.ID).catch(() => {});
+          await this.#killAll(now);
+          await this.#waitExit(now.ID, 30_000);
+        }
+      }
+      now.State.Status = 'removing';
+      if (this.runtime.store.exists(now.ID)) await this.runtime.delete(now.ID, true).catch(() => {});
+      this.#unmountRootfs(now);
+      const key = `container-${now.ID}`;
+      if (this.#images.snapshots.has(key)) await this.#images.snapshots.remove(key);
+      rmSync(this.shimDir(now.ID), { recursive: true, force: true });
+      this.store.delete(now);
+      this.#emit(now, 'destroy');
+      this.#live.delete(now.ID);
+      live.removed.resolve({ StatusCode: now.State.ExitCode, Error: null });
+    });
+  }
+
+  // ---- wait -------------------------------------------------------------------------------
+
+  /** Resolves once the condition is met: not-running (default), next-exit or removed. */
+  wait(ref: string, condition = 'not-running'): Promise<ExitInfo> {
+    const rec = this.store.get(ref);
+    const live = this.live(rec.ID);
+    if (condition === 'removed') return live.removed.promise;
+    if (condition === 'next-exit') return live.exited.promise;
+    if (condition !== 'not-running' && condition !== '')
+      throw invalidArgument(`invalid condition: "${condition}"`);
+    if (!rec.State.Running && !rec.State.Restarting)
+      return Promise.resolve({ StatusCode: rec.State.ExitCode, Error: null });
+    return live.exited.promise;
+  }
+
+  // ---- pause, rename ------------------------------------------------------------------------
+
+  async pause(ref: string): Promise<void> {
+    const rec = this.store.get(ref);
+    if (!rec.State.Running) throw conflict(`Container ${rec.ID} is not running`);
+    if (rec.State.Paused) throw conflict(`Container ${rec.ID} is already paused`);
+    await this.runtime.pause(rec.ID);
+    rec.State.Paused = true;
+    rec.State.Status = 'paused';
+    this.store.save(rec);
+    this.#emit(rec, 'pause');
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const rec = this.store.get(ref);
+    if (!rec.State.Paused) throw conflict(`Container ${rec.ID} is not paused`);
+    await this.runtime.resume(rec.ID);
+    rec.State.Paused = false;
+    rec.State.Status = 'running';
+    this.store.save(rec);
+    this.#emit(rec, 'unpause');
+  }
+
+  rename(ref: string, name: string): void {
+    const rec = this.store.get(ref);
+    if (!name) throw invalidArgument('Neither old nor new names may be empty');
+    const old = rec.Name;
+    const bare = name.startsWith('/') ? name.slice(1) : name;
+    if (`/${bare}` === old)
+      throw invalidArgument(`Renaming a container with the same name as its current name`);
+    rec.Name = this.store.reserveName(name, rec.ID);
+    this.store.releaseName(old, rec.ID);
+    this.store.save(rec);
+    this.#emit(rec, 'rename', { oldName: old });
+  }
+
+  // ---- attach -------------------------------------------------------------------------------
+
+  /**
+   * Joins a client stream to the container's stdio: output frames go to `stream` (multiplexed
+   * unless the container has a tty), its input to the container's stdin. Resolves when the
+   * stream ends (container exit, detach, or the client going away).
+   */
+  attach(ref: string, stream: Duplex, opts: AttachOptions): Promise<void> {
+    const rec = this.store.get(ref);
+    const live = this.live(rec.ID);
+    const b = bridge(stream, {
+      tty: rec.Config.Tty === true,
+      stdin: opts.stdin,
+      stdout: opts.stdout,
+      stderr: opts.stderr,
+      detachKeys: parseDetachKeys(opts.detachKeys || 'ctrl-p,ctrl-q'),
+      closeStdinOnEnd: rec.Config.StdinOnce === true,
+    });
+    if (rec.State.Running) ShimConnection.connect(this.shimDir(rec.ID)).then(b.join, b.finish);
+    else {
+      live.pending.add(b);
+      void b.done.then(() => live.pending.delete(b));
+    }
+    return b.done;
+  }
+
+  resize(ref: string, height: number, width: number): void {
+    const rec = this.store.get(ref);
+    if (!rec.State.Running) throw conflict(`Container ${rec.ID} is not running`);
+    const conn = this.live(rec.ID).monitor;
+    conn?.send(FRAME.RESIZE, `${height} ${width}`);
+  }
+
+  // ---- queries ----------------------------------------------------------------------------
+
+  #graphDriver(rec: ContainerRecord): { Name: string; Data: Record<string, string> | null } {
+    const key = `container-${rec.ID}`;
+    if (!this.#images.snapshots.has(key)) return { Name: rec.Driver, Data: null };
+    const { dir, lowers } = this.#images.snapshots.layerDirs(key);
+    if (rec.Driver !== 'overlay') return { Name: rec.Driver, Data: { Dir: dir } };
+    return {
+      Name: 'overlay2',
+      Data: {
+        LowerDir: lowers.join(':'),
+        MergedDir: this.rootfs(rec.ID),
+        UpperDir: dir,
+        WorkDir: join(dir, '..', 'work'),
+      },
+    };
+  }
+
+  inspect(ref: string, execIds: string[] = []) {
+    const rec = this.store.get(ref);
+    return inspectContainer(rec, { graphDriver: this.#graphDriver(rec), execIds });
+  }
+
+  list(opts: { all: boolean; limit: number; size: boolean; filters: Filters }) {
+    const imageName = (rec: ContainerRecord) => {
+      const img = this.#images.store.resolve(rec.Image);
+      const given = rec.Config.Image ?? rec.Image;
+      if (!img) return rec.Image;
+      return img.repoTags.length === 0 && given.startsWith('sha256:') ? rec.Image : given;
+    };
+    const ctx = {
+      imageMatches: (rec: ContainerRecord, ref: string) => {
+        const img = this.#images.store.resolve(ref);
+        return img ? img.id === rec.Image : false;
+      },
+      created: (ref: string) => this.store.find(ref)?.Created,
+    };
+    let out = this.store.all().filter((rec) => matchesFilters(rec, opts.filters, ctx));
+    const explicitStatus = (opts.filters.status ?? []).length > 0 || (opts.filters.exited ?? []).length > 0;
+    if (!opts.all && opts.limit <= 0 && !explicitStatus) out = out.filter((rec) => rec.State.Running);
+    if (opts.limit > 0) out = out.slice(0, opts.limit);
+    return out.map((rec) => summary(rec, imageName(rec)));
+  }
+
+  // ---- adoption -----------------------------------------------------------------------------
+
+  /** After a berthd (re)start: reconnect to running containers' shims, settle the others. */
+  async adopt(): Promise<void> {
+    for (const rec of this.store.all()) {
+      if (rec.State.Status === 'removing') {
+        await this.remove(rec.ID, { force: true, volumes: false }).catch(() => {});
+        continue;
+      }
+      if (rec.State.Restarting) {
+        rec.State.Restarting = false;
+        rec.State.Status = 'exited';
+        this.store.save(rec);
+        this.#maybeRestart(rec);
+        continue;
+      }
+      if (!rec.State.Running) continue;
+      const dir = this.shimDir(rec.ID);
+      const exit = readExit(dir);
+      if (exit) {
+        await this.#exited(rec.ID, exit);
+        continue;
+      }
+      try {
+        const conn = await ShimConnection.connect(dir);
+        const live = this.live(rec.ID);
+        live.monitor = conn;
+        this.#watch(rec.ID, conn);
+      } catch {
+        // no shim: did the process outlive it?
+        const runtimeRec = this.runtime.store.exists(rec.ID) ? this.runtime.store.load(rec.ID) : undefined;
+        if (runtimeRec && isAlive(runtimeRec.pid, runtimeRec.pidStart)) continue;
+        await this.#exited(rec.ID, readExit(dir));
+      }
+    }
+    for (const rec of this.store.all()) {
+      const policy = rec.HostConfig.RestartPolicy?.Name;
+      if (
+        !rec.State.Running &&
+        !rec.State.Restarting &&
+        (policy === 'always' || (policy === 'unless-stopped' && !rec.ManuallyStopped))
+      ) {
+        if (rec.State.StartedAt !== ZERO_TIME) this.#maybeRestart(rec);
+      }
+    }
+  }
+
+  /** berthd shutting down: connections close, containers keep running. */
+  close(): void {
+    this.#closing = true;
+    for (const live of this.#live.values()) {
+      live.monitor?.close();
+      if (live.restartTimer) clearTimeout(live.restartTimer);
+    }
+  }
+
+  counts(): { total: number; running: number; paused: number; stopped: number } {
+    let running = 0;
+    let paused = 0;
+    const all = this.store.all();
+    for (const rec of all) {
+      if (rec.State.Paused) paused++;
+      else if (rec.State.Running) running++;
+    }
+    return { total: all.length, running, paused, stopped: all.length - running - paused };
+  }
+
+  pidStart(pid: number): string {
+    return procStat(pid)?.start ?? '';
+  }
+}
+
+function resolvConf(hc: HostConfig): string {
+  let base = '';
+  try {
+    base = readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    // none
+  }
+  const lines = base.split('\n');
+  let servers = lines.filter((l) => /^\s*nameserver\s/.test(l)).map((l) => l.trim().split(/\s+/)[1]);
+  if ((hc.NetworkMode ?? 'default') !== 'host') servers = servers.filter((s) => !/^127\.|^::1$/.test(s));
+  if (hc.Dns?.length) servers = hc.Dns;
+  if (servers.length === 0 && (hc.NetworkMode ?? 'default') !== 'host') servers = ['8.8.8.8', '8.8.4.4'];
+  let search = lines.filter((l) => /^\s*search\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
+  if (hc.DnsSearch?.length) search = hc.DnsSearch;
+  let options = lines.filter((l) => /^\s*options\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
+  if (hc.DnsOptions?.length) options = hc.DnsOptions;
+  let out = '';
+  for (const s of servers) out += `nameserver ${s}\n`;
+  if (search.length) out += `search ${search.join(' ')}\n`;
+  if (options.length) out += `options ${options.join(' ')}\n`;
+  return out;
+}

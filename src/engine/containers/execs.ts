@@ -1,0 +1,253 @@
+// Exec instances: `POST /containers/{id}/exec` records one, `POST /exec/{id}/start` runs it
+// through its own berth-shim (in the container's shim directory), `GET /exec/{id}/json`
+// reports it. Execs live in memory, as in Docker.
+
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { conflict, invalidArgument, notFound } from '../../common/errors.ts';
+import { makeEvent } from '../../common/events.ts';
+import { encodePlan } from '../../plan/encode.ts';
+import { compileExec } from '../../plan/exec.ts';
+import { execProcess } from '../../runtime/exec.ts';
+import { hostFacts } from '../../runtime/facts.ts';
+import { capabilitiesUpTo } from '../../spec/capabilities.ts';
+import type { EventBus } from '../events.ts';
+import { bridge, parseDetachKeys } from './attach.ts';
+import type { Containers } from './containers.ts';
+import { newId } from './record.ts';
+import { FRAME, readExit, ShimConnection, spawnShim, startThroughShim } from './shim.ts';
+import { resolveUserIn } from './spec.ts';
+
+export interface ExecConfig {
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  DetachKeys?: string;
+  Tty?: boolean;
+  Cmd?: string[];
+  Env?: string[];
+  WorkingDir?: string;
+  User?: string;
+  Privileged?: boolean;
+  ConsoleSize?: [number, number] | null;
+}
+
+interface ExecRecord {
+  id: string;
+  containerId: string;
+  config: ExecConfig;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+  started: boolean;
+  conn?: ShimConnection;
+}
+
+export class Execs {
+  readonly #containers: Containers;
+  readonly #events: EventBus;
+  readonly #execs = new Map<string, ExecRecord>();
+
+  constructor(containers: Containers, events: EventBus) {
+    this.#containers = containers;
+    this.#events = events;
+  }
+
+  idsOf(containerRef: string): string[] {
+    const rec = this.#containers.store.find(containerRef);
+    if (!rec) return [];
+    return [...this.#execs.values()].filter((e) => e.containerId === rec.ID).map((e) => e.id);
+  }
+
+  #get(id: string): ExecRecord {
+    const e = this.#execs.get(id);
+    if (!e) throw notFound(`No such exec instance: ${id}`);
+    return e;
+  }
+
+  create(containerRef: string, config: ExecConfig): { Id: string } {
+    const rec = this.#containers.store.get(containerRef);
+    if (!rec.State.Running) throw conflict(`Container ${rec.ID} is not running`);
+    if (rec.State.Paused) throw conflict(`Container ${rec.ID} is paused, unpause the container before exec`);
+    if (rec.State.Restarting)
+      throw conflict(`Container ${rec.ID} is restarting, wait until the container is running`);
+    if (!config.Cmd || config.Cmd.length === 0) throw invalidArgument('No exec command specified');
+    if (config.DetachKeys) parseDetachKeys(config.DetachKeys);
+    const id = newId();
+    this.#execs.set(id, {
+      id,
+      containerId: rec.ID,
+      config,
+      running: false,
+      exitCode: null,
+      pid: 0,
+      started: false,
+    });
+    this.#events.publish(
+      makeEvent('container', `exec_create: ${config.Cmd.join(' ')}`, rec.ID, {
+        execID: id,
+        image: rec.Config.Image ?? '',
+        name: rec.Name.slice(1),
+      }),
+    );
+    return { Id: id };
+  }
+
+  /**
+   * Runs the exec. With `stream` (attached) it resolves when the process has ended and the
+   * stream is closed; detached, once the process runs.
+   */
+  async start(id: string, stream?: Duplex): Promise<void> {
+    const e = this.#get(id);
+    if (e.started) throw conflict(`Error: Exec command ${id} has already run`);
+    const rec = this.#containers.store.get(e.containerId);
+    if (!rec.State.Running) throw conflict(`Container ${rec.ID} is not running`);
+    e.started = true;
+    const tty = e.config.Tty === true;
+    const dir = this.#containers.execDir(id);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const runtime = this.#containers.runtime;
+    const state = runtime.store.load(rec.ID);
+    const user = e.config.User ? resolveUserIn(this.#containers.rootfs(rec.ID), e.config.User) : undefined;
+    const proc = execProcess(state.spec.process!, {
+      id: rec.ID,
+      args: e.config.Cmd,
+      env: e.config.Env,
+      cwd: e.config.WorkingDir || undefined,
+      tty,
+      user: user && { uid: user.uid, gid: user.gid },
+      additionalGids: user?.additionalGids,
+      caps: e.config.Privileged ? capabilitiesUpTo(hostFacts(state.cgroupsPath).capLastCap) : undefined,
+    });
+    const plan = compileExec({
+      spec: state.spec,
+      process: proc,
+      pid: state.pid,
+      cgroupsPath: state.cgroupsPath,
+      facts: hostFacts(state.cgroupsPath),
+      detach: true,
+      consoleSocket: tty ? join(dir, 'console.sock') : undefined,
+      reportFd: 3,
+      seccompCache: state.spec.linux?.seccomp ? runtime.seccompCache() : undefined,
+    });
+    const planFile = join(dir, 'plan');
+    writeFileSync(planFile, encodePlan(plan), { mode: 0o600 });
+    try {
+      await spawnShim({ dir, plan: planFile, tty, stdin: e.config.AttachStdin === true });
+      const conn = await ShimConnection.connect(dir);
+      e.conn = conn;
+      const b =
+        stream &&
+        bridge(stream, {
+          tty,
+          stdin: e.config.AttachStdin === true,
+          stdout: e.config.AttachStdout !== false,
+          stderr: e.config.AttachStderr !== false,
+          detachKeys: parseDetachKeys(e.config.DetachKeys || 'ctrl-p,ctrl-q'),
+          closeStdinOnEnd: true,
+        });
+      if (b) b.join(await ShimConnection.connect(dir));
+      const ended = new Promise<void>((resolve) => {
+        conn.onFrame((type) => {
+          if (type !== FRAME.EXIT) return;
+          const exit = conn.exit ?? readExit(dir);
+          e.exitCode = exit?.exitCode ?? 126;
+          e.running = false;
+          this.#events.publish(
+            makeEvent('container', 'exec_die', rec.ID, {
+              execID: id,
+              exitCode: String(e.exitCode),
+              image: rec.Config.Image ?? '',
+              name: rec.Name.slice(1),
+            }),
+          );
+          resolve();
+        });
+        void conn.closed.then(() => {
+          if (e.running) {
+            e.running = false;
+            e.exitCode ??= readExit(dir)?.exitCode ?? 126;
+          }
+          resolve();
+          rmSync(dir, { recursive: true, force: true });
+        });
+      });
+      if (e.config.ConsoleSize && tty)
+        conn.send(FRAME.RESIZE, `${e.config.ConsoleSize[0]} ${e.config.ConsoleSize[1]}`);
+      const run = startThroughShim(conn);
+      e.running = true;
+      this.#events.publish(
+        makeEvent('container', `exec_start: ${(e.config.Cmd ?? []).join(' ')}`, rec.ID, {
+          execID: id,
+          image: rec.Config.Image ?? '',
+          name: rec.Name.slice(1),
+        }),
+      );
+      try {
+        e.pid = await run.pid;
+      } catch (err) {
+        e.running = false;
+        e.exitCode = /not found|no such file/i.test((err as Error).message) ? 127 : 126;
+        if (b) {
+          // docker prints the failure on the stream and exits with 126/127
+          const msg = Buffer.from(
+            `OCI runtime exec failed: exec failed: ${(err as Error).message}: unknown\r\n`,
+          );
+          if (!tty) {
+            const head = Buffer.alloc(8);
+            head[0] = 1;
+            head.writeUInt32BE(msg.length, 4);
+            stream!.write(Buffer.concat([head, msg]));
+          } else stream!.write(msg);
+          b.finish();
+          return;
+        }
+        throw err;
+      }
+      if (b) {
+        await ended;
+        await b.done;
+      }
+    } catch (err) {
+      e.running = false;
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  resize(id: string, h: number, w: number): void {
+    const e = this.#get(id);
+    if (!e.running || !e.conn) throw conflict(`Exec ${id} is not running`);
+    e.conn.send(FRAME.RESIZE, `${h} ${w}`);
+  }
+
+  inspect(id: string) {
+    const e = this.#get(id);
+    const [entrypoint, ...args] = e.config.Cmd ?? [];
+    return {
+      ID: e.id,
+      Running: e.running,
+      ExitCode: e.exitCode,
+      ProcessConfig: {
+        tty: e.config.Tty === true,
+        entrypoint,
+        arguments: args,
+        privileged: e.config.Privileged === true,
+        user: e.config.User ?? '',
+      },
+      OpenStdin: e.config.AttachStdin === true,
+      OpenStderr: e.config.AttachStderr === true,
+      OpenStdout: e.config.AttachStdout === true,
+      CanRemove: false,
+      ContainerID: e.containerId,
+      DetachKeys: e.config.DetachKeys ?? '',
+      Pid: e.pid,
+    };
+  }
+
+  /** Drops the records of a removed container's execs. */
+  forget(containerId: string): void {
+    for (const [id, e] of this.#execs) if (e.containerId === containerId) this.#execs.delete(id);
+  }
+}

@@ -1,0 +1,229 @@
+// Containers in Docker's API shapes: `GET /containers/{id}/json` and `GET /containers/json`.
+
+import { invalidArgument } from '../../common/errors.ts';
+import type { Filters } from '../events.ts';
+import type { ContainerRecord } from './record.ts';
+
+export interface InspectExtras {
+  graphDriver: { Name: string; Data: Record<string, string> | null };
+  execIds: string[];
+  sizeRw?: number;
+  sizeRootFs?: number;
+}
+
+function networkMode(rec: ContainerRecord): string {
+  const m = rec.HostConfig.NetworkMode ?? 'default';
+  return m === 'default' ? 'bridge' : m;
+}
+
+function networkSettings(rec: ContainerRecord) {
+  return {
+    Bridge: '',
+    SandboxID: '',
+    SandboxKey: rec.State.Pid ? `/proc/${rec.State.Pid}/ns/net` : '',
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    Ports: {},
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: '',
+    Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: '',
+    IPPrefixLen: 0,
+    IPv6Gateway: '',
+    MacAddress: '',
+    Networks: {},
+  };
+}
+
+function mounts(rec: ContainerRecord) {
+  const out: Record<string, unknown>[] = [];
+  for (const bind of rec.HostConfig.Binds ?? []) {
+    const [source, destination, mode = ''] = bind.split(':');
+    out.push({
+      Type: 'bind',
+      Source: source,
+      Destination: destination,
+      Mode: mode,
+      RW: !mode.split(',').includes('ro'),
+      Propagation: 'rprivate',
+    });
+  }
+  for (const m of rec.HostConfig.Mounts ?? []) {
+    out.push({
+      Type: m.Type,
+      Source: m.Source ?? '',
+      Destination: m.Target,
+      Mode: '',
+      RW: !m.ReadOnly,
+      Propagation: m.BindOptions?.Propagation ?? (m.Type === 'bind' ? 'rprivate' : ''),
+    });
+  }
+  for (const path of Object.keys(rec.HostConfig.Tmpfs ?? {}))
+    out.push({ Type: 'tmpfs', Source: '', Destination: path, Mode: '', RW: true, Propagation: '' });
+  return out;
+}
+
+export function inspectContainer(rec: ContainerRecord, x: InspectExtras) {
+  const out: Record<string, unknown> = {
+    Id: rec.ID,
+    Created: rec.Created,
+    Path: rec.Path,
+    Args: rec.Args,
+    State: rec.State,
+    Image: rec.Image,
+    ResolvConfPath: rec.ResolvConfPath,
+    HostnamePath: rec.HostnamePath,
+    HostsPath: rec.HostsPath,
+    LogPath: rec.LogPath,
+    Name: rec.Name,
+    RestartCount: rec.RestartCount,
+    Driver: rec.Driver,
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: x.execIds.length ? x.execIds : null,
+    HostConfig: {
+      NetworkMode: 'default',
+      LogConfig: { Type: 'json-file', Config: {} },
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      ...rec.HostConfig,
+    },
+    GraphDriver: x.graphDriver,
+    Mounts: mounts(rec),
+    Config: rec.Config,
+    NetworkSettings: networkSettings(rec),
+  };
+  if (x.sizeRw !== undefined) out.SizeRw = x.sizeRw;
+  if (x.sizeRootFs !== undefined) out.SizeRootFs = x.sizeRootFs;
+  return out;
+}
+
+/** "Up 3 minutes", "Exited (0) 5 seconds ago", "Created" … as Docker words it. */
+export function humanDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 1) return 'Less than a second';
+  if (s === 1) return '1 second';
+  if (s < 60) return `${s} seconds`;
+  const m = Math.round(s / 60);
+  if (m === 1) return 'About a minute';
+  if (m < 60) return `${m} minutes`;
+  const h = Math.round(s / 3600);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return `${h} hours`;
+  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
+  return `${Math.floor(h / 24 / 365)} years`;
+}
+
+export function statusText(rec: ContainerRecord, now = Date.now()): string {
+  const st = rec.State;
+  if (st.Restarting)
+    return `Restarting (${st.ExitCode}) ${humanDuration(now - Date.parse(st.FinishedAt))} ago`;
+  if (st.Running) {
+    const up = `Up ${humanDuration(now - Date.parse(st.StartedAt))}`;
+    const health =
+      st.Health && st.Health.Status !== 'none'
+        ? ` (${st.Health.Status === 'starting' ? 'health: starting' : st.Health.Status})`
+        : '';
+    return st.Paused ? `${up} (Paused)` : `${up}${health}`;
+  }
+  if (st.Status === 'removing') return 'Removal In Progress';
+  if (st.Dead) return 'Dead';
+  if (st.StartedAt === '0001-01-01T00:00:00Z' || !st.FinishedAt || st.FinishedAt.startsWith('0001'))
+    return 'Created';
+  return `Exited (${st.ExitCode}) ${humanDuration(now - Date.parse(st.FinishedAt))} ago`;
+}
+
+export function summary(rec: ContainerRecord, imageName: string, size?: { rw: number; rootFs: number }) {
+  const out: Record<string, unknown> = {
+    Id: rec.ID,
+    Names: [rec.Name],
+    Image: imageName,
+    ImageID: rec.Image,
+    Command: [rec.Path, ...rec.Args].map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' '),
+    Created: Math.floor(Date.parse(rec.Created) / 1000),
+    Ports: [],
+    Labels: rec.Config.Labels ?? {},
+    State: rec.State.Status,
+    Status: statusText(rec),
+    HostConfig: { NetworkMode: networkMode(rec) },
+    NetworkSettings: { Networks: {} },
+    Mounts: mounts(rec).map((m) => ({ ...m, Name: '', Driver: '' })),
+  };
+  if (size) {
+    out.SizeRw = size.rw;
+    out.SizeRootFs = size.rootFs;
+  }
+  return out;
+}
+
+const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+
+/** `ps --filter`: id, name, label, status, exited, ancestor (image ids given), before/since (records given). */
+export function matchesFilters(
+  rec: ContainerRecord,
+  filters: Filters,
+  ctx: { imageMatches(rec: ContainerRecord, ref: string): boolean; created(ref: string): string | undefined },
+): boolean {
+  for (const [key, values] of Object.entries(filters)) {
+    if (values.length === 0) continue;
+    const any = (test: (v: string) => boolean) => values.some(test);
+    switch (key) {
+      case 'id':
+        if (!any((v) => rec.ID.startsWith(v))) return false;
+        break;
+      case 'name':
+        if (!any((v) => new RegExp(v).test(rec.Name.slice(1)) || new RegExp(v).test(rec.Name))) return false;
+        break;
+      case 'label':
+        if (
+          !values.every((v) => {
+            const i = v.indexOf('=');
+            const labels = rec.Config.Labels ?? {};
+            return i < 0 ? v in labels : labels[v.slice(0, i)] === v.slice(i + 1);
+          })
+        )
+          return false;
+        break;
+      case 'status':
+        for (const v of values)
+          if (!STATUSES.includes(v)) throw invalidArgument(`Invalid filter 'status=${v}'`);
+        if (!values.includes(rec.State.Status)) return false;
+        break;
+      case 'exited':
+        if (rec.State.Running || rec.State.StartedAt.startsWith('0001')) return false;
+        if (!any((v) => Number(v) === rec.State.ExitCode)) return false;
+        break;
+      case 'ancestor':
+        if (!any((v) => ctx.imageMatches(rec, v))) return false;
+        break;
+      case 'before':
+        if (!any((v) => (ctx.created(v) ?? '') > rec.Created)) return false;
+        break;
+      case 'since':
+        if (!any((v) => (ctx.created(v) ?? '\uffff') < rec.Created)) return false;
+        break;
+      case 'health': {
+        const h = rec.State.Health?.Status ?? 'none';
+        if (!values.includes(h)) return false;
+        break;
+      }
+      case 'is-task':
+      case 'network':
+      case 'volume':
+      case 'publish':
+      case 'expose':
+      case 'isolation':
+        break;
+      default:
+        throw invalidArgument(`Invalid filter '${key}'`);
+    }
+  }
+  return true;
+}

@@ -1,0 +1,47 @@
+// What berthd holds in memory for a container while it runs: the monitor connection to its shim,
+// the attach sessions waiting for it to start, and the promises waiters hang on.
+
+import type { ShimConnection } from './shim.ts';
+
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** An attach session waiting for the container to start: joined to its shim, or finished. */
+export interface PendingAttach {
+  join(conn: ShimConnection): void;
+  finish(): void;
+}
+
+export interface ExitInfo {
+  StatusCode: number;
+  Error: string | null;
+}
+
+export class Live {
+  monitor: ShimConnection | undefined;
+  /** attach sessions for the next start */
+  readonly pending = new Set<PendingAttach>();
+  /** resolved at the next exit (and replaced when the container starts again) */
+  exited = deferred<ExitInfo>();
+  /** resolved when the container is removed */
+  readonly removed = deferred<ExitInfo>();
+  /** serialises start/stop/remove/restart */
+  #lock: Promise<unknown> = Promise.resolve();
+  restartTimer: NodeJS.Timeout | undefined;
+
+  serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn, fn);
+    this.#lock = run.catch(() => {});
+    return run;
+  }
+}

@@ -1,0 +1,254 @@
+// Containers on disk: one directory per container under <data-root>/containers/<id> holding
+// container.json (written atomically: the whole record, Docker's inspect shape plus berth's
+// own fields), the json-file log, and the hostname/hosts/resolv.conf files mounted in.
+// Names are an index over the records, rebuilt on open.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { conflict, invalidArgument, notFound } from '../../common/errors.ts';
+import { writeFileAtomic } from '../../common/fs.ts';
+import type { ContainerConfig, HostConfig } from '../../spec/docker/api.ts';
+
+export type ContainerStatus =
+  | 'created'
+  | 'running'
+  | 'paused'
+  | 'restarting'
+  | 'removing'
+  | 'exited'
+  | 'dead';
+
+export interface Health {
+  Status: 'starting' | 'healthy' | 'unhealthy' | 'none';
+  FailingStreak: number;
+  Log: { Start: string; End: string; ExitCode: number; Output: string }[];
+}
+
+export interface ContainerState {
+  Status: ContainerStatus;
+  Running: boolean;
+  Paused: boolean;
+  Restarting: boolean;
+  OOMKilled: boolean;
+  Dead: boolean;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+  Health?: Health;
+}
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export interface ContainerRecord {
+  ID: string;
+  Created: string;
+  Path: string;
+  Args: string[];
+  State: ContainerState;
+  /** image ID (sha256:…) */
+  Image: string;
+  Name: string;
+  RestartCount: number;
+  Driver: string;
+  Config: ContainerConfig;
+  HostConfig: HostConfig;
+  LogPath: string;
+  ResolvConfPath: string;
+  HostnamePath: string;
+  HostsPath: string;
+  /** berth: the container was stopped by a user (restart policies leave it alone) */
+  ManuallyStopped: boolean;
+  /** berth: the cgroups path the container runs in */
+  CgroupsPath: string;
+}
+
+export function initialState(): ContainerState {
+  return {
+    Status: 'created',
+    Running: false,
+    Paused: false,
+    Restarting: false,
+    OOMKilled: false,
+    Dead: false,
+    Pid: 0,
+    ExitCode: 0,
+    Error: '',
+    StartedAt: ZERO_TIME,
+    FinishedAt: ZERO_TIME,
+  };
+}
+
+const NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+const LEFT = [
+  'amber',
+  'bold',
+  'brave',
+  'calm',
+  'clever',
+  'crisp',
+  'eager',
+  'fond',
+  'gentle',
+  'happy',
+  'keen',
+  'kind',
+  'lucid',
+  'merry',
+  'nimble',
+  'noble',
+  'proud',
+  'quick',
+  'quiet',
+  'sharp',
+  'shy',
+  'steady',
+  'sunny',
+  'swift',
+  'tender',
+  'vivid',
+  'wise',
+  'witty',
+  'zealous',
+  'loyal',
+];
+const RIGHT = [
+  'anchor',
+  'beacon',
+  'bollard',
+  'buoy',
+  'cargo',
+  'compass',
+  'current',
+  'dock',
+  'ferry',
+  'harbor',
+  'hull',
+  'jetty',
+  'keel',
+  'lantern',
+  'mast',
+  'mooring',
+  'pier',
+  'quay',
+  'rudder',
+  'sail',
+  'schooner',
+  'skiff',
+  'slip',
+  'tide',
+  'tugboat',
+  'wharf',
+  'windlass',
+  'yawl',
+  'helm',
+  'galley',
+];
+
+export function newId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export class ContainerStore {
+  readonly root: string;
+  readonly #records = new Map<string, ContainerRecord>();
+  /** name without the leading slash → id */
+  readonly #names = new Map<string, string>();
+
+  constructor(root: string) {
+    this.root = root;
+    mkdirSync(root, { recursive: true, mode: 0o710 });
+    for (const id of readdirSync(root)) {
+      const file = join(root, id, 'container.json');
+      if (!existsSync(file)) {
+        // a create that never finished
+        rmSync(join(root, id), { recursive: true, force: true });
+        continue;
+      }
+      for (const f of readdirSync(join(root, id)))
+        if (f.startsWith('container.json.tmp-')) rmSync(join(root, id, f), { force: true });
+      const rec = JSON.parse(readFileSync(file, 'utf8')) as ContainerRecord;
+      this.#records.set(rec.ID, rec);
+      this.#names.set(rec.Name.slice(1), rec.ID);
+    }
+  }
+
+  dir(id: string): string {
+    return join(this.root, id);
+  }
+
+  all(): ContainerRecord[] {
+    return [...this.#records.values()].sort((a, b) => (a.Created < b.Created ? 1 : -1));
+  }
+
+  /** Docker's lookup: full id, then name, then a unique id prefix. */
+  get(ref: string): ContainerRecord {
+    const rec = this.find(ref);
+    if (!rec) throw notFound(`No such container: ${ref}`);
+    return rec;
+  }
+
+  find(ref: string): ContainerRecord | undefined {
+    if (!ref) return undefined;
+    const byId = this.#records.get(ref);
+    if (byId) return byId;
+    const byName = this.#names.get(ref.startsWith('/') ? ref.slice(1) : ref);
+    if (byName) return this.#records.get(byName);
+    if (!/^[a-f0-9]+$/.test(ref)) return undefined;
+    const matches = [...this.#records.keys()].filter((id) => id.startsWith(ref));
+    if (matches.length > 1) throw invalidArgument(`Multiple IDs found with provided prefix: ${ref}`);
+    return matches.length ? this.#records.get(matches[0]) : undefined;
+  }
+
+  /** Checks and reserves a name (or makes one up); returns it with its leading slash. */
+  reserveName(name: string | undefined, id: string): string {
+    if (name === undefined || name === '') {
+      for (;;) {
+        const n = `${LEFT[Math.floor(Math.random() * LEFT.length)]}_${RIGHT[Math.floor(Math.random() * RIGHT.length)]}`;
+        const candidate = this.#names.has(n) ? `${n}${Math.floor(Math.random() * 10)}` : n;
+        if (!this.#names.has(candidate)) {
+          this.#names.set(candidate, id);
+          return `/${candidate}`;
+        }
+      }
+    }
+    if (!NAME.test(name))
+      throw invalidArgument(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    const bare = name.startsWith('/') ? name.slice(1) : name;
+    const owner = this.#names.get(bare);
+    if (owner && owner !== id)
+      throw conflict(
+        `Conflict. The container name "/${bare}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    this.#names.set(bare, id);
+    return `/${bare}`;
+  }
+
+  releaseName(name: string, id: string): void {
+    const bare = name.startsWith('/') ? name.slice(1) : name;
+    if (this.#names.get(bare) === id) this.#names.delete(bare);
+  }
+
+  save(rec: ContainerRecord): void {
+    mkdirSync(this.dir(rec.ID), { recursive: true, mode: 0o710 });
+    writeFileAtomic(join(this.dir(rec.ID), 'container.json'), JSON.stringify(rec), 0o600);
+    this.#records.set(rec.ID, rec);
+  }
+
+  delete(rec: ContainerRecord): void {
+    // the record goes first: a crash half-way leaves a directory that open() removes
+    rmSync(join(this.dir(rec.ID), 'container.json'), { force: true });
+    this.#records.delete(rec.ID);
+    this.releaseName(rec.Name, rec.ID);
+    rmSync(this.dir(rec.ID), { recursive: true, force: true });
+  }
+
+  count(): number {
+    return this.#records.size;
+  }
+}
+
+export type { ContainerConfig, HostConfig };

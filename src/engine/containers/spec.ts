@@ -1,0 +1,63 @@
+// The OCI spec a container starts with: its stored (merged) Docker config turned into a spec by
+// src/spec/docker/container.ts, with the host facts gathered here and the user resolved from
+// the container's own /etc/passwd and /etc/group.
+
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { hostFacts } from '../../runtime/facts.ts';
+import {
+  type ContainerFacts,
+  containerSpec,
+  type ResolvedUser,
+  resolveUser,
+} from '../../spec/docker/container.ts';
+import type { Spec } from '../../spec/oci.ts';
+import type { ContainerRecord } from './record.ts';
+
+/** A file of the container's root, or undefined when it is missing. */
+function readInRoot(rootfs: string, path: string): string | undefined {
+  try {
+    return readFileSync(join(rootfs, path), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function resolveUserIn(rootfs: string, user: string, groupAdd: readonly string[] = []): ResolvedUser {
+  return resolveUser(user, readInRoot(rootfs, 'etc/passwd'), readInRoot(rootfs, 'etc/group'), groupAdd);
+}
+
+export interface SpecContext {
+  rootfs: string;
+  /** namespaces of other containers, for container:<id> modes */
+  netns?: ContainerFacts['netns'];
+  ipcns?: ContainerFacts['ipcns'];
+  pidns?: ContainerFacts['pidns'];
+}
+
+export function buildSpec(rec: ContainerRecord, ctx: SpecContext): Spec {
+  const facts = hostFacts(rec.CgroupsPath);
+  const user = resolveUserIn(ctx.rootfs, rec.Config.User ?? '', rec.HostConfig.GroupAdd ?? []);
+  return containerSpec({
+    id: rec.ID,
+    config: rec.Config,
+    hostConfig: rec.HostConfig,
+    rootfs: ctx.rootfs,
+    user,
+    facts: {
+      arch: facts.arch,
+      kernel: facts.kernel,
+      cgroupVersion: facts.cgroup.version === 2 ? 2 : 1,
+      capLastCap: facts.capLastCap,
+      cgroupsPath: rec.CgroupsPath,
+      hostnamePath: rec.HostnamePath,
+      hostsPath: rec.HostsPath,
+      resolvConfPath: rec.ResolvConfPath,
+      hostHostname: hostname(),
+      netns: ctx.netns,
+      ipcns: ctx.ipcns,
+      pidns: ctx.pidns,
+    },
+  });
+}

@@ -1,0 +1,135 @@
+// Containers through berthd with the real docker CLI: run (attached, detached, --rm), output and
+// exit codes, ps, inspect, stop/kill/restart/rm, wait, pause, rename, exec, logs, attach with
+// stdin, and Docker's errors for the usual mistakes.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { makeBusyboxRootfs } from '../fixtures/busybox.ts';
+import { cleanup, type Daemon, docker, startDaemon } from './daemon-helpers.ts';
+
+describe('containers through the docker CLI', { concurrency: false }, () => {
+  let d: Daemon;
+  before(async () => {
+    d = await startDaemon();
+    makeBusyboxRootfs(join(d.dir, 'rootfs'));
+    const tar = join(d.dir, 'rootfs.tar');
+    execFileSync('tar', ['-C', join(d.dir, 'rootfs'), '-cf', tar, '.']);
+    const res = docker(d, ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest']);
+    assert.equal(res.status, 0, res.stderr);
+  });
+  after(async () => {
+    const ids = docker(d, ['ps', '-aq']).stdout.split('\n').filter(Boolean);
+    if (ids.length) docker(d, ['rm', '-f', ...ids]);
+    await cleanup(d);
+  });
+
+  test('run prints the output and passes the exit code on', () => {
+    const res = docker(d, [
+      'run',
+      '--name',
+      'hello',
+      '--network',
+      'none',
+      'busybox',
+      'sh',
+      '-c',
+      'echo out; echo err >&2; exit 3',
+    ]);
+    assert.equal(res.status, 3, res.stderr);
+    assert.equal(res.stdout, 'out\n');
+    assert.equal(res.stderr, 'err\n');
+    const state = docker(d, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.Name}}', 'hello']);
+    assert.equal(state.stdout.trim(), 'exited 3 /hello');
+  });
+
+  test('run --rm removes the container; a missing program exits 127', () => {
+    const res = docker(d, ['run', '--rm', '--name', 'gone', '--network', 'none', 'busybox', 'true']);
+    assert.equal(res.status, 0, res.stderr);
+    assert.notEqual(docker(d, ['inspect', 'gone']).status, 0);
+    const missing = docker(d, ['run', '--rm', '--network', 'none', 'busybox', 'nosuchprogram']);
+    assert.equal(missing.status, 127, missing.stderr);
+    assert.match(missing.stderr, /executable file not found/);
+  });
+
+  test('run -d, ps, logs, exec, stop', () => {
+    const run = docker(d, [
+      'run',
+      '-d',
+      '--name',
+      'web',
+      '--network',
+      'none',
+      'busybox',
+      'sh',
+      '-c',
+      'echo started; while true; do sleep 1; done',
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    const id = run.stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    const ps = docker(d, ['ps', '--format', '{{.Names}} {{.Status}}']);
+    assert.match(ps.stdout, /^web Up /m);
+    const exec = docker(d, ['exec', 'web', 'sh', '-c', 'echo in $(hostname); exit 4']);
+    assert.equal(exec.status, 4, exec.stderr);
+    assert.equal(exec.stdout, `in ${id.slice(0, 12)}\n`);
+    const logs = docker(d, ['logs', 'web']);
+    assert.equal(logs.stdout, 'started\n');
+    const stop = docker(d, ['stop', '-t', '1', 'web']);
+    assert.equal(stop.status, 0, stop.stderr);
+    const state = docker(d, ['inspect', '-f', '{{.State.Status}} {{.State.Running}}', 'web']);
+    assert.equal(state.stdout.trim(), 'exited false');
+    assert.equal(docker(d, ['ps', '-q', '--filter', 'name=web']).stdout, '');
+    assert.match(
+      docker(d, ['ps', '-a', '--filter', 'name=web', '--format', '{{.Status}}']).stdout,
+      /^Exited \(137\)|^Exited \(143\)/,
+    );
+  });
+
+  test('attach -i: stdin reaches the container, its output comes back', async () => {
+    const child = spawn(
+      'docker',
+      ['run', '-i', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'read x; echo got $x'],
+      {
+        env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, 'docker-config') },
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stdin.end('hello\n');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(code, 0);
+    assert.equal(out, 'got hello\n');
+  });
+
+  test('errors: no such container, name conflict, rm of a running container', () => {
+    const missing = docker(d, ['stop', 'nosuch']);
+    assert.notEqual(missing.status, 0);
+    assert.match(missing.stderr, /No such container: nosuch/);
+    docker(d, ['run', '-d', '--name', 'busy', '--network', 'none', 'busybox', 'sleep', '100']);
+    const dup = docker(d, ['create', '--name', 'busy', '--network', 'none', 'busybox']);
+    assert.notEqual(dup.status, 0);
+    assert.match(dup.stderr, /Conflict\. The container name "\/busy" is already in use/);
+    const rm = docker(d, ['rm', 'busy']);
+    assert.notEqual(rm.status, 0);
+    assert.match(rm.stderr, /You cannot remove a running container/);
+    const execStopped = docker(d, ['exec', 'hello', 'true']);
+    assert.notEqual(execStopped.status, 0);
+    assert.match(execStopped.stderr, /is not running/);
+    assert.equal(docker(d, ['rm', '-f', 'busy']).status, 0);
+    assert.notEqual(docker(d, ['inspect', 'busy']).status, 0);
+  });
+
+  test('pause, unpause, rename, kill, wait', () => {
+    docker(d, ['run', '-d', '--name', 'p1', '--network', 'none', 'busybox', 'sleep', '100']);
+    assert.equal(docker(d, ['pause', 'p1']).status, 0);
+    assert.equal(docker(d, ['inspect', '-f', '{{.State.Status}}', 'p1']).stdout.trim(), 'paused');
+    assert.equal(docker(d, ['unpause', 'p1']).status, 0);
+    assert.equal(docker(d, ['rename', 'p1', 'p2']).status, 0);
+    assert.equal(docker(d, ['kill', 'p2']).status, 0);
+    const wait = docker(d, ['wait', 'p2']);
+    assert.equal(wait.stdout.trim(), '137');
+    assert.equal(docker(d, ['rm', 'p2']).status, 0);
+  });
+});
