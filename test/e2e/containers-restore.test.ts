@@ -1,0 +1,96 @@
+// Live restore: berthd killed with SIGKILL while ten containers run (some writing logs); the
+// next berthd on the same data root finds them all still running, their logs continuous, and
+// attach, exec and stop working; a container that exited while no berthd ran shows its real
+// exit code.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { makeBusyboxRootfs } from '../fixtures/busybox.ts';
+import { cleanup, type Daemon, docker, startDaemon } from './daemon-helpers.ts';
+
+let d: Daemon;
+before(async () => {
+  d = await startDaemon();
+  makeBusyboxRootfs(join(d.dir, 'rootfs'));
+  const tar = join(d.dir, 'rootfs.tar');
+  execFileSync('tar', ['-C', join(d.dir, 'rootfs'), '-cf', tar, '.']);
+  assert.equal(docker(d, ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest']).status, 0);
+});
+after(async () => {
+  const ids = docker(d, ['ps', '-aq']).stdout.split('\n').filter(Boolean);
+  if (ids.length) docker(d, ['rm', '-f', ...ids]);
+  await cleanup(d);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('containers keep running through a SIGKILL of berthd and are adopted by the next one', async () => {
+  const names: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const name = `restore-${i}`;
+    names.push(name);
+    // even ones count on stdout every 50 ms; odd ones sleep
+    const cmd = i % 2 === 0 ? 'i=0; while true; do echo $i; i=$((i+1)); sleep 0.05; done' : 'sleep 1000';
+    const r = docker(d, ['run', '-d', '--name', name, '--network', 'none', 'busybox', 'sh', '-c', cmd]);
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const quitter = docker(d, [
+    'run',
+    '-d',
+    '--name',
+    'quitter',
+    '--network',
+    'none',
+    'busybox',
+    'sh',
+    '-c',
+    'sleep 1; exit 7',
+  ]);
+  assert.equal(quitter.status, 0, quitter.stderr);
+  const pids = names.map((n) => docker(d, ['inspect', '-f', '{{.State.Pid}}', n]).stdout.trim());
+
+  d.process.kill('SIGKILL');
+  await new Promise((r) => d.process.once('exit', r));
+  await sleep(1500); // the quitter exits while no berthd runs
+  d = await startDaemon([], d.dir);
+
+  const running = docker(d, ['ps', '--format', '{{.Names}}']).stdout.split('\n').filter(Boolean).sort();
+  assert.deepEqual(running, [...names].sort());
+  assert.deepEqual(
+    names.map((n) => docker(d, ['inspect', '-f', '{{.State.Pid}}', n]).stdout.trim()),
+    pids,
+    'the same processes, not restarted ones',
+  );
+  assert.equal(
+    docker(d, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'quitter']).stdout.trim(),
+    'exited 7',
+  );
+
+  // logs: no number missing across the restart
+  await sleep(300);
+  const counted = docker(d, ['logs', 'restore-0']).stdout.trim().split('\n').map(Number);
+  assert.ok(counted.length > 10, `only ${counted.length} lines`);
+  counted.forEach((n, i) => assert.equal(n, i));
+
+  const exec = docker(d, ['exec', 'restore-1', 'sh', '-c', 'echo adopted']);
+  assert.equal(exec.status, 0, exec.stderr);
+  assert.equal(exec.stdout, 'adopted\n');
+
+  // attach follows the adopted container's output until it stops
+  const attach = spawn('docker', ['attach', '--no-stdin', 'restore-2'], {
+    env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, 'docker-config') },
+  });
+  let attached = '';
+  attach.stdout.on('data', (c) => (attached += c));
+  const attachEnded = new Promise((r) => attach.on('close', r));
+  await sleep(500);
+  const stop = docker(d, ['stop', '-t', '1', ...names]);
+  assert.equal(stop.status, 0, stop.stderr);
+  assert.equal(docker(d, ['ps', '-q']).stdout, '');
+  const codes = names.map((n) => docker(d, ['inspect', '-f', '{{.State.ExitCode}}', n]).stdout.trim());
+  for (const c of codes) assert.match(c, /^(137|143)$/);
+  await attachEnded;
+  assert.match(attached, /^\d+\n\d+\n/);
+});
