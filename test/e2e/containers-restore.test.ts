@@ -72,7 +72,10 @@ test('containers keep running through a SIGKILL of berthd and are adopted by the
   await sleep(300);
   const counted = docker(d, ['logs', 'restore-0']).stdout.trim().split('\n').map(Number);
   assert.ok(counted.length > 10, `only ${counted.length} lines`);
-  counted.forEach((n, i) => assert.equal(n, i));
+  assert.deepEqual(
+    counted,
+    counted.map((_, i) => i),
+  );
 
   const exec = docker(d, ['exec', 'restore-1', 'sh', '-c', 'echo adopted']);
   assert.equal(exec.status, 0, exec.stderr);
