@@ -1,0 +1,303 @@
+// Containers, side by side in one run: berthd and the reference dockerd (Debian's docker.io,
+// 20.10) with the same docker CLI, and podman when it is installed.
+//
+//   node bench/containers.ts [runs] [idle]   (default 20 runs, 100 idle containers)
+//
+// 1. `docker run --rm --network none busybox true` (docker CLI → each daemon), `berth run --rm
+//    --network none busybox true` (berth CLI → berthd), `podman run --rm --network none busybox
+//    true`: median and p90 wall-clock ms.
+// 2. `docker exec <running container> true` against each daemon, and `podman exec`.
+// 3. Per-container monitor memory with `idle` idle containers (`sleep 100000`): RSS and PSS of
+//    berth-shim, containerd-shim-runc-v2 (dockerd 20.10 spawns one per container) and conmon,
+//    from /proc/PID/smaps_rollup, mean per container.
+// 4. With 1000 idle containers in berthd: `docker ps` and `berth ps` latency (median ms).
+//    (BENCH_MANY=0 skips it; BENCH_MANY=N for another count.)
+//
+// Prints markdown tables for bench/RESULTS.md.
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unixSocketAnswers } from '../src/common/socket.ts';
+import { BERTH, type Daemon, startDaemon } from '../test/e2e/daemon-helpers.ts';
+import { makeBusyboxRootfs } from '../test/fixtures/busybox.ts';
+import { summary } from './stats.ts';
+
+const RUNS = Number(process.argv[2] ?? 20);
+const IDLE = Number(process.argv[3] ?? 100);
+const MANY = Number(process.env.BENCH_MANY ?? 1000);
+
+function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+  return ms;
+}
+
+function must(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+interface Ref {
+  sock: string;
+  proc: ChildProcess;
+  dir: string;
+}
+
+async function startDockerd(): Promise<Ref | undefined> {
+  if (spawnSync('dockerd', ['--version']).status !== 0) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-dockerd-'));
+  const sock = join(dir, 'docker.sock');
+  const proc = spawn(
+    'dockerd',
+    [
+      '--data-root',
+      join(dir, 'data'),
+      '--exec-root',
+      join(dir, 'exec'),
+      '--pidfile',
+      join(dir, 'docker.pid'),
+      '-H',
+      `unix://${sock}`,
+      '--iptables=false',
+      '--ip6tables=false',
+      '--bridge=none',
+      '--containerd-namespace',
+      'berthbench',
+      '--containerd-plugins-namespace',
+      'berthbenchp',
+    ],
+    { stdio: 'ignore' },
+  );
+  for (let i = 0; i < 400 && !(await unixSocketAnswers(sock)); i++)
+    await new Promise((r) => setTimeout(r, 50));
+  return { sock, proc, dir };
+}
+
+const dockerEnv = (host: string) => ({ ...process.env, DOCKER_HOST: host });
+
+function pss(pid: number): { rss: number; pss: number } {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  return { rss: kb('Rss'), pss: kb('Pss') };
+}
+
+function pidsOf(comm: string): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (readFileSync(`/proc/${p}/comm`, 'utf8').trim() === comm) out.push(Number(p));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+function memoryOf(comm: string, before: Set<number>): { n: number; rss: number; pss: number } {
+  const pids = pidsOf(comm).filter((p) => !before.has(p));
+  let rss = 0;
+  let p = 0;
+  for (const pid of pids) {
+    try {
+      const m = pss(pid);
+      rss += m.rss;
+      p += m.pss;
+    } catch {
+      // gone
+    }
+  }
+  return { n: pids.length, rss: pids.length ? rss / pids.length : 0, pss: pids.length ? p / pids.length : 0 };
+}
+
+const fmt = (n: number) => n.toFixed(1);
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'bench-containers-'));
+  makeBusyboxRootfs(join(work, 'rootfs'));
+  const tar = join(work, 'rootfs.tar');
+  must('tar', ['-C', join(work, 'rootfs'), '-cf', tar, '.']);
+
+  const berthd: Daemon = await startDaemon();
+  const ref = await startDockerd();
+  const hasPodman = spawnSync('podman', ['--version']).status === 0;
+  const podmanRoot = join(work, 'podman');
+  // podman's default ulimits raise RLIMIT_NOFILE's hard limit, which needs CAP_SYS_RESOURCE
+  const podmanConf = join(work, 'containers.conf');
+  writeFileSync(podmanConf, '[containers]\ndefault_ulimits = []\n');
+  process.env.CONTAINERS_CONF = podmanConf;
+  const podman = (args: string[]) => [
+    '--root',
+    join(podmanRoot, 'root'),
+    '--runroot',
+    join(podmanRoot, 'run'),
+    '--runtime',
+    'runc',
+    ...args,
+  ];
+  try {
+    const bEnv = dockerEnv(berthd.host);
+    must('docker', ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest'], bEnv);
+    if (ref)
+      must('docker', ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest'], dockerEnv(`unix://${ref.sock}`));
+    if (hasPodman) {
+      mkdirSync(podmanRoot, { recursive: true });
+      must('podman', podman(['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest']));
+    }
+    const berthCli = (args: string[]) => [BERTH, ['-H', berthd.host, ...args]] as const;
+
+    // ---- run --rm ----
+    const run = ['run', '--rm', '--network', 'none', 'busybox', 'true'];
+    const samples: Record<string, number[]> = { 'docker → berthd': [], 'berth → berthd': [] };
+    if (ref) samples['docker → dockerd'] = [];
+    if (hasPodman) samples.podman = [];
+    // one warm-up each
+    time('docker', run, bEnv);
+    time(...berthCli(run));
+    if (ref) time('docker', run, dockerEnv(`unix://${ref.sock}`));
+    if (hasPodman) time('podman', podman(run));
+    for (let i = 0; i < RUNS; i++) {
+      samples['docker → berthd'].push(time('docker', run, bEnv));
+      samples['berth → berthd'].push(time(...berthCli(run)));
+      if (ref) samples['docker → dockerd'].push(time('docker', run, dockerEnv(`unix://${ref.sock}`)));
+      if (hasPodman) samples.podman.push(time('podman', podman(run)));
+    }
+    const base = ref ? summary(samples['docker → dockerd']).median : undefined;
+    console.log(`\n### run --rm --network none busybox true (${RUNS} runs each, interleaved)\n`);
+    console.log('| client → engine | median ms | p90 ms | dockerd ÷ this |');
+    console.log('|---|---:|---:|---:|');
+    for (const [name, s] of Object.entries(samples)) {
+      const m = summary(s);
+      console.log(
+        `| ${name} | ${fmt(m.median)} | ${fmt(m.p90)} | ${base ? `${(base / m.median).toFixed(2)}×` : '–'} |`,
+      );
+    }
+
+    // ---- exec ----
+    must(
+      'docker',
+      ['run', '-d', '--name', 'bench-exec', '--network', 'none', 'busybox', 'sleep', '100000'],
+      bEnv,
+    );
+    if (ref)
+      must(
+        'docker',
+        ['run', '-d', '--name', 'bench-exec', '--network', 'none', 'busybox', 'sleep', '100000'],
+        dockerEnv(`unix://${ref.sock}`),
+      );
+    if (hasPodman)
+      must(
+        'podman',
+        podman(['run', '-d', '--name', 'bench-exec', '--network', 'none', 'busybox', 'sleep', '100000']),
+      );
+    const exec = ['exec', 'bench-exec', 'true'];
+    const ex: Record<string, number[]> = { 'docker → berthd': [], 'berth → berthd': [] };
+    if (ref) ex['docker → dockerd'] = [];
+    if (hasPodman) ex.podman = [];
+    for (let i = 0; i < RUNS; i++) {
+      ex['docker → berthd'].push(time('docker', exec, bEnv));
+      ex['berth → berthd'].push(time(...berthCli(exec)));
+      if (ref) ex['docker → dockerd'].push(time('docker', exec, dockerEnv(`unix://${ref.sock}`)));
+      if (hasPodman) ex.podman.push(time('podman', podman(exec)));
+    }
+    const exBase = ref ? summary(ex['docker → dockerd']).median : undefined;
+    console.log(`\n### exec <container> true (${RUNS} runs each)\n`);
+    console.log('| client → engine | median ms | p90 ms | dockerd ÷ this |');
+    console.log('|---|---:|---:|---:|');
+    for (const [name, s] of Object.entries(ex)) {
+      const m = summary(s);
+      console.log(
+        `| ${name} | ${fmt(m.median)} | ${fmt(m.p90)} | ${exBase ? `${(exBase / m.median).toFixed(2)}×` : '–'} |`,
+      );
+    }
+
+    // ---- idle monitors ----
+    const before = {
+      shim: new Set(pidsOf('berth-shim')),
+      containerd: new Set(pidsOf('containerd-shim')),
+      conmon: new Set(pidsOf('conmon')),
+    };
+    for (let i = 0; i < IDLE; i++) {
+      must('docker', ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'], bEnv);
+      if (ref)
+        must(
+          'docker',
+          ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'],
+          dockerEnv(`unix://${ref.sock}`),
+        );
+      if (hasPodman) must('podman', podman(['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000']));
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    console.log(`\n### Per-container monitor memory, ${IDLE} idle containers each (kB per container)\n`);
+    console.log('| monitor | processes | RSS kB | PSS kB |');
+    console.log('|---|---:|---:|---:|');
+    const rows: [string, string, Set<number>][] = [['berth-shim', 'berth-shim', before.shim]];
+    if (ref) rows.push(['containerd-shim-runc-v2 (dockerd)', 'containerd-shim', before.containerd]);
+    if (hasPodman) rows.push(['conmon (podman)', 'conmon', before.conmon]);
+    for (const [label, comm, b] of rows) {
+      const m = memoryOf(comm, b);
+      console.log(`| ${label} | ${m.n} | ${fmt(m.rss)} | ${fmt(m.pss)} |`);
+    }
+
+    // ---- many ----
+    if (MANY > 0) {
+      const have = IDLE + 1;
+      for (let i = have; i < MANY; i++)
+        must('docker', ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'], bEnv);
+      const count = must('docker', ['ps', '-q'], bEnv).split('\n').filter(Boolean).length;
+      const psD: number[] = [];
+      const psB: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        psD.push(time('docker', ['ps'], bEnv));
+        psB.push(time(...berthCli(['ps'])));
+      }
+      const free = readFileSync('/proc/meminfo', 'utf8');
+      console.log(`\n### ${count} running containers in berthd\n`);
+      console.log('| command | median ms | p90 ms |');
+      console.log('|---|---:|---:|');
+      console.log(`| docker ps | ${fmt(summary(psD).median)} | ${fmt(summary(psD).p90)} |`);
+      console.log(`| berth ps | ${fmt(summary(psB).median)} | ${fmt(summary(psB).p90)} |`);
+      console.log(`\n(MemAvailable with them running: ${/MemAvailable:\s+(\d+)/.exec(free)?.[1]} kB)`);
+    }
+  } finally {
+    const ids = must('docker', ['ps', '-aq'], dockerEnv(berthd.host)).split('\n').filter(Boolean);
+    for (let i = 0; i < ids.length; i += 100)
+      spawnSync('docker', ['rm', '-f', ...ids.slice(i, i + 100)], { env: dockerEnv(berthd.host) });
+    await berthd.stop();
+    rmSync(berthd.dir, { recursive: true, force: true });
+    if (ref) {
+      const rids = spawnSync('docker', ['ps', '-aq'], {
+        env: dockerEnv(`unix://${ref.sock}`),
+        encoding: 'utf8',
+      })
+        .stdout.split('\n')
+        .filter(Boolean);
+      if (rids.length) spawnSync('docker', ['rm', '-f', ...rids], { env: dockerEnv(`unix://${ref.sock}`) });
+      ref.proc.kill('SIGTERM');
+      await new Promise((r) => ref.proc.once('exit', r));
+      spawnSync('umount', ['-R', join(ref.dir, 'data')]);
+      rmSync(ref.dir, { recursive: true, force: true });
+    }
+    if (hasPodman) {
+      spawnSync('podman', podman(['rm', '-af', '-t', '0']));
+      spawnSync('umount', ['-R', podmanRoot]);
+      rmSync(podmanRoot, { recursive: true, force: true });
+    }
+    if (existsSync(work)) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
