@@ -2,11 +2,18 @@
 // TLS, version negotiation through /_ping, Docker's error bodies turned back into BerthErrors.
 
 import { readFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage, RequestOptions } from 'node:http';
+import { createRequire } from 'node:module';
+
 import type { Socket } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import { BerthError, type ErrorKind, invalidArgument, unavailable } from '../../common/errors.ts';
+
+// Loaded with require, not import: an ESM import of node:http builds a facade over every export,
+// and its lazy getters (WebSocket, fetch's classes) load undici — ~40 ms of every CLI command.
+const require = createRequire(import.meta.url);
+const http = () => require('node:http') as typeof import('node:http');
+const https = () => require('node:https') as typeof import('node:https');
 
 export const CLIENT_API_VERSION = '1.45';
 
@@ -138,7 +145,7 @@ export class ApiClient {
   }
 
   #send(options: RequestOptions, onResponse?: (res: IncomingMessage) => void) {
-    return (this.#tls ? httpsRequest : httpRequest)(options, onResponse);
+    return this.#tls ? https().request(options, onResponse) : http().request(options, onResponse);
   }
 
   #connectionError(err: NodeJS.ErrnoException): Error {
