@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The demo, until the engine lands: a busybox container through bin/berth-runtime.
-# 1) a one-shot container that shows its isolation; 2) a long-running web server created,
-# started, reached through exec, paused, resumed and deleted.
+# The demo: 1) busybox containers straight through the OCI runtime, bin/berth-runtime; 2) the
+# engine: berth starts berthd, imports an image, and runs a web server in a container that
+# answers from the host, with ps, exec, logs, stop and rm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BR="$PWD/bin/berth-runtime --root /run/berth-runtime-demo"
@@ -71,6 +71,26 @@ say berth save -o image.tar demo/busybox:1 '&&' berth rmi demo/busybox:1 '&&' be
 $B save -o image.tar demo/busybox:1
 $B rmi demo/busybox:1
 $B load -i image.tar
+
+# Containers: a web server in the background (host network until bridge networks land), a
+# one-shot container, exec, logs, stop and remove.
+say berth run --rm --network none demo/busybox:1 sh -c '"echo hello from \$(hostname); id"'
+$B run --rm --network none demo/busybox:1 sh -c 'echo hello from $(hostname); id'
+say berth run -d --name demo-web --network host demo/busybox:1 httpd -f -v -p 127.0.0.1:18080 -h /www
+$B rm -f demo-web >/dev/null 2>&1 || true
+$B run -d --name demo-web --network host demo/busybox:1 httpd -f -v -p 127.0.0.1:18080 -h /www
+sleep 0.3
+say 'wget -qO- http://127.0.0.1:18080/     # from the host'
+busybox wget -qO- http://127.0.0.1:18080/
+say berth ps
+$B ps
+say berth exec demo-web ps
+$B exec demo-web ps
+say berth logs demo-web
+$B logs demo-web
+say berth stop demo-web '&&' berth rm demo-web
+$B stop -t 1 demo-web
+$B rm demo-web
 say berth system df
 $B system df
 kill "$(cat "$DIR/exec/berthd.pid")"

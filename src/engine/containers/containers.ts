@@ -56,6 +56,9 @@ export interface ContainersConfig {
   dataRoot: string;
   execRoot: string;
   logOpts?: Record<string, string>;
+  /** daemon.json `init` and `init-path` */
+  init?: boolean;
+  initPath?: string;
 }
 
 export interface CreateBody extends ContainerConfig {
@@ -244,7 +247,12 @@ export class Containers {
     this.#writeEtcFiles(rec);
     let spec: Spec;
     try {
-      spec = buildSpec(rec, { rootfs: this.rootfs(id), ...this.#joinedNamespaces(rec) });
+      spec = buildSpec(rec, {
+        rootfs: this.rootfs(id),
+        init: this.#cfg.init,
+        initPath: this.#cfg.initPath,
+        ...this.#joinedNamespaces(rec),
+      });
     } catch (err) {
       this.#unmountRootfs(rec);
       throw err;
