@@ -37,6 +37,8 @@ const DEFAULTS = {
 /** daemon.json key -> config field and type */
 const KEYS: Record<string, [keyof DaemonConfig, 'string' | 'bool' | 'list' | 'map']> = {
   'log-opts': ['logOpts', 'map'],
+  init: ['init', 'bool'],
+  'init-path': ['initPath', 'string'],
   'data-root': ['dataRoot', 'string'],
   'exec-root': ['execRoot', 'string'],
   'storage-driver': ['storageDriver', 'string'],
@@ -76,6 +78,8 @@ const FLAGS: Record<string, string> = {
   '--tlscert': 'tlscert',
   '--tlskey': 'tlskey',
   '--log-opt': 'log-opts',
+  '--init': 'init',
+  '--init-path': 'init-path',
 };
 
 type Raw = Record<string, unknown>;

@@ -11,6 +11,7 @@ import { goArch } from '../common/platform.ts';
 import { detectCgroupLayout } from '../runtime/cgroups/detect.ts';
 import { Containers } from './containers/containers.ts';
 import { Execs } from './containers/execs.ts';
+import { BERTH_INIT } from './containers/spec.ts';
 import { EventBus } from './events.ts';
 import { Images } from './images.ts';
 
@@ -29,6 +30,10 @@ export interface EngineConfig {
   registryMirrors: string[];
   /** daemon.json log-opts: defaults for every container's json-file log */
   logOpts?: Record<string, string>;
+  /** daemon.json `init`: run an init in containers that do not say (HostConfig.Init null) */
+  init?: boolean;
+  /** daemon.json `init-path`: the init binary (default native/build/berth-init) */
+  initPath?: string;
 }
 
 const UNAME_ARCH: Record<string, string> = {
@@ -73,7 +78,13 @@ export class Engine {
     this.images = images;
     this.id = id;
     this.containers = new Containers(
-      { dataRoot: config.dataRoot, execRoot: config.execRoot, logOpts: config.logOpts },
+      {
+        dataRoot: config.dataRoot,
+        execRoot: config.execRoot,
+        logOpts: config.logOpts,
+        init: config.init,
+        initPath: config.initPath,
+      },
       images,
       events,
     );
@@ -202,7 +213,7 @@ export class Engine {
       },
       LiveRestoreEnabled: true,
       Isolation: '',
-      InitBinary: '',
+      InitBinary: this.config.initPath ?? BERTH_INIT,
       ContainerdCommit: { ID: '', Expected: '' },
       RuncCommit: { ID: '', Expected: '' },
       InitCommit: { ID: '', Expected: '' },

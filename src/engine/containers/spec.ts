@@ -2,7 +2,7 @@
 // src/spec/docker/container.ts, with the host facts gathered here and the user resolved from
 // the container's own /etc/passwd and /etc/group.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { hostFacts } from '../../runtime/facts.ts';
@@ -28,8 +28,16 @@ export function resolveUserIn(rootfs: string, user: string, groupAdd: readonly s
   return resolveUser(user, readInRoot(rootfs, 'etc/passwd'), readInRoot(rootfs, 'etc/group'), groupAdd);
 }
 
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+/** `--init`'s binary (native/INIT.md); BERTH_INIT overrides it, as daemon.json `init-path` does. */
+export const BERTH_INIT = process.env.BERTH_INIT ?? join(ROOT, 'native', 'build', 'berth-init');
+
 export interface SpecContext {
   rootfs: string;
+  /** daemon.json `init`: --init for containers that do not say */
+  init?: boolean;
+  /** daemon.json `init-path` (default BERTH_INIT, when built) */
+  initPath?: string;
   /** namespaces of other containers, for container:<id> modes */
   netns?: ContainerFacts['netns'];
   ipcns?: ContainerFacts['ipcns'];
@@ -58,6 +66,8 @@ export function buildSpec(rec: ContainerRecord, ctx: SpecContext): Spec {
       netns: ctx.netns,
       ipcns: ctx.ipcns,
       pidns: ctx.pidns,
+      init: ctx.init,
+      initPath: ctx.initPath ?? (existsSync(BERTH_INIT) ? BERTH_INIT : undefined),
     },
   });
 }
