@@ -15,6 +15,7 @@ import { capabilitiesUpTo } from '../../spec/capabilities.ts';
 import type { EventBus } from '../events.ts';
 import { bridge, parseDetachKeys } from './attach.ts';
 import type { Containers } from './containers.ts';
+import { captureProbeOutput, type ProbeResult } from './probe.ts';
 import { newId } from './record.ts';
 import { FRAME, readExit, ShimConnection, spawnShim, startThroughShim } from './shim.ts';
 import { resolveUserIn } from './spec.ts';
@@ -244,6 +245,52 @@ export class Execs {
       DetachKeys: e.config.DetachKeys ?? '',
       Pid: e.pid,
     };
+  }
+
+  /**
+   * Runs a healthcheck probe as Docker does: an exec (with its events) of `cmd` as the
+   * container's user in its working directory, without a tty; its output captured (4096 bytes
+   * at most). After `timeoutMs` it is killed (exit code -1, `timedOut`). The exec is forgotten
+   * once it has ended.
+   */
+  async runProbe(containerId: string, cmd: string[], timeoutMs: number): Promise<ProbeResult> {
+    const rec = this.#containers.store.get(containerId);
+    const { Id } = this.create(rec.ID, {
+      Cmd: cmd,
+      AttachStdout: true,
+      AttachStderr: true,
+      User: rec.Config.User || undefined,
+      WorkingDir: rec.Config.WorkingDir || undefined,
+    });
+    const capture = captureProbeOutput();
+    let timedOut = false;
+    const kill = () => {
+      const pid = this.#execs.get(Id)?.pid;
+      if (!pid) return false;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      return true;
+    };
+    let retry: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      // not started yet: kill it as soon as it has a pid
+      if (!kill()) retry = setInterval(() => kill() && clearInterval(retry), 50);
+    }, timeoutMs);
+    try {
+      await this.start(Id, capture.stream);
+      const exitCode = timedOut ? -1 : (this.#execs.get(Id)?.exitCode ?? -1);
+      return { exitCode, output: capture.output(), timedOut };
+    } catch (err) {
+      return { exitCode: -1, output: (err as Error).message, timedOut };
+    } finally {
+      clearTimeout(timer);
+      clearInterval(retry);
+      this.#execs.delete(Id);
+    }
   }
 
   /** Drops the records of a removed container's execs. */
