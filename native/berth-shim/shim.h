@@ -49,7 +49,7 @@ enum frame_type {
 #define QUEUE_MAX (1u << 20)   /* queued per client before it is dropped */
 #define CHUNK 16384            /* one read of output, one log entry at most, stdin buffered */
 #define DRAIN_MS 2000          /* output read after the process ended, and EXIT flushed */
-#define STALL_MS 1000          /* a full client that sends nothing for this long is dropped */
+#define STALL_MS 5000          /* a full client that sends nothing for this long is dropped */
 #define QUEUE_HIGH (QUEUE_MAX - 8 - CHUNK) /* above this, output waits for the client */
 
 struct client {
