@@ -36,9 +36,9 @@ const RUNS = Number(process.argv[2] ?? 20);
 const IDLE = Number(process.argv[3] ?? 100);
 const MANY = Number(process.env.BENCH_MANY ?? 1000);
 
-function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+function time(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { env, encoding: 'utf8' });
+  const r = spawnSync(cmd, [...args], { env, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
   return ms;

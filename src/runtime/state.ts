@@ -61,7 +61,8 @@ export class StateStore {
   }
 
   save(record: ContainerRecord): void {
-    writeFileAtomic(join(this.dir(record.id), 'state.json'), JSON.stringify(record), 0o600);
+    // runtime state lives under /run: it means nothing after a reboot, so no fsync
+    writeFileAtomic(join(this.dir(record.id), 'state.json'), JSON.stringify(record), 0o600, { sync: false });
   }
 
   load(id: string): ContainerRecord {

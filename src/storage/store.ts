@@ -93,6 +93,9 @@ export class SnapshotStore implements Snapshotter {
   private cleanup(): void {
     rmSync(join(this.root, 'tmp'), { recursive: true, force: true });
     mkdirSync(join(this.root, 'tmp'));
+    // an active snapshot or view whose removal was not synced before a machine crash
+    for (const [key, r] of this.snaps)
+      if (r.kind !== 'committed' && !existsSync(this.dirOf(r))) this.snaps.delete(key);
     const known = new Set([...this.snaps.values()].map((r) => String(r.id)));
     for (const name of readdirSync(join(this.root, 'snapshots'))) {
       if (!known.has(name)) rmSync(join(this.root, 'snapshots', name), { recursive: true, force: true });
@@ -102,9 +105,13 @@ export class SnapshotStore implements Snapshotter {
     }
   }
 
-  private save(): void {
+  /**
+   * `durable`: fsync. Changes that only concern active snapshots and views (containers' layers)
+   * skip it: a machine crash can only lose them, since every durable save carries every record.
+   */
+  private save(durable = true): void {
     const meta: Metadata = { version: 1, nextId: this.nextId, snapshots: Object.fromEntries(this.snaps) };
-    writeFileAtomic(join(this.root, 'metadata.json'), JSON.stringify(meta));
+    writeFileAtomic(join(this.root, 'metadata.json'), JSON.stringify(meta), 0o644, { sync: durable });
   }
 
   private record(key: string): SnapRecord {
@@ -169,7 +176,7 @@ export class SnapshotStore implements Snapshotter {
     const id = this.nextId++;
     renameSync(tmpDir, join(this.root, 'snapshots', String(id)));
     this.snaps.set(key, { id, created: new Date().toISOString(), ...r });
-    this.save();
+    this.save(r.kind === 'committed');
   }
 
   private async newSnapshot(key: string, parent: string | undefined, kind: SnapshotKind): Promise<Mount[]> {
@@ -218,7 +225,7 @@ export class SnapshotStore implements Snapshotter {
     const child = [...this.snaps].find(([, c]) => c.parent === key);
     if (child) throw conflict(`snapshot ${key} is the parent of ${child[0]}: remove that first`);
     this.snaps.delete(key);
-    this.save();
+    this.save(r.kind === 'committed');
     // Renamed into tmp/ first: a crash half-way through the removal leaves nothing visible.
     const doomed = join(this.root, 'tmp', `removing-${r.id}-${randomUUID()}`);
     renameSync(this.dirOf(r), doomed);
