@@ -11,6 +11,7 @@ import { goArch } from '../common/platform.ts';
 import { detectCgroupLayout } from '../runtime/cgroups/detect.ts';
 import { Containers } from './containers/containers.ts';
 import { Execs } from './containers/execs.ts';
+import { HealthMonitors } from './containers/health.ts';
 import { BERTH_INIT } from './containers/spec.ts';
 import { EventBus } from './events.ts';
 import { Images } from './images.ts';
@@ -71,6 +72,7 @@ export class Engine {
   readonly images: Images;
   readonly containers: Containers;
   readonly execs: Execs;
+  readonly health: HealthMonitors;
 
   private constructor(config: EngineConfig, events: EventBus, images: Images, id: string) {
     this.config = config;
@@ -89,16 +91,24 @@ export class Engine {
       events,
     );
     this.execs = new Execs(this.containers, events);
+    this.health = new HealthMonitors({
+      store: this.containers.store,
+      events,
+      probe: (id, cmd, timeoutMs) => this.execs.runProbe(id, cmd, timeoutMs),
+    });
+    this.containers.health = this.health;
     images.inUse = (imageId) => this.containers.imageUser(imageId);
   }
 
   /** Re-adopts the containers that ran before this berthd started. */
   async adopt(): Promise<void> {
     await this.containers.adopt();
+    this.health.adopt(this.containers.store.all());
   }
 
   /** berthd is going away: drop connections; containers keep running. */
   close(): void {
+    this.health.close();
     this.containers.close();
   }
 

@@ -91,6 +91,8 @@ export class Containers {
   readonly #cfg: ContainersConfig;
   readonly #live = new Map<string, Live>();
   #closing = false;
+  /** the healthcheck monitors (health.ts), told when a container starts and exits */
+  health: { start(rec: ContainerRecord): void; stop(id: string): void } | undefined;
 
   constructor(cfg: ContainersConfig, images: Images, events: EventBus) {
     this.#cfg = cfg;
@@ -288,6 +290,7 @@ export class Containers {
       rec.CgroupsPath = record.cgroupsPath;
       this.store.save(rec);
       this.#emit(rec, 'start');
+      this.health?.start(rec);
       // the exit may have been seen before the record said running
       const conn = live.monitor;
       if (conn?.exit) void this.#exited(id, conn.exit);
@@ -451,6 +454,7 @@ export class Containers {
   async #exited(id: string, exit: ExitRecord | undefined): Promise<void> {
     const rec = this.store.find(id);
     if (!rec?.State.Running) return;
+    this.health?.stop(id);
     const live = this.live(id);
     live.monitor?.close();
     live.monitor = undefined;
