@@ -233,7 +233,8 @@ export class Engine {
     };
   }
 
-  diskUsage(apiVersion: number) {
-    return { ...this.images.diskUsage(apiVersion), Containers: [], Volumes: [], BuildCache: [] };
+  async diskUsage(apiVersion: number) {
+    const containers = await this.containers.list({ all: true, limit: -1, size: true, filters: {} });
+    return { ...this.images.diskUsage(apiVersion), Containers: containers, Volumes: [], BuildCache: [] };
   }
 }

@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeBusyboxRootfs } from '../fixtures/busybox.ts';
@@ -131,5 +132,61 @@ describe('containers through the docker CLI', { concurrency: false }, () => {
     const wait = docker(d, ['wait', 'p2']);
     assert.equal(wait.stdout.trim(), '137');
     assert.equal(docker(d, ['rm', 'p2']).status, 0);
+  });
+
+  test('update changes the running cgroup; prune removes stopped containers; ps -s shows sizes', () => {
+    const run = docker(d, [
+      'run',
+      '-d',
+      '--name',
+      'upd',
+      '--network',
+      'none',
+      '-m',
+      '64m',
+      'busybox',
+      'sleep',
+      '100',
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    const id = run.stdout.trim();
+    const upd = docker(d, [
+      'update',
+      '-m',
+      '96m',
+      '--memory-swap',
+      '128m',
+      '--restart',
+      'on-failure:2',
+      'upd',
+    ]);
+    assert.equal(upd.status, 0, upd.stderr);
+    // the host's view of the container's memory cgroup (v1 here; v2 memory.max)
+    const v1 = `/sys/fs/cgroup/memory/berth/${id}/memory.limit_in_bytes`;
+    const v2 = `/sys/fs/cgroup/berth/${id}/memory.max`;
+    const file = existsSync(v1) ? v1 : v2;
+    assert.equal(readFileSync(file, 'utf8').trim(), String(96 * 1024 * 1024));
+    const hc = docker(d, [
+      'inspect',
+      '-f',
+      '{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}',
+      'upd',
+    ]);
+    assert.equal(hc.stdout.trim(), `${96 * 1024 * 1024} on-failure:2`);
+    const bad = docker(d, ['update', '-m', '1k', 'upd']);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /Minimum memory limit allowed is 6MB/);
+    assert.equal(docker(d, ['exec', 'upd', 'sh', '-c', 'echo data > /newfile']).status, 0);
+    const sized = docker(d, ['ps', '-s', '--filter', `id=${id}`, '--format', '{{.Size}}']);
+    assert.match(sized.stdout, /B \(virtual /);
+    docker(d, ['rm', '-f', 'upd']);
+    docker(d, ['create', '--name', 'stopped1', '--network', 'none', 'busybox', 'true']);
+    docker(d, ['run', '-d', '--name', 'alive', '--network', 'none', 'busybox', 'sleep', '100']);
+    const prune = docker(d, ['container', 'prune', '-f']);
+    assert.equal(prune.status, 0, prune.stderr);
+    assert.match(prune.stdout, /Deleted Containers:/);
+    assert.notEqual(docker(d, ['inspect', 'stopped1']).status, 0);
+    assert.equal(docker(d, ['inspect', '-f', '{{.State.Running}}', 'alive']).stdout.trim(), 'true');
+    docker(d, ['rm', '-f', 'alive']);
   });
 });

@@ -11,6 +11,7 @@ import { containerStats, encodeStats } from '../../engine/containers/stats.ts';
 import { containerTop } from '../../engine/containers/top.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { parseFilters } from '../../engine/events.ts';
+import type { HostConfig } from '../../spec/docker/api.ts';
 import { readJsonBody, sendJson } from './respond.ts';
 import type { Context, Router } from './router.ts';
 
@@ -63,12 +64,12 @@ export function containerRoutes(router: Router, engine: Engine): void {
     const r = await containers.create(query.get('name') ?? undefined, body);
     sendJson(res, 201, r);
   });
-  router.add('GET', '/containers/json', ({ res, query }) => {
+  router.add('GET', '/containers/json', async ({ res, query }) => {
     const filters = parseFilters(query.get('filters') ?? undefined);
     sendJson(
       res,
       200,
-      containers.list({
+      await containers.list({
         all: truthy(query.get('all')),
         limit: intParam(query, 'limit') ?? -1,
         size: truthy(query.get('size')),
@@ -76,8 +77,22 @@ export function containerRoutes(router: Router, engine: Engine): void {
       }),
     );
   });
-  router.add('GET', '/containers/{id}/json', ({ res, params }) => {
-    sendJson(res, 200, containers.inspect(params.id, engine.execs.idsOf(params.id)));
+  router.add('GET', '/containers/{id}/json', async ({ res, params, query }) => {
+    const body = containers.inspect(params.id, engine.execs.idsOf(params.id));
+    if (truthy(query.get('size'))) {
+      const s = await containers.sizes(containers.store.get(params.id));
+      Object.assign(body, { SizeRw: s.rw, SizeRootFs: s.rootFs });
+    }
+    sendJson(res, 200, body);
+  });
+  router.add('POST', '/containers/{id}/update', async ({ req, res, params }) => {
+    const body = await readJsonBody<HostConfig>(req).catch((err: Error) => {
+      throw invalidArgument(`invalid JSON: ${err.message}`);
+    });
+    sendJson(res, 200, await containers.update(params.id, body ?? {}));
+  });
+  router.add('POST', '/containers/prune', async ({ res, query }) => {
+    sendJson(res, 200, await containers.prune(parseFilters(query.get('filters') ?? undefined)));
   });
   router.add('POST', '/containers/{id}/start', async ({ res, params }) => {
     await containers.start(params.id);

@@ -42,14 +42,11 @@ export function systemRoutes(router: Router, engine: Engine): void {
   router.add('GET', '/_ping', ({ req, res }) => ping(res, req.method === 'HEAD'));
   router.add('GET', '/version', ({ res }) => sendJson(res, 200, engine.version()));
   router.add('GET', '/info', ({ res }) => sendJson(res, 200, engine.info()));
-  router.add('GET', '/system/df', ({ res, version }) =>
-    sendJson(res, 200, engine.diskUsage(Number(version))),
+  router.add('GET', '/system/df', async ({ res, version }) =>
+    sendJson(res, 200, await engine.diskUsage(Number(version))),
   );
-  // Containers, networks and a build cache do not exist in berth yet, so there is nothing of
-  // theirs to prune; `docker system prune` calls all four.
-  router.add('POST', '/containers/prune', ({ res }) =>
-    sendJson(res, 200, { ContainersDeleted: null, SpaceReclaimed: 0 }),
-  );
+  // Networks and a build cache do not exist in berth yet, so there is nothing of theirs to
+  // prune; `docker system prune` calls all four (containers: src/api/server/containers.ts).
   router.add('POST', '/networks/prune', ({ res }) => sendJson(res, 200, { NetworksDeleted: null }));
   router.add('POST', '/build/prune', ({ res }) =>
     sendJson(res, 200, { CachesDeleted: null, SpaceReclaimed: 0 }),

@@ -726,6 +726,94 @@ export class Containers {
     conn?.send(FRAME.RESIZE, `${height} ${width}`);
   }
 
+  // ---- update, prune ------------------------------------------------------------------------
+
+  /** `docker update`: new limits and restart policy, applied to the running cgroup at once. */
+  async update(ref: string, body: HostConfig): Promise<{ Warnings: string[] }> {
+    const rec = this.store.get(ref);
+    const next: HostConfig = { ...rec.HostConfig };
+    for (const [k, v] of Object.entries(body)) {
+      if (v === undefined || v === null) continue;
+      if (k === 'RestartPolicy') {
+        if ((v as { Name?: string }).Name !== undefined)
+          next.RestartPolicy = v as HostConfig['RestartPolicy'];
+        continue;
+      }
+      // zero means "leave as it is" in docker update, except where 0 is a real value
+      if (v === 0 || v === '') continue;
+      (next as Record<string, unknown>)[k] = v;
+    }
+    if ((body.Memory ?? 0) > 0 && !body.MemorySwap && (rec.HostConfig.MemorySwap ?? 0) > 0) {
+      // a new memory limit keeps swap at twice it, as at create
+      next.MemorySwap = (body.Memory ?? 0) * 2;
+    }
+    const facts = hostFacts(rec.CgroupsPath);
+    const warnings = validateCreate(rec.Config, next, {
+      ncpu: cpus().length,
+      capLastCap: facts.capLastCap,
+      cgroupVersion: facts.cgroup.version === 2 ? 2 : 1,
+      networks: true,
+    });
+    if (rec.State.Running) {
+      const spec = buildSpec(
+        { ...rec, HostConfig: next },
+        { rootfs: this.rootfs(rec.ID), ...this.#joinedNamespaces(rec) },
+      );
+      const resources = { ...(spec.linux?.resources ?? {}) };
+      delete resources.devices;
+      try {
+        this.runtime.cgroups.apply(rec.CgroupsPath, resources);
+      } catch (err) {
+        throw invalidArgument(`Cannot update container ${rec.ID}: ${(err as Error).message}`);
+      }
+    }
+    rec.HostConfig = next;
+    this.store.save(rec);
+    this.#emit(rec, 'update');
+    return { Warnings: warnings };
+  }
+
+  /** `docker container prune`: every stopped container (label and until filters). */
+  async prune(filters: Filters): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
+    for (const key of Object.keys(filters))
+      if (key !== 'label' && key !== 'label!' && key !== 'until')
+        throw invalidArgument(`Invalid filter '${key}'`);
+    const until = filters.until?.[0];
+    const cutoff = until === undefined ? undefined : parseUntil(until);
+    const deleted: string[] = [];
+    let reclaimed = 0;
+    for (const rec of this.store.all()) {
+      if (rec.State.Running || rec.State.Restarting) continue;
+      if (cutoff !== undefined && Date.parse(rec.Created) >= cutoff) continue;
+      const labels = rec.Config.Labels ?? {};
+      const has = (v: string) => {
+        const i = v.indexOf('=');
+        return i < 0 ? v in labels : labels[v.slice(0, i)] === v.slice(i + 1);
+      };
+      if (!(filters.label ?? []).every(has)) continue;
+      if ((filters['label!'] ?? []).some(has)) continue;
+      const key = `container-${rec.ID}`;
+      const size = this.#images.snapshots.has(key) ? (await this.#images.snapshots.usage(key)).size : 0;
+      try {
+        await this.remove(rec.ID, { force: false, volumes: false });
+        deleted.push(rec.ID);
+        reclaimed += size;
+      } catch {
+        // started meanwhile
+      }
+    }
+    this.#events.publish(makeEvent('container', 'prune', '', { reclaimed: String(reclaimed) }));
+    return { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
+  }
+
+  /** SizeRw (the container's own layer) and SizeRootFs (with the image's). */
+  async sizes(rec: ContainerRecord): Promise<{ rw: number; rootFs: number }> {
+    const key = `container-${rec.ID}`;
+    const rw = this.#images.snapshots.has(key) ? (await this.#images.snapshots.usage(key)).size : 0;
+    const image = this.#images.store.resolve(rec.Image);
+    return { rw, rootFs: rw + (image?.size ?? 0) };
+  }
+
   // ---- queries ----------------------------------------------------------------------------
 
   #graphDriver(rec: ContainerRecord): { Name: string; Data: Record<string, string> | null } {
@@ -749,7 +837,7 @@ export class Containers {
     return inspectContainer(rec, { graphDriver: this.#graphDriver(rec), execIds });
   }
 
-  list(opts: { all: boolean; limit: number; size: boolean; filters: Filters }) {
+  async list(opts: { all: boolean; limit: number; size: boolean; filters: Filters }) {
     const imageName = (rec: ContainerRecord) => {
       const img = this.#images.store.resolve(rec.Image);
       const given = rec.Config.Image ?? rec.Image;
@@ -767,7 +855,8 @@ export class Containers {
     const explicitStatus = (opts.filters.status ?? []).length > 0 || (opts.filters.exited ?? []).length > 0;
     if (!opts.all && opts.limit <= 0 && !explicitStatus) out = out.filter((rec) => rec.State.Running);
     if (opts.limit > 0) out = out.slice(0, opts.limit);
-    return out.map((rec) => summary(rec, imageName(rec)));
+    const sizes = opts.size ? await Promise.all(out.map((rec) => this.sizes(rec))) : [];
+    return out.map((rec, i) => summary(rec, imageName(rec), sizes[i]));
   }
 
   // ---- adoption -----------------------------------------------------------------------------
@@ -863,4 +952,17 @@ function resolvConf(hc: HostConfig): string {
   if (search.length) out += `search ${search.join(' ')}\n`;
   if (options.length) out += `options ${options.join(' ')}\n`;
   return out;
+}
+
+/** `until` of prune filters: a unix timestamp, an RFC 3339 time, or a duration before now (10m, 24h). */
+function parseUntil(value: string): number {
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  const d = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(value);
+  if (d) {
+    const unit = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[d[2] as 'ns'];
+    return Date.now() - Number(d[1]) * unit;
+  }
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw invalidArgument(`invalid filter 'until=${value}'`);
+  return t;
 }
