@@ -239,6 +239,8 @@ export class Containers {
       live.restartTimer = undefined;
     }
     rec.ManuallyStopped = false;
+    // as dockerd: a start by hand (start, restart) begins a new count for on-failure:N
+    if (!restarting) rec.RestartCount = 0;
     const shimDir = this.shimDir(id);
     for (const b of bindSources(rec.HostConfig)) {
       if (existsSync(b.path)) continue;
