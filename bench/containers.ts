@@ -15,7 +15,7 @@
 //
 // Prints markdown tables for bench/RESULTS.md.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -27,9 +27,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { unixSocketAnswers } from '../src/common/socket.ts';
 import { BERTH, type Daemon, startDaemon } from '../test/e2e/daemon-helpers.ts';
 import { makeBusyboxRootfs } from '../test/fixtures/busybox.ts';
+import { ensureDockerd, ensurePodman, removeTree, startDockerd } from './reference.ts';
 import { summary } from './stats.ts';
 
 const RUNS = Number(process.argv[2] ?? 20);
@@ -48,42 +48,6 @@ function must(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env)
   const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
-}
-
-interface Ref {
-  sock: string;
-  proc: ChildProcess;
-  dir: string;
-}
-
-async function startDockerd(): Promise<Ref | undefined> {
-  if (spawnSync('dockerd', ['--version']).status !== 0) return undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'bench-dockerd-'));
-  const sock = join(dir, 'docker.sock');
-  const proc = spawn(
-    'dockerd',
-    [
-      '--data-root',
-      join(dir, 'data'),
-      '--exec-root',
-      join(dir, 'exec'),
-      '--pidfile',
-      join(dir, 'docker.pid'),
-      '-H',
-      `unix://${sock}`,
-      '--iptables=false',
-      '--ip6tables=false',
-      '--bridge=none',
-      '--containerd-namespace',
-      'berthbench',
-      '--containerd-plugins-namespace',
-      'berthbenchp',
-    ],
-    { stdio: 'ignore' },
-  );
-  for (let i = 0; i < 400 && !(await unixSocketAnswers(sock)); i++)
-    await new Promise((r) => setTimeout(r, 50));
-  return { sock, proc, dir };
 }
 
 const dockerEnv = (host: string) => ({ ...process.env, DOCKER_HOST: host });
@@ -132,8 +96,11 @@ async function main(): Promise<void> {
   must('tar', ['-C', join(work, 'rootfs'), '-cf', tar, '.']);
 
   const berthd: Daemon = await startDaemon();
-  const ref = await startDockerd();
-  const hasPodman = spawnSync('podman', ['--version']).status === 0;
+  ensureDockerd();
+  const refDir = mkdtempSync(join(tmpdir(), 'bench-dockerd-'));
+  const ref = await startDockerd(refDir);
+  const refHost = ref.host;
+  const hasPodman = ensurePodman();
   const podmanRoot = join(work, 'podman');
   // podman's default ulimits raise RLIMIT_NOFILE's hard limit, which needs CAP_SYS_RESOURCE
   const podmanConf = join(work, 'containers.conf');
@@ -151,8 +118,7 @@ async function main(): Promise<void> {
   try {
     const bEnv = dockerEnv(berthd.host);
     must('docker', ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest'], bEnv);
-    if (ref)
-      must('docker', ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest'], dockerEnv(`unix://${ref.sock}`));
+    if (ref) must('docker', ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest'], dockerEnv(refHost));
     if (hasPodman) {
       mkdirSync(podmanRoot, { recursive: true });
       must('podman', podman(['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest']));
@@ -167,12 +133,12 @@ async function main(): Promise<void> {
     // one warm-up each
     time('docker', run, bEnv);
     time(...berthCli(run));
-    if (ref) time('docker', run, dockerEnv(`unix://${ref.sock}`));
+    if (ref) time('docker', run, dockerEnv(refHost));
     if (hasPodman) time('podman', podman(run));
     for (let i = 0; i < RUNS; i++) {
       samples['docker → berthd'].push(time('docker', run, bEnv));
       samples['berth → berthd'].push(time(...berthCli(run)));
-      if (ref) samples['docker → dockerd'].push(time('docker', run, dockerEnv(`unix://${ref.sock}`)));
+      if (ref) samples['docker → dockerd'].push(time('docker', run, dockerEnv(refHost)));
       if (hasPodman) samples.podman.push(time('podman', podman(run)));
     }
     const base = ref ? summary(samples['docker → dockerd']).median : undefined;
@@ -196,7 +162,7 @@ async function main(): Promise<void> {
       must(
         'docker',
         ['run', '-d', '--name', 'bench-exec', '--network', 'none', 'busybox', 'sleep', '100000'],
-        dockerEnv(`unix://${ref.sock}`),
+        dockerEnv(refHost),
       );
     if (hasPodman)
       must(
@@ -210,7 +176,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       ex['docker → berthd'].push(time('docker', exec, bEnv));
       ex['berth → berthd'].push(time(...berthCli(exec)));
-      if (ref) ex['docker → dockerd'].push(time('docker', exec, dockerEnv(`unix://${ref.sock}`)));
+      if (ref) ex['docker → dockerd'].push(time('docker', exec, dockerEnv(refHost)));
       if (hasPodman) ex.podman.push(time('podman', podman(exec)));
     }
     const exBase = ref ? summary(ex['docker → dockerd']).median : undefined;
@@ -233,11 +199,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < IDLE; i++) {
       must('docker', ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'], bEnv);
       if (ref)
-        must(
-          'docker',
-          ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'],
-          dockerEnv(`unix://${ref.sock}`),
-        );
+        must('docker', ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'], dockerEnv(refHost));
       if (hasPodman) must('podman', podman(['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000']));
     }
     await new Promise((r) => setTimeout(r, 2000));
@@ -280,21 +242,18 @@ async function main(): Promise<void> {
     rmSync(berthd.dir, { recursive: true, force: true });
     if (ref) {
       const rids = spawnSync('docker', ['ps', '-aq'], {
-        env: dockerEnv(`unix://${ref.sock}`),
+        env: dockerEnv(refHost),
         encoding: 'utf8',
       })
         .stdout.split('\n')
         .filter(Boolean);
-      if (rids.length) spawnSync('docker', ['rm', '-f', ...rids], { env: dockerEnv(`unix://${ref.sock}`) });
-      ref.proc.kill('SIGTERM');
-      await new Promise((r) => ref.proc.once('exit', r));
-      spawnSync('umount', ['-R', join(ref.dir, 'data')]);
-      rmSync(ref.dir, { recursive: true, force: true });
+      if (rids.length) spawnSync('docker', ['rm', '-f', ...rids], { env: dockerEnv(refHost) });
+      await ref.stop();
+      removeTree(refDir);
     }
     if (hasPodman) {
       spawnSync('podman', podman(['rm', '-af', '-t', '0']));
-      spawnSync('umount', ['-R', podmanRoot]);
-      rmSync(podmanRoot, { recursive: true, force: true });
+      removeTree(podmanRoot);
     }
     if (existsSync(work)) rmSync(work, { recursive: true, force: true });
   }

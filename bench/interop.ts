@@ -14,15 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Daemon, startDaemon } from '../test/e2e/daemon-helpers.ts';
 import { makeBusyboxRootfs } from '../test/fixtures/busybox.ts';
-import {
-  buildArchive,
-  docker,
-  ensureDockerd,
-  mustDocker,
-  type RefDaemon,
-  removeTree,
-  startDockerd,
-} from './load.ts';
+import { buildArchive, docker, mustDocker } from './load.ts';
+import { ensureDockerd, type RefDaemon, removeTree, startDockerd } from './reference.ts';
 
 interface Check {
   what: string;

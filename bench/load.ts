@@ -18,7 +18,7 @@
 // thousands of files pays ~1 ms per file created, depending on where its directories land: it
 // would measure the previous run's rmi, not the load.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   createReadStream,
@@ -37,11 +37,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { unixSocketAnswers } from '../src/common/socket.ts';
 import { header, type TarHeader } from '../src/storage/tar/header.ts';
 import { type TarInput, writeTar } from '../src/storage/tar/writer.ts';
 import { type Daemon, startDaemon } from '../test/e2e/daemon-helpers.ts';
 import { makeBusyboxRootfs } from '../test/fixtures/busybox.ts';
+import { ensureDockerd, type RefDaemon, removeTree, startDockerd } from './reference.ts';
 import { summary } from './stats.ts';
 
 const MTIME = 1_700_000_000;
@@ -235,82 +235,6 @@ export async function mustDocker(host: string, args: string[]): Promise<string> 
   const r = await docker(host, args);
   if (r.status !== 0) throw new Error(`docker ${args.join(' ')} (${host}): ${r.stderr || r.stdout}`);
   return r.stdout;
-}
-
-export interface RefDaemon {
-  host: string;
-  dataRoot: string;
-  stop(): Promise<void>;
-}
-
-/** Installs Debian's docker.io when dockerd is missing (benchmarks only; not scripts/setup.sh). */
-export function ensureDockerd(): void {
-  if (spawnSync('dockerd', ['--version']).status === 0) return;
-  console.error('bench: dockerd is missing: running apt-get install -y docker.io (the reference daemon)');
-  const r = spawnSync('apt-get', ['install', '-y', '-q', 'docker.io'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  if (r.status !== 0) throw new Error('apt-get install -y docker.io failed');
-}
-
-/**
- * The reference dockerd on its own data root, exec root and socket under `dir`, without
- * networking (no bridge, no iptables): loading images needs none. It starts its own containerd
- * under the exec root.
- */
-export async function startDockerd(dir: string): Promise<RefDaemon> {
-  const dataRoot = join(dir, 'data');
-  const execRoot = join(dir, 'exec');
-  const socket = join(dir, 'docker.sock');
-  let output = '';
-  const child: ChildProcess = spawn(
-    'dockerd',
-    [
-      '--data-root',
-      dataRoot,
-      '--exec-root',
-      execRoot,
-      '-H',
-      `unix://${socket}`,
-      '--pidfile',
-      join(dir, 'docker.pid'),
-      '--iptables=false',
-      '--ip6tables=false',
-      '--bridge=none',
-      '--storage-driver',
-      'overlay2',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  for (let i = 0; i < 400 && !(await unixSocketAnswers(socket)); i++) {
-    if (child.exitCode !== null) throw new Error(`dockerd exited (${child.exitCode}): ${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  if (!(await unixSocketAnswers(socket))) throw new Error(`dockerd did not answer on ${socket}: ${output}`);
-  return {
-    host: `unix://${socket}`,
-    dataRoot,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-/** Unmounts whatever is still mounted under `dir` (deepest first), then removes it. */
-export function removeTree(dir: string): void {
-  const mounts = readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[1]?.replace(/\\040/g, ' '))
-    .filter((m): m is string => !!m && (m === dir || m.startsWith(`${dir}/`)))
-    .sort((a, b) => b.length - a.length);
-  for (const m of mounts) spawnSync('umount', ['-l', m]);
-  rmSync(dir, { recursive: true, force: true });
 }
 
 // ---- storage checks -------------------------------------------------------------------------

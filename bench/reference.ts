@@ -1,0 +1,94 @@
+// The reference engines the benchmarks compare berth with: Debian's dockerd (docker.io, 20.10)
+// on its own data root, exec root and socket, without networking; podman with runc.
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { unixSocketAnswers } from '../src/common/socket.ts';
+
+export interface RefDaemon {
+  host: string;
+  dataRoot: string;
+  stop(): Promise<void>;
+}
+
+/** Installs Debian's docker.io when dockerd is missing (benchmarks only; not scripts/setup.sh). */
+export function ensureDockerd(): void {
+  if (spawnSync('dockerd', ['--version']).status === 0) return;
+  console.error('bench: dockerd is missing: running apt-get install -y docker.io (the reference daemon)');
+  const r = spawnSync('apt-get', ['install', '-y', '-q', 'docker.io'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (r.status !== 0) throw new Error('apt-get install -y docker.io failed');
+}
+
+/**
+ * The reference dockerd on its own data root, exec root and socket under `dir`, without
+ * networking (no bridge, no iptables): loading images needs none. It starts its own containerd
+ * under the exec root.
+ */
+export async function startDockerd(dir: string): Promise<RefDaemon> {
+  const dataRoot = join(dir, 'data');
+  const execRoot = join(dir, 'exec');
+  const socket = join(dir, 'docker.sock');
+  let output = '';
+  const child: ChildProcess = spawn(
+    'dockerd',
+    [
+      '--data-root',
+      dataRoot,
+      '--exec-root',
+      execRoot,
+      '-H',
+      `unix://${socket}`,
+      '--pidfile',
+      join(dir, 'docker.pid'),
+      '--iptables=false',
+      '--ip6tables=false',
+      '--bridge=none',
+      '--storage-driver',
+      'overlay2',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  for (let i = 0; i < 400 && !(await unixSocketAnswers(socket)); i++) {
+    if (child.exitCode !== null) throw new Error(`dockerd exited (${child.exitCode}): ${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!(await unixSocketAnswers(socket))) throw new Error(`dockerd did not answer on ${socket}: ${output}`);
+  return {
+    host: `unix://${socket}`,
+    dataRoot,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Unmounts whatever is still mounted under `dir` (deepest first), then removes it. */
+export function removeTree(dir: string): void {
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1]?.replace(/\\040/g, ' '))
+    .filter((m): m is string => !!m && (m === dir || m.startsWith(`${dir}/`)))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) spawnSync('umount', ['-l', m]);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Installs Debian's podman when missing (benchmarks only). */
+export function ensurePodman(): boolean {
+  if (spawnSync('podman', ['--version']).status === 0) return true;
+  console.error('bench: podman is missing: running apt-get install -y podman');
+  const r = spawnSync('apt-get', ['install', '-y', '-q', 'podman'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  return r.status === 0;
+}
