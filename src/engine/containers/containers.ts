@@ -505,6 +505,8 @@ export class Containers {
     if (!restart) return;
     const ran = Date.parse(rec.State.FinishedAt) - Date.parse(rec.State.StartedAt);
     const delay = ran > 10_000 ? 100 : Math.min(100 * 2 ** Math.min(rec.RestartCount, 10), 60_000);
+    // as dockerd: counted when the restart is decided; the new run's event is `start`
+    rec.RestartCount++;
     rec.State.Restarting = true;
     rec.State.Status = 'restarting';
     this.store.save(rec);
@@ -515,11 +517,9 @@ export class Containers {
         .serialize(async () => {
           const now = this.store.find(rec.ID);
           if (!now?.State.Restarting) return;
-          now.RestartCount++;
           now.State.Restarting = false;
           this.store.save(now);
           await this.#start(rec.ID, true);
-          this.#emit(now, 'restart');
         })
         .catch(() => {
           const now = this.store.find(rec.ID);
