@@ -871,6 +871,8 @@ export class Containers {
         continue;
       }
       if (rec.State.Restarting) {
+        // the restart berthd had decided (and counted) before it stopped is decided again
+        rec.RestartCount = Math.max(0, rec.RestartCount - 1);
         rec.State.Restarting = false;
         rec.State.Status = 'exited';
         this.store.save(rec);
