@@ -905,7 +905,10 @@ export class Containers {
         !rec.State.Restarting &&
         (policy === 'always' || (policy === 'unless-stopped' && !rec.ManuallyStopped))
       ) {
-        if (rec.State.StartedAt !== ZERO_TIME) this.#maybeRestart(rec);
+        if (rec.State.StartedAt === ZERO_TIME) continue;
+        // as dockerd: an `always` container comes back when the daemon starts, even after a stop
+        if (policy === 'always') rec.ManuallyStopped = false;
+        this.#maybeRestart(rec);
       }
     }
   }
