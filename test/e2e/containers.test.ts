@@ -3,7 +3,7 @@
 // stdin, and Docker's errors for the usual mistakes.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -188,5 +188,32 @@ describe('containers through the docker CLI', { concurrency: false }, () => {
     assert.notEqual(docker(d, ['inspect', 'stopped1']).status, 0);
     assert.equal(docker(d, ['inspect', '-f', '{{.State.Running}}', 'alive']).stdout.trim(), 'true');
     docker(d, ['rm', '-f', 'alive']);
+  });
+
+  test('run -it under a pty: a shell reads the terminal, sees its size, exits with its status', () => {
+    const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, 'docker-config') };
+    const size = spawnSync(
+      'script',
+      [
+        '-qec',
+        "stty cols 100 rows 30; docker run -it --rm --network none busybox sh -c 'tty; stty size; echo $TERM'",
+        '/dev/null',
+      ],
+      { env, encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.equal(size.status, 0, size.stderr);
+    assert.match(size.stdout, /\/dev\/pts\/0\r\n30 100\r\nxterm\r\n/);
+    const shell = spawnSync(
+      'script',
+      ['-qec', 'docker run -it --rm --network none busybox sh', '/dev/null'],
+      {
+        env,
+        input: 'echo hi-from-$((6*7))\nexit 5\n',
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    assert.match(shell.stdout, /hi-from-42/);
+    assert.equal(shell.status, 5, shell.stdout);
   });
 });
