@@ -6,9 +6,9 @@ import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiClient, type TlsOptions } from '../api/client/client.ts';
 import { errorKind, unavailable } from '../common/errors.ts';
+import { checkoutRoot } from '../common/paths.ts';
 
 export const DEFAULT_HOST = 'unix:///run/berth/berth.sock';
-const ROOT = join(import.meta.dirname, '..', '..');
 
 export function chooseHost(flag: string | undefined, env = process.env): string {
   return flag || env.BERTH_HOST || env.DOCKER_HOST || DEFAULT_HOST;
@@ -36,7 +36,10 @@ export async function connect(host: string, tls?: TlsOptions, env = process.env)
   const logDir = '/var/log/berth';
   mkdirSync(logDir, { recursive: true });
   const log = openSync(join(logDir, 'berthd.log'), 'a');
-  const child = spawn(join(ROOT, 'bin', 'berthd'), args, { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(join(checkoutRoot(), 'bin', 'berthd'), args, {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
   child.unref();
   let exited: number | null = null;
   child.once('exit', (code) => {

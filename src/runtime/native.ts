@@ -3,9 +3,9 @@
 
 import { type ChildProcess, type IOType, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Readable, Stream, Writable } from 'node:stream';
 import { BerthError, internal } from '../common/errors.ts';
+import { nativeBuild } from '../common/paths.ts';
 import { decodeValue, encodePlan } from '../plan/encode.ts';
 import type { Plan } from '../plan/types.ts';
 
@@ -18,8 +18,7 @@ export const REPORT_FD = 4;
 export function interpreterFds(preserved: number): { plan: number; report: number } {
   return { plan: 3 + preserved, report: 4 + preserved };
 }
-const ROOT = join(import.meta.dirname, '..', '..');
-export const BERTH_EXEC = process.env.BERTH_EXEC ?? join(ROOT, 'native', 'build', 'berth-exec');
+export const BERTH_EXEC = process.env.BERTH_EXEC ?? nativeBuild('berth-exec');
 
 export interface PlanError {
   step: number;

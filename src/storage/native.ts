@@ -3,8 +3,8 @@
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { unavailable } from '../common/errors.ts';
+import { nativeBuild } from '../common/paths.ts';
 
 export interface FsOps {
   /** mknod(2): `mode` includes the type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
@@ -26,8 +26,7 @@ export interface FsOps {
 export const LOCK_EX = 2;
 export const LOCK_NB = 4;
 
-const ROOT = join(import.meta.dirname, '..', '..');
-export const FSOPS_PATH = process.env.BERTH_FSOPS ?? join(ROOT, 'native', 'build', 'fsops.node');
+export const FSOPS_PATH = process.env.BERTH_FSOPS ?? nativeBuild('fsops.node');
 
 let loaded: FsOps | undefined;
 

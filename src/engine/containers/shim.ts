@@ -6,10 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { internal } from '../../common/errors.ts';
+import { nativeBuild } from '../../common/paths.ts';
 import { PlanReport, type PlanRun } from '../../runtime/native.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-export const BERTH_SHIM = process.env.BERTH_SHIM ?? join(ROOT, 'native', 'build', 'berth-shim');
+export const BERTH_SHIM = process.env.BERTH_SHIM ?? nativeBuild('berth-shim');
 
 export const FRAME = {
   STDIN: 0,

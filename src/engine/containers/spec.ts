@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { nativeBuild } from '../../common/paths.ts';
 import { hostFacts } from '../../runtime/facts.ts';
 import {
   type ContainerFacts,
@@ -28,9 +29,8 @@ export function resolveUserIn(rootfs: string, user: string, groupAdd: readonly s
   return resolveUser(user, readInRoot(rootfs, 'etc/passwd'), readInRoot(rootfs, 'etc/group'), groupAdd);
 }
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
 /** `--init`'s binary (native/INIT.md); BERTH_INIT overrides it, as daemon.json `init-path` does. */
-export const BERTH_INIT = process.env.BERTH_INIT ?? join(ROOT, 'native', 'build', 'berth-init');
+export const BERTH_INIT = process.env.BERTH_INIT ?? nativeBuild('berth-init');
 
 export interface SpecContext {
   rootfs: string;
