@@ -216,4 +216,51 @@ describe('containers through the docker CLI', { concurrency: false }, () => {
     assert.match(shell.stdout, /hi-from-42/);
     assert.equal(shell.status, 5, shell.stdout);
   });
+
+  test('logs -f follows a live container to its end; top and stats --no-stream read its cgroup', async () => {
+    const run = docker(d, [
+      'run',
+      '-d',
+      '--name',
+      'ticker',
+      '--network',
+      'none',
+      '-m',
+      '32m',
+      'busybox',
+      'sh',
+      '-c',
+      'for i in 1 2 3 4 5; do echo tick $i; sleep 0.3; done; sleep 3',
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    const id = run.stdout.trim();
+    const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, 'docker-config') };
+    const follow = spawn('docker', ['logs', '-f', '-t', 'ticker'], { env });
+    let followed = '';
+    follow.stdout.on('data', (c) => (followed += c));
+    const ended = new Promise((r) => follow.on('close', r));
+    const top = docker(d, ['top', 'ticker']);
+    assert.equal(top.status, 0, top.stderr);
+    assert.match(top.stdout, /^UID\s+PID\s+PPID/);
+    assert.match(top.stdout, /sh -c for i in/);
+    const stats = docker(d, [
+      'stats',
+      '--no-stream',
+      '--format',
+      '{{.Name}} {{.MemUsage}} {{.PIDs}}',
+      'ticker',
+    ]);
+    assert.equal(stats.status, 0, stats.stderr);
+    assert.match(stats.stdout, /^ticker [\d.]+[KMG]i?B \/ 32MiB [12]\n$/);
+    const v1 = `/sys/fs/cgroup/memory/berth/${id}/memory.limit_in_bytes`;
+    if (existsSync(v1)) assert.equal(readFileSync(v1, 'utf8').trim(), String(32 * 1024 * 1024));
+    await ended;
+    const lines = followed.trim().split('\n');
+    assert.equal(lines.length, 5, followed);
+    lines.forEach((l, i) => {
+      assert.match(l, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z tick ${i + 1}$`));
+    });
+    assert.equal(docker(d, ['logs', '--tail', '2', 'ticker']).stdout, 'tick 4\ntick 5\n');
+    docker(d, ['rm', '-f', 'ticker']);
+  });
 });
