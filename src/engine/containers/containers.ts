@@ -240,7 +240,10 @@ export class Containers {
     }
     rec.ManuallyStopped = false;
     // as dockerd: a start by hand (start, restart) begins a new count for on-failure:N
-    if (!restarting) rec.RestartCount = 0;
+    if (!restarting) {
+      rec.RestartCount = 0;
+      live.restartDelay = 0;
+    }
     const shimDir = this.shimDir(id);
     for (const b of bindSources(rec.HostConfig)) {
       if (existsSync(b.path)) continue;
@@ -503,14 +506,17 @@ export class Containers {
     else if (policy === 'on-failure')
       restart = !rec.ManuallyStopped && rec.State.ExitCode !== 0 && (max === 0 || rec.RestartCount < max);
     if (!restart) return;
+    // dockerd's backoff: 100 ms, doubled at each restart up to a minute; 100 ms again after a
+    // run of 10 s or more
+    const live = this.live(rec.ID);
     const ran = Date.parse(rec.State.FinishedAt) - Date.parse(rec.State.StartedAt);
-    const delay = ran > 10_000 ? 100 : Math.min(100 * 2 ** Math.min(rec.RestartCount, 10), 60_000);
+    const delay = ran >= 10_000 || !live.restartDelay ? 100 : Math.min(live.restartDelay * 2, 60_000);
+    live.restartDelay = delay;
     // as dockerd: counted when the restart is decided; the new run's event is `start`
     rec.RestartCount++;
     rec.State.Restarting = true;
     rec.State.Status = 'restarting';
     this.store.save(rec);
-    const live = this.live(rec.ID);
     live.restartTimer = setTimeout(() => {
       live.restartTimer = undefined;
       void live

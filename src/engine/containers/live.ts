@@ -38,6 +38,8 @@ export class Live {
   /** serialises start/stop/remove/restart */
   #lock: Promise<unknown> = Promise.resolve();
   restartTimer: NodeJS.Timeout | undefined;
+  /** the delay before the last automatic restart (ms), for dockerd's backoff; 0: none yet */
+  restartDelay = 0;
 
   serialize<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#lock.then(fn, fn);
