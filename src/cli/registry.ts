@@ -4,6 +4,7 @@ import type { CommandDef } from './command.ts';
 import { attach } from './commands/container/attach.ts';
 import { commit } from './commands/container/commit.ts';
 import { daemonErrorsExitOne } from './commands/container/common.ts';
+import { cp } from './commands/container/cp.ts';
 import { create } from './commands/container/create.ts';
 import { diff } from './commands/container/diff.ts';
 import { exec } from './commands/container/exec.ts';
@@ -64,6 +65,7 @@ export const COMMANDS: CommandDef[] = [
     run,
     attach,
     commit,
+    cp,
     diff,
     exec,
     exportCmd,
