@@ -10,6 +10,7 @@ import {
 import type { Duplex } from 'node:stream';
 import { invalidArgument } from '../../common/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
+import { containerArchiveRoutes } from './container-archive.ts';
 import { containerRoutes } from './containers.ts';
 import { imageRoutes } from './images.ts';
 import { sendError } from './respond.ts';
@@ -21,6 +22,7 @@ export function apiRouter(engine: Engine): Router {
   systemRoutes(router, engine);
   imageRoutes(router, engine);
   containerRoutes(router, engine);
+  containerArchiveRoutes(router, engine);
   return router;
 }
 
