@@ -120,27 +120,6 @@ export function parseGoDuration(s: string): number {
   return neg ? -total : total;
 }
 
-/** Go's time.Duration.String(): `1h30m0s`, `500ms`, `0s`. */
-export function goDurationString(ns: number): string {
-  if (ns === 0) return '0s';
-  const sign = ns < 0 ? '-' : '';
-  let n = Math.abs(ns);
-  if (n < 1e9) {
-    const [unit, scale] = n < 1e3 ? ['ns', 1] : n < 1e6 ? ['µs', 1e3] : ['ms', 1e6];
-    return `${sign}${trimFloat(n / scale)}${unit}`;
-  }
-  const h = Math.floor(n / 3600e9);
-  n -= h * 3600e9;
-  const m = Math.floor(n / 60e9);
-  n -= m * 60e9;
-  const sec = `${trimFloat(n / 1e9)}s`;
-  return `${sign}${h ? `${h}h${m}m` : m ? `${m}m` : ''}${sec}`;
-}
-
-function trimFloat(x: number): string {
-  return String(Number(x.toFixed(9)));
-}
-
 const BINARY: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 
 /** go-units RAMInBytes: `512m`, `1.5g`, `10 KiB`, `100` → bytes (binary multiples). */

@@ -21,7 +21,7 @@ import {
 import { dirname, isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { header } from '../../../storage/tar/header.ts';
-import { readTar } from '../../../storage/tar/reader.ts';
+import { type ChunkSource, readTar } from '../../../storage/tar/reader.ts';
 import { type TarInput, writeTar } from '../../../storage/tar/writer.ts';
 import { CliError } from './common.ts';
 
@@ -40,7 +40,7 @@ export function splitPathDirEntry(p: string): [string, string] {
   let cleaned = posix.normalize(p);
   if (cleaned.length > 1) cleaned = cleaned.replace(/\/+$/, '');
   if (specifiesCurrentDir(p)) cleaned += '/.';
-  return [posix.dirname(cleaned), posix.basename(cleaned)];
+  return [posix.dirname(cleaned), posix.basename(cleaned) || '/'];
 }
 
 /** archive.PreserveTrailingDotOrSeparator: keep what the user wrote at the end of `original`. */
@@ -108,7 +108,7 @@ export function prepareArchiveCopy(src: CopyInfo, dst: CopyInfo): ArchiveCopy {
 
 /** archive.RebaseArchiveEntries: the first `oldBase` in each name (and hard link) becomes `newBase`. */
 export async function* rebaseEntries(
-  source: AsyncIterable<Uint8Array>,
+  source: ChunkSource,
   oldBase: string,
   newBase: string,
 ): AsyncGenerator<Buffer> {
@@ -211,9 +211,9 @@ export function tarResource(src: CopyInfo): AsyncGenerator<Buffer> {
 
 /** A tar path made relative and clean; undefined when it would leave the target. */
 function safeRelative(name: string): string | undefined {
-  const cleaned = posix.normalize(`/${name}`).slice(1).replace(/\/$/, '');
-  if (cleaned.startsWith('..')) return undefined;
-  return cleaned;
+  const cleaned = posix.normalize(name.replace(/^\/+/, '') || '.').replace(/\/$/, '');
+  if (cleaned === '..' || cleaned.startsWith('../')) return undefined;
+  return cleaned === '.' ? '' : cleaned;
 }
 
 /** Creates the directories up to `dir` after checking none of them leads out of `root`. */
@@ -232,7 +232,7 @@ function ensureDir(root: string, dir: string, name: string): void {
  * outside it (by `..`, or through a symlinked parent) and links pointing out of it are refused;
  * an existing directory is not replaced by a file nor a file by a directory.
  */
-export async function untar(source: AsyncIterable<Uint8Array>, dstDir: string): Promise<void> {
+export async function untar(source: ChunkSource, dstDir: string): Promise<void> {
   const root = realpathSync(dstDir);
   const dirModes: [string, number, number][] = [];
   for await (const e of readTar(source)) {
