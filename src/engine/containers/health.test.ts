@@ -250,6 +250,23 @@ describe('HealthMonitors', () => {
     monitors.close();
   });
 
+  test('a probe that cannot run is a failure with the error as its output', async () => {
+    const monitors = new HealthMonitors({
+      store,
+      events,
+      probe: async () => {
+        throw new Error('Container c5 is paused, unpause the container before exec');
+      },
+    });
+    const rec = record('c5', ['CMD', 'true'], { Retries: 1 });
+    monitors.start(rec);
+    await until(() => store.get('c5').State.Health?.Status === 'unhealthy');
+    const [first] = store.get('c5').State.Health?.Log ?? [];
+    assert.equal(first.ExitCode, -1);
+    assert.match(first.Output, /is paused/);
+    monitors.close();
+  });
+
   test('a result that comes back after the container stopped is dropped', async () => {
     let release!: () => void;
     const monitors = new HealthMonitors({

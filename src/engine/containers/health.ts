@@ -216,7 +216,10 @@ export class HealthMonitors {
     // a paused container is not probed (dockerd stops its monitor until unpause)
     if (!rec.State.Paused) {
       const start = new Date();
-      const result = await this.#host.probe(id, s.cmd, s.timeoutMs);
+      // as dockerd: a probe that cannot run is a failed probe with the error as its output
+      const result = await this.#host
+        .probe(id, s.cmd, s.timeoutMs)
+        .catch((err: Error): ProbeResult => ({ exitCode: -1, output: err.message, timedOut: false }));
       const now = this.#current(id, m);
       // stopped, restarted or removed meanwhile: the result is not this run's
       if (!now || now.State.StartedAt !== rec.State.StartedAt) return;
