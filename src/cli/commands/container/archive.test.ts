@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { header } from '../../../storage/tar/header.ts';
-import { readTar } from '../../../storage/tar/reader.ts';
+import { type ChunkSource, readTar } from '../../../storage/tar/reader.ts';
 import { type TarInput, writeTar } from '../../../storage/tar/writer.ts';
 import {
   type CopyInfo,
@@ -39,7 +39,7 @@ const info = (path: string, exists: boolean, isDir: boolean, rebaseName = ''): C
   rebaseName,
 });
 
-async function names(source: AsyncIterable<Uint8Array>): Promise<string[]> {
+async function names(source: ChunkSource): Promise<string[]> {
   const out: string[] = [];
   for await (const e of readTar(source)) {
     out.push(e.type === 'symlink' ? `${e.name} -> ${e.linkname}` : e.name);
