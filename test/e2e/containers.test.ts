@@ -263,4 +263,61 @@ describe('containers through the docker CLI', { concurrency: false }, () => {
     assert.equal(docker(d, ['logs', '--tail', '2', 'ticker']).stdout, 'tick 4\ntick 5\n');
     docker(d, ['rm', '-f', 'ticker']);
   });
+
+  test('exec -u -w -e -d --privileged and exec -it', () => {
+    assert.equal(
+      docker(d, ['run', '-d', '--name', 'ex', '--network', 'none', 'busybox', 'sleep', '100']).status,
+      0,
+    );
+    const who = docker(d, [
+      'exec',
+      '-u',
+      'nobody',
+      '-w',
+      '/tmp',
+      '-e',
+      'GREETING=hi',
+      'ex',
+      'sh',
+      '-c',
+      'echo $(id -un) $(pwd) $GREETING',
+    ]);
+    assert.equal(who.status, 0, who.stderr);
+    assert.equal(who.stdout, 'nobody /tmp hi\n');
+    // --privileged: every capability berthd holds (this host lacks CAP_SYS_RESOURCE, for one)
+    const held = /^CapPrm:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1];
+    const caps = docker(d, ['exec', '--privileged', 'ex', 'sh', '-c', 'grep CapEff /proc/self/status']);
+    assert.equal(caps.stdout.trim(), `CapEff:\t${held}`, caps.stderr);
+    const priv = docker(d, [
+      'run',
+      '--rm',
+      '--privileged',
+      '--network',
+      'none',
+      'busybox',
+      'grep',
+      'CapEff',
+      '/proc/self/status',
+    ]);
+    assert.equal(priv.stdout.trim(), `CapEff:\t${held}`, priv.stderr);
+    const plain = docker(d, ['exec', 'ex', 'sh', '-c', 'grep CapEff /proc/self/status']);
+    assert.match(plain.stdout, /CapEff:\s+00000000a80425fb/);
+    assert.equal(docker(d, ['exec', '-d', 'ex', 'sh', '-c', 'echo detached > /tmp/d']).status, 0);
+    let seen = '';
+    for (let i = 0; i < 50 && seen !== 'detached\n'; i++)
+      seen = docker(d, ['exec', 'ex', 'cat', '/tmp/d']).stdout;
+    assert.equal(seen, 'detached\n');
+    const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, 'docker-config') };
+    const it = spawnSync('script', ['-qec', 'docker exec -it ex sh', '/dev/null'], {
+      env,
+      input: 'tty; exit 3\n',
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.match(it.stdout, /\/dev\/pts\/\d+/);
+    assert.equal(it.status, 3, it.stdout);
+    const missing = docker(d, ['exec', 'ex', 'nosuchcmd']);
+    assert.equal(missing.status, 127, missing.stderr + missing.stdout);
+    docker(d, ['rm', '-f', 'ex']);
+  });
 });

@@ -11,14 +11,13 @@ import { encodePlan } from '../../plan/encode.ts';
 import { compileExec } from '../../plan/exec.ts';
 import { execProcess } from '../../runtime/exec.ts';
 import { hostFacts } from '../../runtime/facts.ts';
-import { capabilitiesUpTo } from '../../spec/capabilities.ts';
 import type { EventBus } from '../events.ts';
 import { bridge, parseDetachKeys } from './attach.ts';
 import type { Containers } from './containers.ts';
 import { captureProbeOutput, type ProbeResult } from './probe.ts';
 import { newId } from './record.ts';
 import { FRAME, readExit, ShimConnection, spawnShim, startThroughShim } from './shim.ts';
-import { resolveUserIn } from './spec.ts';
+import { heldCapabilities, resolveUserIn } from './spec.ts';
 
 export interface ExecConfig {
   AttachStdin?: boolean;
@@ -119,7 +118,7 @@ export class Execs {
       tty,
       user: user && { uid: user.uid, gid: user.gid },
       additionalGids: user?.additionalGids,
-      caps: e.config.Privileged ? capabilitiesUpTo(hostFacts(state.cgroupsPath).capLastCap) : undefined,
+      caps: e.config.Privileged ? [...heldCapabilities()] : undefined,
     });
     const plan = compileExec({
       spec: state.spec,

@@ -7,13 +7,14 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { nativeBuild } from '../../common/paths.ts';
 import { hostFacts } from '../../runtime/facts.ts';
+import { ALL_CAPABILITIES } from '../../spec/capabilities.ts';
 import {
   type ContainerFacts,
   containerSpec,
   type ResolvedUser,
   resolveUser,
 } from '../../spec/docker/container.ts';
-import type { Spec } from '../../spec/oci.ts';
+import type { LinuxCapabilities, Spec } from '../../spec/oci.ts';
 import type { ContainerRecord } from './record.ts';
 
 /** A file of the container's root, or undefined when it is missing. */
@@ -44,7 +45,41 @@ export interface SpecContext {
   pidns?: ContainerFacts['pidns'];
 }
 
+let held: Set<string> | undefined;
+
+/** The capabilities berthd itself holds (CapPrm): more cannot be granted, even when privileged. */
+export function heldCapabilities(): Set<string> {
+  if (held) return held;
+  const hex = /^CapPrm:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0';
+  const mask = BigInt(`0x${hex}`);
+  held = new Set(ALL_CAPABILITIES.filter((_name, bit) => (mask >> BigInt(bit)) & 1n));
+  return held;
+}
+
+/**
+ * Drops from every capability set what berthd does not hold: `--privileged` asks for all of
+ * them, and on a host without, say, CAP_SYS_RESOURCE capset would fail (dockerd's privileged
+ * containers get the daemon's capabilities too).
+ */
+export function withinHeld(caps: LinuxCapabilities): LinuxCapabilities {
+  const have = heldCapabilities();
+  const keep = (list: string[] | undefined) => list?.filter((c) => have.has(c));
+  return {
+    bounding: keep(caps.bounding),
+    effective: keep(caps.effective),
+    inheritable: keep(caps.inheritable),
+    permitted: keep(caps.permitted),
+    ambient: keep(caps.ambient),
+  };
+}
+
 export function buildSpec(rec: ContainerRecord, ctx: SpecContext): Spec {
+  const spec = compose(rec, ctx);
+  if (spec.process?.capabilities) spec.process.capabilities = withinHeld(spec.process.capabilities);
+  return spec;
+}
+
+function compose(rec: ContainerRecord, ctx: SpecContext): Spec {
   const facts = hostFacts(rec.CgroupsPath);
   const user = resolveUserIn(ctx.rootfs, rec.Config.User ?? '', rec.HostConfig.GroupAdd ?? []);
   return containerSpec({
