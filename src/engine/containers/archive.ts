@@ -334,6 +334,11 @@ async function* fileBody(pathFd: number, size: number): AsyncGenerator<Buffer> {
   }
 }
 
+/** The spooled upload, opened only if it is read (an early error leaves it unopened). */
+async function* readSpool(path: string): AsyncGenerator<Buffer> {
+  yield* createReadStream(path, { highWaterMark: CHUNK });
+}
+
 interface Node {
   fd: number;
   dirFd: number;
@@ -711,7 +716,7 @@ export class ContainerArchive {
       // read the upload before freezing the container: the freeze then lasts as long as the disk
       spool = join(this.#d.spoolDir, randomBytes(12).toString('hex'));
       await pipeline(body, createWriteStream(spool, { mode: 0o600 }), { signal: opts.signal });
-      source = createReadStream(spool, { highWaterMark: CHUNK });
+      source = readSpool(spool);
     }
     try {
       const a = await this.#access(ref);
