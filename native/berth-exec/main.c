@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -15,7 +16,9 @@ void report_failure(struct ctx *c, const struct step *s, const struct berth_erro
   int number = e->step ? e->step : s->number;
   const char *op = e->op[0] ? e->op : s->op->name;
   char encoded[3 * sizeof e->msg + 1];
-  fprintf(stderr, "berth-exec: step %d (%s): %s\n", number, op, e->msg);
+  /* BERTH_EXEC_QUIET: the caller (berth-shim) takes the report line alone */
+  if (!getenv("BERTH_EXEC_QUIET"))
+    fprintf(stderr, "berth-exec: step %d (%s): %s\n", number, op, e->msg);
   percent_encode(e->msg, encoded, sizeof encoded);
   report_line(c, "error %d %s %d %s\n", number, op, e->err, encoded);
 }

@@ -44,6 +44,8 @@ static void __attribute__((noreturn)) exec_interpreter(struct shim *s, const int
   for (int i = 0; i < 4; i++)
     dup2(moved[i], i);
   char *argv[] = {(char *)s->o.exec, (char *)s->o.plan, NULL};
+  /* its failures reach berthd as ERROR frames: not also on the container's stderr (the log) */
+  setenv("BERTH_EXEC_QUIET", "1", 1);
   execv(s->o.exec, argv);
   int err = errno;
   char msg[512], encoded[3 * sizeof msg + 1], line[sizeof encoded + 64];

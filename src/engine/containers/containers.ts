@@ -300,7 +300,8 @@ export class Containers {
       const conn = live.monitor;
       if (conn?.exit) void this.#exited(id, conn.exit);
     } catch (err) {
-      const message = (err as Error).message;
+      // the docker CLI picks its exit status (126, 127) from these words, in lower case
+      const message = (err as Error).message.replace(/Permission denied/g, 'permission denied');
       const notFoundExec = /not found|no such file/i.test(message);
       rec.State.Error = message;
       rec.State.ExitCode = notFoundExec ? 127 : /permission denied/i.test(message) ? 126 : 128;

@@ -140,13 +140,18 @@ export function statusText(rec: ContainerRecord, now = Date.now()): string {
   return `Exited (${st.ExitCode}) ${humanDuration(now - Date.parse(st.FinishedAt))} ago`;
 }
 
+/** As dockerd lists a command: arguments with spaces (or nothing) in single quotes. */
+function quoteArg(a: string): string {
+  return a === '' || /[\s'"]/.test(a) ? `'${a.replace(/'/g, `'"'"'`)}'` : a;
+}
+
 export function summary(rec: ContainerRecord, imageName: string, size?: { rw: number; rootFs: number }) {
   const out: Record<string, unknown> = {
     Id: rec.ID,
     Names: [rec.Name],
     Image: imageName,
     ImageID: rec.Image,
-    Command: [rec.Path, ...rec.Args].map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' '),
+    Command: [rec.Path, ...rec.Args].map(quoteArg).join(' '),
     Created: Math.floor(Date.parse(rec.Created) / 1000),
     Ports: [],
     Labels: rec.Config.Labels ?? {},
