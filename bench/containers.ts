@@ -36,16 +36,32 @@ const RUNS = Number(process.argv[2] ?? 20);
 const IDLE = Number(process.argv[3] ?? 100);
 const MANY = Number(process.env.BENCH_MANY ?? 1000);
 
-function time(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
+/** Runs that hung (killed after 30 s), by command: reported, not counted as samples. */
+const hung = new Map<string, number>();
+
+function time(
+  cmd: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): number | undefined {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, [...args], { env, encoding: 'utf8' });
+  const r = spawnSync(cmd, [...args], { env, encoding: 'utf8', timeout: 30_000 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.signal === 'SIGTERM') {
+    const key = `${cmd} ${env.DOCKER_HOST ?? ''}`;
+    hung.set(key, (hung.get(key) ?? 0) + 1);
+    return undefined;
+  }
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
   return ms;
 }
 
+function sample(into: number[], ms: number | undefined): void {
+  if (ms !== undefined) into.push(ms);
+}
+
 function must(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
-  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120_000 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
@@ -136,10 +152,10 @@ async function main(): Promise<void> {
     if (ref) time('docker', run, dockerEnv(refHost));
     if (hasPodman) time('podman', podman(run));
     for (let i = 0; i < RUNS; i++) {
-      samples['docker → berthd'].push(time('docker', run, bEnv));
-      samples['berth → berthd'].push(time(...berthCli(run)));
-      if (ref) samples['docker → dockerd'].push(time('docker', run, dockerEnv(refHost)));
-      if (hasPodman) samples.podman.push(time('podman', podman(run)));
+      sample(samples['docker → berthd'], time('docker', run, bEnv));
+      sample(samples['berth → berthd'], time(...berthCli(run)));
+      if (ref) sample(samples['docker → dockerd'], time('docker', run, dockerEnv(refHost)));
+      if (hasPodman) sample(samples.podman, time('podman', podman(run)));
     }
     const base = ref ? summary(samples['docker → dockerd']).median : undefined;
     console.log(`\n### run --rm --network none busybox true (${RUNS} runs each, interleaved)\n`);
@@ -174,10 +190,10 @@ async function main(): Promise<void> {
     if (ref) ex['docker → dockerd'] = [];
     if (hasPodman) ex.podman = [];
     for (let i = 0; i < RUNS; i++) {
-      ex['docker → berthd'].push(time('docker', exec, bEnv));
-      ex['berth → berthd'].push(time(...berthCli(exec)));
-      if (ref) ex['docker → dockerd'].push(time('docker', exec, dockerEnv(refHost)));
-      if (hasPodman) ex.podman.push(time('podman', podman(exec)));
+      sample(ex['docker → berthd'], time('docker', exec, bEnv));
+      sample(ex['berth → berthd'], time(...berthCli(exec)));
+      if (ref) sample(ex['docker → dockerd'], time('docker', exec, dockerEnv(refHost)));
+      if (hasPodman) sample(ex.podman, time('podman', podman(exec)));
     }
     const exBase = ref ? summary(ex['docker → dockerd']).median : undefined;
     console.log(`\n### exec <container> true (${RUNS} runs each)\n`);
@@ -223,8 +239,8 @@ async function main(): Promise<void> {
       const psD: number[] = [];
       const psB: number[] = [];
       for (let i = 0; i < 10; i++) {
-        psD.push(time('docker', ['ps'], bEnv));
-        psB.push(time(...berthCli(['ps'])));
+        sample(psD, time('docker', ['ps'], bEnv));
+        sample(psB, time(...berthCli(['ps'])));
       }
       const free = readFileSync('/proc/meminfo', 'utf8');
       console.log(`\n### ${count} running containers in berthd\n`);
@@ -234,6 +250,10 @@ async function main(): Promise<void> {
       console.log(`| berth ps | ${fmt(summary(psB).median)} | ${fmt(summary(psB).p90)} |`);
       console.log(`\n(MemAvailable with them running: ${/MemAvailable:\s+(\d+)/.exec(free)?.[1]} kB)`);
     }
+    if (hung.size)
+      console.log(
+        `\nRuns killed after 30 s (not counted): ${[...hung].map(([k, n]) => `${k}: ${n}`).join(', ')}`,
+      );
   } finally {
     const ids = must('docker', ['ps', '-aq'], dockerEnv(berthd.host)).split('\n').filter(Boolean);
     for (let i = 0; i < ids.length; i += 100)
