@@ -363,6 +363,11 @@ export class Containers {
       const monitor = await ShimConnection.connect(shimDir);
       live.monitor = monitor;
       this.#watch(rec.ID, monitor);
+      // the size the client's terminal had at create (the docker CLI sends it): set before the
+      // process runs, so its first look at the terminal sees it
+      const size = rec.HostConfig.ConsoleSize;
+      if (rec.Config.Tty && size && size[0] > 0 && size[1] > 0)
+        monitor.send(FRAME.RESIZE, `${size[0]} ${size[1]}`);
       for (const attach of live.pending) attach.join(await ShimConnection.connect(shimDir));
       live.pending.clear();
       return startThroughShim(monitor).pid;
