@@ -16,8 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeBusyboxRootfs } from '../fixtures/busybox.ts';
-import { cleanup, type Daemon, docker, startDaemon } from './daemon-helpers.ts';
+import { cleanup, type Daemon, docker, importBusybox, startDaemon } from './daemon-helpers.ts';
 
 /** docker with binary stdin/stdout (tar streams). */
 function dockerRaw(d: Daemon, args: string[], input?: Buffer) {
@@ -47,10 +46,7 @@ describe('docker cp, export, diff and commit', { concurrency: false }, () => {
 
   before(async () => {
     d = await startDaemon();
-    makeBusyboxRootfs(join(d.dir, 'rootfs'));
-    const tar = join(d.dir, 'rootfs.tar');
-    execFileSync('tar', ['-C', join(d.dir, 'rootfs'), '-cf', tar, '.']);
-    ok(['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest']);
+    importBusybox(d);
     local = join(d.dir, 'local');
     mkdirSync(join(local, 'dir/sub'), { recursive: true });
     writeFileSync(join(local, 'file'), 'hello\n');

@@ -4,12 +4,17 @@
 // always, unless-stopped, docker stop, a berthd restart) and OOM kills (137, OOMKilled, `oom`).
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeBusyboxRootfs } from '../fixtures/busybox.ts';
-import { cleanup, type Daemon, docker, startDaemon } from './daemon-helpers.ts';
+import {
+  cleanup,
+  type Daemon,
+  docker,
+  importBusybox,
+  removeAllContainers,
+  startDaemon,
+} from './daemon-helpers.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -48,15 +53,10 @@ describe('container lifecycle through the docker CLI', { concurrency: false }, (
 
   before(async () => {
     d = await startDaemon();
-    makeBusyboxRootfs(join(d.dir, 'rootfs'));
-    const tar = join(d.dir, 'rootfs.tar');
-    execFileSync('tar', ['-C', join(d.dir, 'rootfs'), '-cf', tar, '.']);
-    const res = docker(d, ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest']);
-    assert.equal(res.status, 0, res.stderr);
+    importBusybox(d);
   });
   after(async () => {
-    const ids = docker(d, ['ps', '-aq']).stdout.split('\n').filter(Boolean);
-    if (ids.length) docker(d, ['rm', '-f', ...ids]);
+    removeAllContainers(d);
     await cleanup(d);
   });
 

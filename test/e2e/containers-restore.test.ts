@@ -4,23 +4,25 @@
 // exit code.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeBusyboxRootfs } from '../fixtures/busybox.ts';
-import { cleanup, type Daemon, docker, startDaemon } from './daemon-helpers.ts';
+import {
+  cleanup,
+  type Daemon,
+  docker,
+  importBusybox,
+  removeAllContainers,
+  startDaemon,
+} from './daemon-helpers.ts';
 
 let d: Daemon;
 before(async () => {
   d = await startDaemon();
-  makeBusyboxRootfs(join(d.dir, 'rootfs'));
-  const tar = join(d.dir, 'rootfs.tar');
-  execFileSync('tar', ['-C', join(d.dir, 'rootfs'), '-cf', tar, '.']);
-  assert.equal(docker(d, ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest']).status, 0);
+  importBusybox(d);
 });
 after(async () => {
-  const ids = docker(d, ['ps', '-aq']).stdout.split('\n').filter(Boolean);
-  if (ids.length) docker(d, ['rm', '-f', ...ids]);
+  removeAllContainers(d);
   await cleanup(d);
 });
 

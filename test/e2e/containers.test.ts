@@ -3,26 +3,27 @@
 // stdin, and Docker's errors for the usual mistakes.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeBusyboxRootfs } from '../fixtures/busybox.ts';
-import { cleanup, type Daemon, docker, startDaemon } from './daemon-helpers.ts';
+import {
+  cleanup,
+  type Daemon,
+  docker,
+  importBusybox,
+  removeAllContainers,
+  startDaemon,
+} from './daemon-helpers.ts';
 
 describe('containers through the docker CLI', { concurrency: false }, () => {
   let d: Daemon;
   before(async () => {
     d = await startDaemon();
-    makeBusyboxRootfs(join(d.dir, 'rootfs'));
-    const tar = join(d.dir, 'rootfs.tar');
-    execFileSync('tar', ['-C', join(d.dir, 'rootfs'), '-cf', tar, '.']);
-    const res = docker(d, ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest']);
-    assert.equal(res.status, 0, res.stderr);
+    importBusybox(d);
   });
   after(async () => {
-    const ids = docker(d, ['ps', '-aq']).stdout.split('\n').filter(Boolean);
-    if (ids.length) docker(d, ['rm', '-f', ...ids]);
+    removeAllContainers(d);
     await cleanup(d);
   });
 

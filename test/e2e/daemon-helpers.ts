@@ -1,11 +1,12 @@
 // Starting and stopping berthd for tests: its own data root, exec root and socket under a
 // temp directory; the docker CLI pointed at it.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unixSocketAnswers } from '../../src/common/socket.ts';
+import { makeBusyboxRootfs } from '../fixtures/busybox.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const BERTHD = join(ROOT, 'bin', 'berthd');
@@ -101,3 +102,18 @@ export function berth(host: string | undefined, args: string[], env: Record<stri
 
 export const hasDocker = spawnSync('docker', ['--version']).status === 0;
 export const exists = existsSync;
+
+/** Makes a busybox rootfs and `docker import`s it into the daemon as busybox:latest (CMD sh). */
+export function importBusybox(daemon: Daemon): void {
+  makeBusyboxRootfs(join(daemon.dir, 'rootfs'));
+  const tar = join(daemon.dir, 'rootfs.tar');
+  execFileSync('tar', ['-C', join(daemon.dir, 'rootfs'), '-cf', tar, '.']);
+  const res = docker(daemon, ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest']);
+  if (res.status !== 0) throw new Error(`docker import: ${res.stderr}`);
+}
+
+/** Removes every container of the daemon (force), for a test's `after`. */
+export function removeAllContainers(daemon: Daemon): void {
+  const ids = docker(daemon, ['ps', '-aq']).stdout.split('\n').filter(Boolean);
+  if (ids.length) docker(daemon, ['rm', '-f', ...ids]);
+}

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { FrameParser, frame } from '../../src/engine/containers/shim.ts';
 
 export const SHIM = join(import.meta.dirname, '..', '..', 'native', 'build', 'berth-shim');
 
@@ -53,20 +54,14 @@ export interface Frame {
   payload: Buffer;
 }
 
-export function frame(type: number, payload: string | Buffer = ''): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  const head = Buffer.alloc(8);
-  head[0] = type;
-  head.writeUInt32BE(body.length, 4);
-  return Buffer.concat([head, body]);
-}
+export { frame };
 
 export class ShimClient {
   readonly socket: Socket;
   readonly frames: Frame[] = [];
   /** resolves when the connection has closed */
   readonly closed: Promise<void>;
-  #pending = Buffer.alloc(0);
+  readonly #parser = new FrameParser((type, payload) => this.frames.push({ type, payload }));
   #listeners: (() => void)[] = [];
 
   constructor(socket: Socket) {
@@ -86,13 +81,7 @@ export class ShimClient {
   }
 
   #onData(d: Buffer): void {
-    this.#pending = Buffer.concat([this.#pending, d]);
-    while (this.#pending.length >= 8) {
-      const len = this.#pending.readUInt32BE(4);
-      if (this.#pending.length < 8 + len) break;
-      this.frames.push({ type: this.#pending[0], payload: this.#pending.subarray(8, 8 + len) });
-      this.#pending = this.#pending.subarray(8 + len);
-    }
+    this.#parser.push(d);
     this.#notify();
   }
 
@@ -115,7 +104,7 @@ export class ShimClient {
     for (;;) {
       const v = cond();
       if (v) return v;
-      if (this.socket.destroyed && this.#pending.length === 0 && !this.socket.readable)
+      if (this.socket.destroyed && !this.socket.readable)
         throw new Error(`connection closed before ${what}; frames: ${this.describe()}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${what}; frames: ${this.describe()}`);
