@@ -2,6 +2,7 @@
 // each returning the value to store and throwing docker's message when it is wrong.
 
 import { isIP } from 'node:net';
+import { ULIMIT_NAMES } from '../../spec/docker/container-validate.ts';
 import { parseGoInt, parseGoUint, ramInBytes } from './values.ts';
 
 /** -a: stdin, stdout or stderr, any case. */
@@ -94,30 +95,12 @@ export interface Ulimit {
   Soft: number;
 }
 
-const ULIMITS = new Set([
-  'core',
-  'cpu',
-  'data',
-  'fsize',
-  'locks',
-  'memlock',
-  'msgqueue',
-  'nice',
-  'nofile',
-  'nproc',
-  'rss',
-  'rtprio',
-  'rttime',
-  'sigpending',
-  'stack',
-]);
-
 /** go-units ParseUlimit: `nofile=1024[:2048]`. */
 export function parseUlimit(v: string): Ulimit {
   const eq = v.indexOf('=');
   if (eq < 0) throw new Error(`invalid ulimit argument: ${v}`);
   const name = v.slice(0, eq);
-  if (!ULIMITS.has(name)) throw new Error(`invalid ulimit type: ${name}`);
+  if (!ULIMIT_NAMES.has(name)) throw new Error(`invalid ulimit type: ${name}`);
   const limits = v.slice(eq + 1).split(':');
   if (limits.length > 2) {
     throw new Error(

@@ -132,7 +132,8 @@ export function validatePortBindings(ports: HostConfig['PortBindings']): void {
   }
 }
 
-const ULIMIT_NAMES = new Set([
+/** The names `--ulimit` takes (go-units' ulimit table). */
+export const ULIMIT_NAMES: ReadonlySet<string> = new Set([
   'core',
   'cpu',
   'data',
