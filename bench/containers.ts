@@ -45,9 +45,10 @@ function time(
   env: NodeJS.ProcessEnv = process.env,
 ): number | undefined {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, [...args], { env, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(cmd, [...args], { env, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.signal === 'SIGTERM') {
+  // timed out: spawnSync sends SIGTERM, which `docker run` forwards to the container and may survive
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
     const key = `${cmd} ${env.DOCKER_HOST ?? ''}`;
     hung.set(key, (hung.get(key) ?? 0) + 1);
     return undefined;
