@@ -2,7 +2,7 @@
 // on its own data root, exec root and socket, without networking; podman with runc.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { unixSocketAnswers } from '../src/common/socket.ts';
 
@@ -32,7 +32,11 @@ export async function startDockerd(dir: string): Promise<RefDaemon> {
   const dataRoot = join(dir, 'data');
   const execRoot = join(dir, 'exec');
   const socket = join(dir, 'docker.sock');
-  let output = '';
+  // its log goes to a file: a pipe nobody drains while a benchmark blocks in spawnSync fills up,
+  // and then containerd stalls and loses containers' exits
+  const logFile = join(dir, 'dockerd.log');
+  const log = openSync(logFile, 'a');
+  const output = () => readFileSync(logFile, 'utf8');
   const child: ChildProcess = spawn(
     'dockerd',
     [
@@ -50,15 +54,14 @@ export async function startDockerd(dir: string): Promise<RefDaemon> {
       '--storage-driver',
       'overlay2',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', log, log] },
   );
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
+  closeSync(log);
   for (let i = 0; i < 400 && !(await unixSocketAnswers(socket)); i++) {
-    if (child.exitCode !== null) throw new Error(`dockerd exited (${child.exitCode}): ${output}`);
+    if (child.exitCode !== null) throw new Error(`dockerd exited (${child.exitCode}): ${output()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  if (!(await unixSocketAnswers(socket))) throw new Error(`dockerd did not answer on ${socket}: ${output}`);
+  if (!(await unixSocketAnswers(socket))) throw new Error(`dockerd did not answer on ${socket}: ${output()}`);
   return {
     host: `unix://${socket}`,
     dataRoot,
