@@ -274,7 +274,11 @@ async function main(): Promise<void> {
     }
     if (hasPodman) {
       spawnSync('podman', podman(['rm', '-af', '-t', '0']));
-      removeTree(podmanRoot);
+      try {
+        removeTree(podmanRoot);
+      } catch (err) {
+        console.error(`bench: ${podmanRoot} not removed: ${(err as Error).message}`);
+      }
     }
     if (existsSync(work)) rmSync(work, { recursive: true, force: true });
   }
