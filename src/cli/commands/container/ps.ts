@@ -53,13 +53,22 @@ export const ps: CommandDef = {
       },
     });
     const offset = -new Date().getTimezoneOffset();
+    let zone: string | undefined;
     ctx.out.write(
       formatContainerList(containers, {
         format,
         quiet,
         noTrunc: opts['no-trunc'] === true,
         size: opts.size === true,
-        clock: { now: Date.now(), offsetMinutes: offset, zone: zoneName() },
+        clock: {
+          now: Date.now(),
+          offsetMinutes: offset,
+          // Intl's first use costs ~60 ms: only for templates that print CreatedAt
+          get zone() {
+            zone ??= zoneName();
+            return zone;
+          },
+        },
       }),
     );
     return 0;
