@@ -245,15 +245,20 @@ export class Containers {
       live.restartDelay = 0;
     }
     const shimDir = this.shimDir(id);
-    for (const b of bindSources(rec.HostConfig)) {
-      if (existsSync(b.path)) continue;
-      if (!b.create) throw invalidArgument(b.missingError);
-      mkdirSync(b.path, { recursive: true, mode: 0o755 });
-    }
-    this.#mountRootfs(rec);
-    this.#writeEtcFiles(rec);
+    mkdirSync(shimDir, { recursive: true, mode: 0o700 });
+    rmSync(join(shimDir, 'exit.json'), { force: true });
+    // the shim starts (~5 ms) while the rest is prepared: it reads the plan only at START
+    const shim = this.#spawnShim(rec);
+    let started = false;
     let spec: Spec;
     try {
+      for (const b of bindSources(rec.HostConfig)) {
+        if (existsSync(b.path)) continue;
+        if (!b.create) throw invalidArgument(b.missingError);
+        mkdirSync(b.path, { recursive: true, mode: 0o755 });
+      }
+      this.#mountRootfs(rec);
+      this.#writeEtcFiles(rec);
       spec = buildSpec(rec, {
         rootfs: this.rootfs(id),
         init: this.#cfg.init,
@@ -261,11 +266,11 @@ export class Containers {
         ...this.#joinedNamespaces(rec),
       });
     } catch (err) {
+      await this.#abandonShim(shimDir, shim);
       this.#unmountRootfs(rec);
       throw err;
     }
     writeFileSync(join(shimDir, 'config.json'), JSON.stringify(spec));
-    rmSync(join(shimDir, 'exit.json'), { force: true });
     if (this.runtime.store.exists(id)) await this.runtime.delete(id, true).catch(() => {});
     try {
       const { record } = await this.runtime.create(
@@ -274,7 +279,10 @@ export class Containers {
           bundle: shimDir,
           consoleSocket: rec.Config.Tty ? join(shimDir, 'console.sock') : undefined,
           reportFd: 3,
-          perform: (plan) => this.#performThroughShim(rec, plan),
+          perform: (plan) => {
+            started = true;
+            return this.#performThroughShim(rec, plan, shim);
+          },
         },
         'run-detached',
       );
@@ -301,6 +309,7 @@ export class Containers {
       if (conn?.exit) void this.#exited(id, conn.exit);
     } catch (err) {
       // the docker CLI picks its exit status (126, 127) from these words, in lower case
+      if (!started) await this.#abandonShim(shimDir, shim);
       const message = (err as Error).message.replace(/Permission denied/g, 'permission denied');
       const notFoundExec = /not found|no such file/i.test(message);
       rec.State.Error = message;
@@ -345,21 +354,45 @@ export class Containers {
     return out;
   }
 
-  #performThroughShim(rec: ContainerRecord, plan: Plan) {
+  /** Starts the container's shim; it waits for START (the plan file is filled in before). */
+  #spawnShim(rec: ContainerRecord): Promise<void> {
+    const shimDir = this.shimDir(rec.ID);
+    const planFile = join(shimDir, 'plan');
+    writeFileSync(planFile, '', { mode: 0o600 });
+    const started = spawnShim({
+      dir: shimDir,
+      plan: planFile,
+      tty: rec.Config.Tty === true,
+      stdin: rec.Config.OpenStdin === true,
+      log: { path: rec.LogPath, ...this.#logOptions(rec) },
+      oom: this.#oomFile(rec),
+    });
+    started.catch(() => {}); // awaited where it is used
+    return started;
+  }
+
+  /** A shim that will never get START: it waits forever, so it is killed (it ignores SIGTERM). */
+  async #abandonShim(shimDir: string, shim: Promise<void>): Promise<void> {
+    try {
+      await shim;
+    } catch {
+      return; // it never started
+    }
+    try {
+      process.kill(Number(readFileSync(join(shimDir, 'shim.pid'), 'utf8')), 'SIGKILL');
+    } catch {
+      // gone
+    }
+    rmSync(join(shimDir, 'shim.sock'), { force: true });
+    rmSync(join(shimDir, 'shim.pid'), { force: true });
+  }
+
+  #performThroughShim(rec: ContainerRecord, plan: Plan, shim: Promise<void>) {
     const shimDir = this.shimDir(rec.ID);
     const live = this.live(rec.ID);
     const pid = (async () => {
-      const planFile = join(shimDir, 'plan');
-      writeFileSync(planFile, encodePlan(plan), { mode: 0o600 });
-      const log = this.#logOptions(rec);
-      await spawnShim({
-        dir: shimDir,
-        plan: planFile,
-        tty: rec.Config.Tty === true,
-        stdin: rec.Config.OpenStdin === true,
-        log: { path: rec.LogPath, ...log },
-        oom: this.#oomFile(rec),
-      });
+      writeFileSync(join(shimDir, 'plan'), encodePlan(plan), { mode: 0o600 });
+      await shim;
       const monitor = await ShimConnection.connect(shimDir);
       live.monitor = monitor;
       this.#watch(rec.ID, monitor);
@@ -647,12 +680,15 @@ export class Containers {
       if (this.runtime.store.exists(now.ID)) await this.runtime.delete(now.ID, true).catch(() => {});
       this.#unmountRootfs(now);
       const key = `container-${now.ID}`;
-      if (this.#images.snapshots.has(key)) await this.#images.snapshots.remove(key);
-      rmSync(this.shimDir(now.ID), { recursive: true, force: true });
+      // the snapshot leaves the metadata and is renamed away at once; its files go afterwards,
+      // once the waiters (docker run --rm) have their answer
+      const removing = this.#images.snapshots.has(key) ? this.#images.snapshots.remove(key) : undefined;
       this.store.delete(now);
       this.#emit(now, 'destroy');
       this.#live.delete(now.ID);
       live.removed.resolve({ StatusCode: now.State.ExitCode, Error: null });
+      rmSync(this.shimDir(now.ID), { recursive: true, force: true });
+      await removing;
     });
   }
 
