@@ -515,13 +515,8 @@ export class Containers {
       FinishedAt: exit?.finishedAt || new Date().toISOString(),
     };
     if (rec.State.Health) rec.State.Health.Status = 'unhealthy';
-    try {
-      await this.runtime.delete(id, true);
-    } catch {
-      // already gone
-    }
-    this.#unmountRootfs(rec);
-    rmSync(join(this.shimDir(id), 'exit.json'), { force: true });
+    // the record first (exit.json goes only after it, so a crash in between loses nothing),
+    // then the waiters get their answer, then the clean-up, serialised with start and remove
     this.store.save(rec);
     if (rec.State.OOMKilled) this.#emit(rec, 'oom');
     this.#emit(rec, 'die', { exitCode: String(rec.State.ExitCode) });
@@ -529,9 +524,19 @@ export class Containers {
     live.exited = deferred<ExitInfo>();
     exited.resolve({ StatusCode: rec.State.ExitCode, Error: null });
     if (rec.HostConfig.AutoRemove) {
+      // remove() deletes the runtime state and unmounts the rootfs itself
       await this.remove(id, { force: true, volumes: false }).catch(() => {});
       return;
     }
+    await live
+      .serialize(async () => {
+        const now = this.store.find(id);
+        if (!now || now.State.Running) return; // started again meanwhile: start cleaned up
+        if (this.runtime.store.exists(id)) await this.runtime.delete(id, true).catch(() => {});
+        this.#unmountRootfs(now);
+        rmSync(join(this.shimDir(id), 'exit.json'), { force: true });
+      })
+      .catch(() => {});
     this.#maybeRestart(rec);
   }
 
