@@ -321,4 +321,29 @@ describe('containers through the docker CLI', { concurrency: false }, () => {
     assert.equal(missing.status, 127, missing.stderr + missing.stdout);
     docker(d, ['rm', '-f', 'ex']);
   });
+
+  test('rmi refuses an image a container uses; -f on a running one only untags', () => {
+    assert.equal(docker(d, ['tag', 'busybox', 'inuse:1']).status, 0);
+    const id = docker(d, ['inspect', '-f', '{{.Id}}', 'busybox']).stdout.trim();
+    assert.equal(docker(d, ['create', '--name', 'holder', '--network', 'none', 'inuse:1', 'true']).status, 0);
+    // with another tag left, rmi only untags (as docker does); the last one is refused
+    assert.equal(docker(d, ['rmi', 'busybox']).stdout, 'Untagged: busybox:latest\n');
+    const refused = docker(d, ['rmi', 'inuse:1']);
+    assert.notEqual(refused.status, 0);
+    assert.match(
+      refused.stderr,
+      /conflict: unable to remove repository reference "inuse:1" \(must force\) - container [0-9a-f]{12} is using its referenced image/,
+    );
+    docker(d, ['rm', 'holder']);
+    assert.equal(
+      docker(d, ['run', '-d', '--name', 'holder2', '--network', 'none', 'inuse:1', 'sleep', '100']).status,
+      0,
+    );
+    const forced = docker(d, ['rmi', '-f', 'inuse:1']);
+    assert.equal(forced.status, 0, forced.stderr);
+    assert.equal(forced.stdout, 'Untagged: inuse:1\n');
+    assert.equal(docker(d, ['inspect', '-f', '{{.Id}}', id]).stdout.trim(), id);
+    docker(d, ['rm', '-f', 'holder2']);
+    assert.equal(docker(d, ['tag', id, 'busybox:latest']).status, 0);
+  });
 });
