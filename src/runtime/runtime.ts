@@ -2,13 +2,14 @@
 // by native/berth-exec, container state in a StateStore, cgroups through the cgroup driver.
 // bin/berth-runtime is a command line over this class; berthd will drive it directly.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { conflict, errorKind, internal, invalidArgument } from '../common/errors.ts';
 import { cgroupsPathOf, compileCreate } from '../plan/create.ts';
 import type { Plan } from '../plan/types.ts';
 import type { Spec, State } from '../spec/oci.ts';
+import { fsops, LOCK_EX, LOCK_NB } from '../storage/native.ts';
 import { bindSources, checkRootfs, readSpec } from './bundle.ts';
 import { detectCgroupLayout } from './cgroups/detect.ts';
 import { type CgroupDriver, cgroupDriver } from './cgroups/driver.ts';
@@ -193,6 +194,25 @@ export class Runtime {
 
   /** Lets a created container run: reads the exec fifo its process is blocked on. */
   async start(id: string): Promise<void> {
+    this.store.load(id); // NotFound before anything else
+    // one start at a time: a second reader of the fifo would wait for a byte that never comes
+    const lockFd = openSync(join(this.store.dir(id), 'start.lock'), 'a', 0o600);
+    try {
+      fsops().flock(lockFd, LOCK_EX | LOCK_NB);
+    } catch (err) {
+      closeSync(lockFd);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EWOULDBLOCK' || code === 'EAGAIN') throw conflict(`container ${id} is being started`);
+      throw err;
+    }
+    try {
+      await this.#start(id);
+    } finally {
+      closeSync(lockFd);
+    }
+  }
+
+  async #start(id: string): Promise<void> {
     const record = this.store.load(id);
     const status = this.status(record);
     if (status === 'stopped') throw conflict('cannot start a container that has stopped');

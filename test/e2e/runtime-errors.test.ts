@@ -2,6 +2,7 @@
 // behind (no state directory, cgroup directories, mounts or processes).
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -105,4 +106,26 @@ describe('berth-runtime refuses bad input cleanly', () => {
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /container does not exist: no-such-container/);
   });
+});
+
+test('two starts at once: one starts the container, the other is refused, neither hangs', async () => {
+  const b = bundle(['sleep', '100']);
+  try {
+    assert.equal(rtDetached(berth, ['create', '--bundle', b.dir, b.id]).status, 0);
+    const start = () =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(berth.bin, ['--root', berth.root, 'start', b.id], { stdio: 'ignore' });
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+      });
+    const codes = (await Promise.all([start(), start()])).sort();
+    assert.deepEqual(codes, [0, 1]);
+    assert.match(rt(berth, ['state', b.id]).stdout, /"status":\s*"running"/);
+  } finally {
+    rt(berth, ['delete', '--force', b.id]);
+    b.cleanup();
+  }
 });
