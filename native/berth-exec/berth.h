@@ -3,6 +3,7 @@
 #ifndef BERTH_H
 #define BERTH_H
 
+#include "../common/wire.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -121,9 +122,7 @@ struct ctx {
 };
 
 /* util.c */
-int write_all(int fd, const void *buf, size_t len);
 int write_file(const char *path, const char *value, struct berth_error *e);
-void percent_encode(const char *in, char *out, size_t outlen);
 void report_line(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* sync.c */

@@ -1,4 +1,4 @@
-/* Errors, whole writes, percent-encoding and the report fd. */
+/* Errors, kernel-file writes and the report fd (whole writes and encoding: native/common/wire.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,20 +22,6 @@ int berth_fail(struct berth_error *e, int err, const char *fmt, ...) {
   return -1;
 }
 
-int write_all(int fd, const void *buf, size_t len) {
-  const char *p = buf;
-  while (len > 0) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return -1;
-    p += n;
-    len -= n;
-  }
-  return 0;
-}
-
 /* Opens `path` write-only and writes `value` in one write(2) (as kernel files expect). */
 int write_file(const char *path, const char *value, struct berth_error *e) {
   cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -46,23 +32,6 @@ int write_file(const char *path, const char *value, struct berth_error *e) {
   if (n < 0 || (size_t)n != len)
     return berth_fail(e, n < 0 ? errno : EIO, "write `%s` to `%s`", value, path);
   return 0;
-}
-
-/* The wire encoding of native/PLAN.md; truncates to fit `out`. */
-void percent_encode(const char *in, char *out, size_t outlen) {
-  static const char hex[] = "0123456789ABCDEF";
-  size_t o = 0;
-  for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < outlen; p++) {
-    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-        strchr("._~/:,@+=-", *p)) {
-      out[o++] = (char)*p;
-    } else {
-      out[o++] = '%';
-      out[o++] = hex[*p >> 4];
-      out[o++] = hex[*p & 15];
-    }
-  }
-  out[o] = '\0';
 }
 
 /* One line to the report fd, if there is one, in one write(2) of at most PIPE_BUF bytes (so

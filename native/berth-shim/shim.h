@@ -3,6 +3,7 @@
 #ifndef SHIM_H
 #define SHIM_H
 
+#include "../common/wire.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -132,8 +133,6 @@ struct shim {
 };
 
 /* util.c */
-int write_all(int fd, const void *buf, size_t len);
-void percent_encode(const char *in, char *out, size_t outlen);
 void percent_decode(const char *in, char *out, size_t outlen);
 int64_t mono_ms(void);
 /* RFC 3339, UTC, nine fraction digits; `out` holds at least 31 bytes. */

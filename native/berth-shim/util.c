@@ -1,4 +1,5 @@
-/* Errors, whole writes, percent-encoding (the report line's), clocks and RFC 3339 times. */
+/* Errors, percent-decoding (the report line's), clocks and RFC 3339 times (whole writes and
+ * encoding: native/common/wire.c). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,37 +22,6 @@ void close_fd(int *fd) {
   if (*fd >= 0)
     close(*fd);
   *fd = -1;
-}
-
-int write_all(int fd, const void *buf, size_t len) {
-  const char *p = buf;
-  while (len > 0) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return -1;
-    p += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
-
-/* native/PLAN.md's encoding; truncates to fit `out`. */
-void percent_encode(const char *in, char *out, size_t outlen) {
-  static const char hex[] = "0123456789ABCDEF";
-  size_t o = 0;
-  for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < outlen; p++) {
-    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-        strchr("._~/:,@+=-", *p)) {
-      out[o++] = (char)*p;
-    } else {
-      out[o++] = '%';
-      out[o++] = hex[*p >> 4];
-      out[o++] = hex[*p & 15];
-    }
-  }
-  out[o] = '\0';
 }
 
 static int hexval(char c) {
