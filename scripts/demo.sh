@@ -79,9 +79,8 @@ $B run --rm --network none demo/busybox:1 sh -c 'echo hello from $(hostname); id
 say berth run -d --name demo-web --network host demo/busybox:1 httpd -f -v -p 127.0.0.1:18080 -h /www
 $B rm -f demo-web >/dev/null 2>&1 || true
 $B run -d --name demo-web --network host demo/busybox:1 httpd -f -v -p 127.0.0.1:18080 -h /www
-sleep 0.3
 say 'wget -qO- http://127.0.0.1:18080/     # from the host'
-busybox wget -qO- http://127.0.0.1:18080/
+for _ in $(seq 50); do busybox wget -qO- http://127.0.0.1:18080/ 2>/dev/null && break; sleep 0.1; done
 say berth ps
 $B ps
 say berth exec demo-web ps
