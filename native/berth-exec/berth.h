@@ -119,6 +119,8 @@ struct ctx {
   size_t nenters;
   struct bpf_filter filters[4]; /* compiled seccomp filters, by their seccomp-load step */
   size_t nfilters;
+  int pinned_fd;       /* pin-pid: /proc/<pinned_pid>, open; setns paths under it go through it */
+  pid_t pinned_pid;
 };
 
 /* util.c */
@@ -133,7 +135,7 @@ int sync_send_error(struct ctx *c, int step, const char *op, const struct berth_
 bool sync_take_error(struct ctx *c, struct berth_error *out);
 
 /* main.c */
-#define CTX_INIT {.report_fd = -1, .console_fd = -1, .fifo_fd = -1, .sync_fd = -1}
+#define CTX_INIT {.report_fd = -1, .console_fd = -1, .fifo_fd = -1, .sync_fd = -1, .pinned_fd = -1}
 /* Runs @pre, then @parent or @child; returns the exit status (a failure exits from inside). */
 int plan_perform(struct ctx *c, const struct plan *plan);
 void parent_cleanup(struct ctx *c);
@@ -155,7 +157,7 @@ STEP(op_userns_map); STEP(op_cgroup_join); STEP(op_pidfile); STEP(op_report_pid)
 STEP(op_cgroup_open); STEP(op_cgroup_enter);
 void cgroup_close_enters(struct ctx *c);
 /* process.c */
-STEP(op_setns); STEP(op_clone); STEP(op_sync); STEP(op_wait_child);
+STEP(op_setns); STEP(op_pin_pid); STEP(op_clone); STEP(op_sync); STEP(op_wait_child);
 /* exec.c */
 STEP(op_exec); STEP(op_check_exec);
 /* mount.c */

@@ -16,6 +16,7 @@ static const struct op_spec ops[] = {
     {"console-connect", PRE, "path:s", op_console_connect},
     {"console-pair", PRE, "", op_console_pair},
     {"exec-fifo", PRE, "path:s", op_exec_fifo},
+    {"pin-pid", PRE, "pid:i start:s", op_pin_pid},
     {"setns", PRE | CHI, "path:s type:s", op_setns},
     {"clone", PRE, "flags:s cgroup:?", op_clone},
     {"userns-map", PAR, "uid:s gid:s setgroups:s", op_userns_map},

@@ -26,14 +26,50 @@ static int ns_flag(const char *name, size_t len) {
   return 0;
 }
 
+/* Opens /proc/PID and checks that the process there started at `start` (field 22 of its stat):
+ * a pid reused by another process is refused, and later setns paths under /proc/PID/ go
+ * through this descriptor, so they reach this process or fail (ESRCH), never a newcomer. */
+STEP(op_pin_pid) {
+  pid_t pid = (pid_t)field_int(s, "pid");
+  const char *start = field_str(s, "start");
+  char dir[64], stat[1024];
+  snprintf(dir, sizeof dir, "/proc/%d", (int)pid);
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return berth_fail(e, errno == ENOENT ? ESRCH : errno, "container process %d is gone", (int)pid);
+  cleanup_close int sfd = openat(fd, "stat", O_RDONLY | O_CLOEXEC);
+  ssize_t n = sfd < 0 ? -1 : read(sfd, stat, sizeof stat - 1);
+  if (n <= 0) {
+    close(fd);
+    return berth_fail(e, ESRCH, "container process %d is gone", (int)pid);
+  }
+  stat[n] = '\0';
+  /* field 22; the command (field 2) may hold spaces and parentheses: count after the last ')' */
+  char *p = strrchr(stat, ')');
+  for (int field = 2; p && field < 22; field++)
+    p = strchr(p + 1, ' ');
+  size_t len = p ? strcspn(p + 1, " ") : 0;
+  if (!p || len != strlen(start) || strncmp(p + 1, start, len) != 0) {
+    close(fd);
+    return berth_fail(e, ESRCH, "container process %d is gone (its pid belongs to another process now)",
+                      (int)pid);
+  }
+  c->pinned_fd = fd;
+  c->pinned_pid = pid;
+  return 0;
+}
+
 /* In @pre, pid and time apply to the children only; in @child it joins the container's. */
 STEP(op_setns) {
-  (void)c;
   const char *path = field_str(s, "path"), *type = field_str(s, "type");
   int flag = ns_flag(type, strlen(type));
   if (flag == 0)
     return berth_fail(e, EINVAL, "setns: unknown namespace type `%s`", type);
-  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  char prefix[64];
+  int plen = c->pinned_fd >= 0 ? snprintf(prefix, sizeof prefix, "/proc/%d/", (int)c->pinned_pid) : 0;
+  cleanup_close int fd = plen > 0 && strncmp(path, prefix, (size_t)plen) == 0
+                             ? openat(c->pinned_fd, path + plen, O_RDONLY | O_CLOEXEC)
+                             : open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return berth_fail(e, errno, "open `%s`", path);
   if (setns(fd, flag) < 0)

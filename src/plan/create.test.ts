@@ -161,6 +161,7 @@ describe('compileExec', () => {
       spec,
       process: { ...spec.process!, args: ['ps', 'aux'] },
       pid: 4242,
+      pidStart: '123456',
       cgroupsPath: '/berth/c1',
       facts: FACTS,
       detach: false,

@@ -18,6 +18,8 @@ export interface ExecOptions {
   process: Process;
   /** host pid of the container's first process */
   pid: number;
+  /** its start time (field 22 of /proc/PID/stat): the interpreter refuses a reused pid */
+  pidStart?: string;
   cgroupsPath: string;
   facts: HostFacts;
   detach: boolean;
@@ -44,6 +46,7 @@ export function compileExec(opts: ExecOptions): Plan {
   const pre: PreStep[] = [];
   if (opts.reportFd !== undefined) pre.push({ op: 'report', fd: opts.reportFd });
   pre.push(...consoleSteps(proc.terminal === true, opts.consoleSocket), ...join.pre);
+  if (opts.pidStart) pre.push({ op: 'pin-pid', pid: opts.pid, start: opts.pidStart });
   const child: ChildStep[] = [...join.child, { op: 'sync' }];
   for (const type of JOIN_ORDER) {
     const ns = namespaces.find((n) => n.type === type);

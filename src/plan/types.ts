@@ -28,6 +28,7 @@ export type PreStep =
   | { op: 'console-connect'; path: string }
   | { op: 'console-pair' }
   | { op: 'exec-fifo'; path: string }
+  | { op: 'pin-pid'; pid: number; start: string }
   | { op: 'setns'; path: string; type: Namespace }
   | { op: 'cgroup-open'; path: string }
   | { op: 'clone'; flags: Namespace[]; cgroup?: string };

@@ -87,6 +87,7 @@ export async function execInContainer(runtime: Runtime, req: ExecRequest): Promi
     spec: record.spec,
     process: proc,
     pid: record.pid,
+    pidStart: record.pidStart || undefined,
     cgroupsPath: record.cgroupsPath,
     facts: hostFacts(record.cgroupsPath),
     detach: req.detach ?? false,

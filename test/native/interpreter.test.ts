@@ -703,10 +703,13 @@ describe('processes', () => {
         path: `/proc/${pid}/ns/${name}`,
         type: t,
       });
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
       const r = await run({
         version: 1,
         pre: [
           { op: 'report', fd: 4 },
+          { op: 'pin-pid', pid, start },
           ns('uts') as PreStep,
           ns('ipc') as PreStep,
           ns('pid') as PreStep,
@@ -728,6 +731,21 @@ describe('processes', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'target\n2\n/bin/sleep 30 \n');
       assert.match(r.report, /^pid \d+\nexit 0\n$/);
+      // the same pid with another start time: a reused pid is never joined
+      const stale = await run({
+        version: 1,
+        pre: [
+          { op: 'report', fd: 4 },
+          { op: 'pin-pid', pid, start: '1' },
+          ns('uts') as PreStep,
+          { op: 'clone', flags: [] },
+        ],
+        parent: [{ op: 'sync' }, { op: 'sync' }, { op: 'report-pid' }, { op: 'wait-child' }],
+        child: [{ op: 'sync' }, { op: 'sync' }, { op: 'exec', arg: ['/bin/true'], env: [PATH_ENV] }],
+      });
+      assert.equal(stale.code, 1);
+      assert.match(stale.report, /^error 2 pin-pid 3 /);
+      assert.match(stale.stderr, /container process \d+ is gone/);
     } finally {
       process.kill(pid, 'SIGKILL');
     }

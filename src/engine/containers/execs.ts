@@ -124,6 +124,7 @@ export class Execs {
       spec: state.spec,
       process: proc,
       pid: state.pid,
+      pidStart: state.pidStart || undefined,
       cgroupsPath: state.cgroupsPath,
       facts: hostFacts(state.cgroupsPath),
       detach: true,
