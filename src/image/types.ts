@@ -1,6 +1,10 @@
 // Image manifests, indexes and configs: OCI image spec v1.1 and Docker image manifest v2 schema 2.
 
 import { goArch } from '../common/platform.ts';
+import type {
+  ContainerConfig as ApiContainerConfig,
+  HealthConfig as ApiHealthConfig,
+} from '../spec/docker/api.ts';
 
 export const MediaType = {
   OciManifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -62,46 +66,24 @@ export interface Index {
   annotations?: Record<string, string>;
 }
 
-export interface HealthConfig {
-  Test?: string[];
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
-  StartInterval?: number;
-  Retries?: number;
-}
+/** A healthcheck as images store it: Test is always a list. */
+export type HealthConfig = Omit<ApiHealthConfig, 'Test'> & { Test?: string[] };
 
 /**
  * The `config` of an image config: the OCI fields plus the rest of Docker's container.Config,
- * which Docker writes into the images it makes.
+ * which Docker writes into the images it makes (src/spec/docker/api.ts), with lists where the
+ * API also takes a single string.
  */
-export interface ContainerConfig {
-  Hostname?: string;
-  Domainname?: string;
-  User?: string;
-  AttachStdin?: boolean;
-  AttachStdout?: boolean;
-  AttachStderr?: boolean;
-  ExposedPorts?: Record<string, object> | null;
-  Tty?: boolean;
-  OpenStdin?: boolean;
-  StdinOnce?: boolean;
-  Env?: string[] | null;
+export type ContainerConfig = Omit<
+  ApiContainerConfig,
+  'Cmd' | 'Entrypoint' | 'Shell' | 'Healthcheck' | 'StopTimeout'
+> & {
   Cmd?: string[] | null;
-  Healthcheck?: HealthConfig;
-  ArgsEscaped?: boolean;
-  Image?: string;
-  Volumes?: Record<string, object> | null;
-  WorkingDir?: string;
   Entrypoint?: string[] | null;
-  NetworkDisabled?: boolean;
-  MacAddress?: string;
-  OnBuild?: string[] | null;
-  Labels?: Record<string, string> | null;
-  StopSignal?: string;
-  StopTimeout?: number;
   Shell?: string[];
-}
+  Healthcheck?: HealthConfig;
+  StopTimeout?: number;
+};
 
 export interface HistoryEntry {
   created?: string;

@@ -48,25 +48,23 @@ export interface ContainerConfig {
   Shell?: StrSlice;
 }
 
-/**
- * The fields of an image's config (`config` of the image JSON) that decide how a container runs.
- * Structurally compatible with src/image/types.ts ContainerConfig.
- */
-export interface ImageRunConfig {
-  User?: string;
-  ExposedPorts?: Record<string, object> | null;
-  Env?: string[] | null;
-  Cmd?: StrSlice;
-  Entrypoint?: StrSlice;
-  Healthcheck?: HealthConfig | null;
-  ArgsEscaped?: boolean;
-  Volumes?: Record<string, object> | null;
-  WorkingDir?: string;
-  Labels?: Record<string, string> | null;
-  StopSignal?: string;
-  OnBuild?: string[] | null;
-  Shell?: StrSlice;
-}
+/** The fields of an image's config (`config` of the image JSON) that decide how a container runs. */
+export type ImageRunConfig = Pick<
+  ContainerConfig,
+  | 'User'
+  | 'ExposedPorts'
+  | 'Env'
+  | 'Cmd'
+  | 'Entrypoint'
+  | 'Healthcheck'
+  | 'ArgsEscaped'
+  | 'Volumes'
+  | 'WorkingDir'
+  | 'Labels'
+  | 'StopSignal'
+  | 'OnBuild'
+  | 'Shell'
+>;
 
 export interface RestartPolicy {
   /** '' | 'no' | 'always' | 'unless-stopped' | 'on-failure' */
