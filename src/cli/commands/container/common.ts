@@ -184,3 +184,25 @@ export function daemonErrorsExitOne<T extends CommandDef>(command: T): T {
   if (raw) Object.assign(wrapped, { runRaw: guard(raw) });
   return wrapped;
 }
+
+/**
+ * docker's parallelOperation loop: each name printed once its call succeeds, every failure
+ * printed at the end (`Error response from daemon: …`); status 1 if any failed.
+ */
+export async function each(
+  ctx: { out: NodeJS.WritableStream; err: NodeJS.WritableStream },
+  names: readonly string[],
+  op: (name: string) => Promise<unknown>,
+): Promise<number> {
+  const errors: string[] = [];
+  for (const name of names) {
+    try {
+      await op(name);
+      ctx.out.write(`${name}\n`);
+    } catch (err) {
+      errors.push(errorText(err));
+    }
+  }
+  for (const e of errors) ctx.err.write(`${e}\n`);
+  return errors.length ? 1 : 0;
+}

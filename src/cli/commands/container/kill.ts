@@ -1,8 +1,7 @@
 // berth kill / berth container kill: a signal (SIGKILL unless --signal) to the container's process.
 
 import type { CommandDef } from '../../command.ts';
-import { cpath } from './common.ts';
-import { each } from './stop.ts';
+import { cpath, each } from './common.ts';
 
 export const kill: CommandDef = {
   path: ['container', 'kill'],

@@ -1,8 +1,7 @@
 // berth pause / berth container pause: freeze every process of the containers.
 
 import type { CommandDef } from '../../command.ts';
-import { cpath } from './common.ts';
-import { each } from './stop.ts';
+import { cpath, each } from './common.ts';
 
 export const pause: CommandDef = {
   path: ['container', 'pause'],

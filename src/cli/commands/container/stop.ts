@@ -1,48 +1,38 @@
-// berth stop / berth container stop: SIGTERM (or --signal), then SIGKILL after the timeout.
+// berth stop: SIGTERM (or --signal), then SIGKILL after the timeout; berth restart: the same,
+// then start again. (`berth container stop|restart` too.)
 
 import type { CommandDef } from '../../command.ts';
-import { cpath, errorText } from './common.ts';
+import { cpath, each } from './common.ts';
 
-export const stop: CommandDef = {
-  path: ['container', 'stop'],
-  aliases: [['stop']],
-  summary: 'Stop one or more running containers',
-  usage: 'berth stop [OPTIONS] CONTAINER [CONTAINER...]',
-  args: { min: 1 },
-  flags: [
-    { name: 'signal', short: 's', type: 'string', description: 'Signal to send to the container' },
-    { name: 'timeout', short: 't', type: 'int', description: 'Seconds to wait before killing the container' },
-    { name: 'time', type: 'int', description: 'Seconds to wait before killing the container (deprecated)' },
-  ],
-  async run(ctx, opts, args) {
-    const client = await ctx.client();
-    const t = opts.timeout ?? opts.time;
-    return each(ctx, args, (name) =>
-      client.request('POST', cpath(name, '/stop'), {
-        query: { signal: (opts.signal as string) || undefined, t: t as number | undefined },
-      }),
-    );
-  },
-};
-
-/**
- * docker's parallelOperation loop: each name printed once its call succeeds, every failure
- * printed at the end (`Error response from daemon: …`); status 1 if any failed.
- */
-export async function each(
-  ctx: { out: NodeJS.WritableStream; err: NodeJS.WritableStream },
-  names: readonly string[],
-  op: (name: string) => Promise<unknown>,
-): Promise<number> {
-  const errors: string[] = [];
-  for (const name of names) {
-    try {
-      await op(name);
-      ctx.out.write(`${name}\n`);
-    } catch (err) {
-      errors.push(errorText(err));
-    }
-  }
-  for (const e of errors) ctx.err.write(`${e}\n`);
-  return errors.length ? 1 : 0;
+/** stop and restart: the same flags, a different endpoint. */
+function stopping(verb: 'stop' | 'restart', summary: string): CommandDef {
+  return {
+    path: ['container', verb],
+    aliases: [[verb]],
+    summary,
+    usage: `berth ${verb} [OPTIONS] CONTAINER [CONTAINER...]`,
+    args: { min: 1 },
+    flags: [
+      { name: 'signal', short: 's', type: 'string', description: 'Signal to send to the container' },
+      {
+        name: 'timeout',
+        short: 't',
+        type: 'int',
+        description: 'Seconds to wait before killing the container',
+      },
+      { name: 'time', type: 'int', description: 'Seconds to wait before killing the container (deprecated)' },
+    ],
+    async run(ctx, opts, args) {
+      const client = await ctx.client();
+      const t = opts.timeout ?? opts.time;
+      return each(ctx, args, (name) =>
+        client.request('POST', cpath(name, `/${verb}`), {
+          query: { signal: (opts.signal as string) || undefined, t: t as number | undefined },
+        }),
+      );
+    },
+  };
 }
+
+export const stop = stopping('stop', 'Stop one or more running containers');
+export const restart = stopping('restart', 'Restart one or more containers');

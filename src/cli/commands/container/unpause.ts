@@ -1,8 +1,7 @@
 // berth unpause / berth container unpause: thaw paused containers.
 
 import type { CommandDef } from '../../command.ts';
-import { cpath } from './common.ts';
-import { each } from './stop.ts';
+import { cpath, each } from './common.ts';
 
 export const unpause: CommandDef = {
   path: ['container', 'unpause'],
