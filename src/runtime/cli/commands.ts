@@ -58,6 +58,19 @@ function parseUser(value: string): { uid: number; gid: number } {
   return { uid: Number(m[1]), gid: Number(m[2] ?? 0) };
 }
 
+/** A command that takes one container id and does one thing to it. */
+function onContainer(summary: string, op: (rt: Runtime, id: string) => Promise<void>): Command {
+  return {
+    summary,
+    flags: [],
+    minArgs: 1,
+    async run(rt, p) {
+      await op(rt, p.positionals[0]);
+      return 0;
+    },
+  };
+}
+
 export const COMMANDS: Record<string, Command> = {
   spec: {
     summary: 'create a new specification file',
@@ -81,15 +94,7 @@ export const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
-  start: {
-    summary: 'executes the user defined process in a created container',
-    flags: [],
-    minArgs: 1,
-    async run(rt, p) {
-      await rt.start(p.positionals[0]);
-      return 0;
-    },
-  },
+  start: onContainer('executes the user defined process in a created container', (rt, id) => rt.start(id)),
   run: {
     summary: 'create and run a container',
     flags: [...CREATE_FLAGS, { name: 'detach', short: 'd', type: 'bool' }, { name: 'keep', type: 'bool' }],
@@ -192,24 +197,8 @@ export const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
-  pause: {
-    summary: 'pause suspends all processes inside the container',
-    flags: [],
-    minArgs: 1,
-    async run(rt, p) {
-      await rt.pause(p.positionals[0]);
-      return 0;
-    },
-  },
-  resume: {
-    summary: 'resumes all processes that have been previously paused',
-    flags: [],
-    minArgs: 1,
-    async run(rt, p) {
-      await rt.resume(p.positionals[0]);
-      return 0;
-    },
-  },
+  pause: onContainer('pause suspends all processes inside the container', (rt, id) => rt.pause(id)),
+  resume: onContainer('resumes all processes that have been previously paused', (rt, id) => rt.resume(id)),
   ps: {
     summary: 'ps displays the processes running inside a container',
     flags: [{ name: 'format', short: 'f', type: 'string' }],
