@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { FrameParser, frame } from '../../src/engine/containers/shim.ts';
+import { FrameParser, encodeFrame as frame } from '../../src/common/frames.ts';
 
 export const SHIM = join(import.meta.dirname, '..', '..', 'native', 'build', 'berth-shim');
 
@@ -61,7 +61,7 @@ export class ShimClient {
   readonly frames: Frame[] = [];
   /** resolves when the connection has closed */
   readonly closed: Promise<void>;
-  readonly #parser = new FrameParser((type, payload) => this.frames.push({ type, payload }));
+  readonly #parser = new FrameParser();
   #listeners: (() => void)[] = [];
 
   constructor(socket: Socket) {
@@ -81,7 +81,7 @@ export class ShimClient {
   }
 
   #onData(d: Buffer): void {
-    this.#parser.push(d);
+    for (const f of this.#parser.push(d)) this.frames.push({ type: f.stream, payload: f.payload });
     this.#notify();
   }
 

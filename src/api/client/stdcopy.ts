@@ -3,56 +3,14 @@
 // stream 0 stdin, 1 stdout, 2 stderr, 3 an error from the daemon (moby's stdcopy).
 
 import type { Readable, Writable } from 'node:stream';
+import { FrameParser } from '../../common/frames.ts';
 
 export const STDIN = 0;
 export const STDOUT = 1;
 export const STDERR = 2;
 export const SYSTEMERR = 3;
 
-export interface Frame {
-  stream: number;
-  payload: Buffer;
-}
-
-/** Splits a byte stream into frames; chunks may cut headers and payloads anywhere. */
-export class FrameParser {
-  #buffered: Buffer[] = [];
-  #length = 0;
-
-  /** The frames completed by this chunk. */
-  push(chunk: Buffer): Frame[] {
-    this.#buffered.push(chunk);
-    this.#length += chunk.length;
-    const frames: Frame[] = [];
-    if (this.#length < 8) return frames;
-    let data = Buffer.concat(this.#buffered, this.#length);
-    let offset = 0;
-    while (data.length - offset >= 8) {
-      const size = data.readUInt32BE(offset + 4);
-      if (data.length - offset - 8 < size) break;
-      frames.push({ stream: data[offset], payload: data.subarray(offset + 8, offset + 8 + size) });
-      offset += 8 + size;
-    }
-    data = data.subarray(offset);
-    this.#buffered = data.length ? [data] : [];
-    this.#length = data.length;
-    return frames;
-  }
-
-  /** Bytes of an incomplete frame still held. */
-  get pending(): number {
-    return this.#length;
-  }
-}
-
-/** One frame as the daemon writes it. */
-export function encodeFrame(stream: number, payload: Buffer | string): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  const header = Buffer.alloc(8);
-  header[0] = stream;
-  header.writeUInt32BE(body.length, 4);
-  return Buffer.concat([header, body]);
-}
+export { encodeFrame, type Frame, FrameParser } from '../../common/frames.ts';
 
 function write(out: Writable, data: Buffer): Promise<void> | undefined {
   if (out.write(data)) return undefined;

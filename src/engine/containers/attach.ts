@@ -4,6 +4,7 @@
 
 import type { Duplex } from 'node:stream';
 import { invalidArgument } from '../../common/errors.ts';
+import { encodeFrame } from '../../common/frames.ts';
 import { FRAME, type ShimConnection } from './shim.ts';
 
 export interface BridgeOptions {
@@ -66,13 +67,8 @@ export function bridge(stream: Duplex, o: BridgeOptions): Bridge {
     early.length = 0;
     c.onFrame((type, payload) => {
       if ((type === FRAME.STDOUT && o.stdout) || (type === FRAME.STDERR && o.stderr)) {
-        if (o.tty) stream.write(payload);
-        else {
-          const head = Buffer.alloc(8);
-          head[0] = type;
-          head.writeUInt32BE(payload.length, 4);
-          stream.write(Buffer.concat([head, payload]));
-        }
+        // the shim's STDOUT/STDERR frames are Docker's multiplexed frames already
+        stream.write(o.tty ? payload : encodeFrame(type, payload));
       } else if (type === FRAME.EXIT) finish();
     });
     void c.closed.then(finish);

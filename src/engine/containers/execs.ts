@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { conflict, invalidArgument, notFound } from '../../common/errors.ts';
 import { makeEvent } from '../../common/events.ts';
+import { encodeFrame } from '../../common/frames.ts';
 import { encodePlan } from '../../plan/encode.ts';
 import { compileExec } from '../../plan/exec.ts';
 import { execProcess } from '../../runtime/exec.ts';
@@ -195,12 +196,7 @@ export class Execs {
           const msg = Buffer.from(
             `OCI runtime exec failed: exec failed: ${(err as Error).message}: unknown\r\n`,
           );
-          if (!tty) {
-            const head = Buffer.alloc(8);
-            head[0] = 1;
-            head.writeUInt32BE(msg.length, 4);
-            stream!.write(Buffer.concat([head, msg]));
-          } else stream!.write(msg);
+          stream!.write(tty ? msg : encodeFrame(FRAME.STDOUT, msg));
           b.finish();
           return;
         }

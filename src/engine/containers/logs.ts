@@ -9,6 +9,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { invalidArgument } from '../../common/errors.ts';
+import { encodeFrame } from '../../common/frames.ts';
 
 export type LogStream = 'stdout' | 'stderr';
 
@@ -121,11 +122,7 @@ export function encodeLogEntry(
   const payload = options.timestamps
     ? Buffer.concat([Buffer.from(`${formatLogTime(entry.time)} `), entry.line])
     : entry.line;
-  if (options.tty) return payload;
-  const header = Buffer.alloc(8);
-  header[0] = entry.stream === 'stderr' ? 2 : 1;
-  header.writeUInt32BE(payload.length, 4);
-  return Buffer.concat([header, payload]);
+  return options.tty ? payload : encodeFrame(entry.stream === 'stderr' ? 2 : 1, payload);
 }
 
 /** dockerd's boolean query values: '', '0', 'no', 'false' and 'none' are false. */

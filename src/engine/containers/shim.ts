@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { internal } from '../../common/errors.ts';
+import { encodeFrame, FrameParser } from '../../common/frames.ts';
 import { nativeBuild } from '../../common/paths.ts';
 import { PlanReport, type PlanRun } from '../../runtime/native.ts';
 
@@ -83,36 +84,6 @@ export function readExit(dir: string): ExitRecord | undefined {
   }
 }
 
-export function frame(type: number, payload: Buffer | string = Buffer.alloc(0)): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  const head = Buffer.alloc(8);
-  head[0] = type;
-  head.writeUInt32BE(body.length, 4);
-  return Buffer.concat([head, body]);
-}
-
-/** Splits a byte stream into frames. */
-export class FrameParser {
-  #buf: Buffer = Buffer.alloc(0);
-  readonly #onFrame: (type: number, payload: Buffer) => void;
-
-  constructor(onFrame: (type: number, payload: Buffer) => void) {
-    this.#onFrame = onFrame;
-  }
-
-  push(chunk: Buffer): void {
-    this.#buf = this.#buf.length ? Buffer.concat([this.#buf, chunk]) : chunk;
-    while (this.#buf.length >= 8) {
-      const len = this.#buf.readUInt32BE(4);
-      if (this.#buf.length < 8 + len) break;
-      const type = this.#buf[0];
-      const payload = this.#buf.subarray(8, 8 + len);
-      this.#buf = this.#buf.subarray(8 + len);
-      this.#onFrame(type, payload);
-    }
-  }
-}
-
 /** One connection to a shim's attach socket. */
 export class ShimConnection {
   readonly socket: Socket;
@@ -124,7 +95,8 @@ export class ShimConnection {
 
   private constructor(socket: Socket) {
     this.socket = socket;
-    const parser = new FrameParser((type, payload) => {
+    const parser = new FrameParser();
+    const onFrame = (type: number, payload: Buffer) => {
       if (type === FRAME.PID) this.pid = Number(payload.toString());
       if (type === FRAME.EXIT) {
         try {
@@ -134,8 +106,10 @@ export class ShimConnection {
         }
       }
       for (const h of this.#handlers) h(type, payload);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      for (const f of parser.push(chunk)) onFrame(f.stream, f.payload);
     });
-    socket.on('data', (chunk: Buffer) => parser.push(chunk));
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => {});
   }
@@ -154,7 +128,7 @@ export class ShimConnection {
   }
 
   send(type: number, payload?: Buffer | string): void {
-    if (!this.socket.destroyed) this.socket.write(frame(type, payload));
+    if (!this.socket.destroyed) this.socket.write(encodeFrame(type, payload));
   }
 
   close(): void {
