@@ -4,7 +4,9 @@
 import { invalidArgument } from '../common/errors.ts';
 import type { EngineEvent } from '../common/events.ts';
 
-export type Filters = Record<string, string[]>;
+import type { Filters } from '../common/filters.ts';
+
+export type { Filters };
 
 const KEYS = new Set([
   'container',

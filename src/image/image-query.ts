@@ -2,13 +2,14 @@
 // `GET /images/{name}/json` (inspect), `GET /images/{name}/history`, and `image prune`.
 
 import { invalidArgument } from '../common/errors.ts';
+import { type Filters, matchLabels, parseTimestampNs } from '../common/filters.ts';
 import type { Digest } from './digest.ts';
 import type { DeleteItem, Image, ImageStore, InUse } from './image-store.ts';
 import { familiarMatch, familiarString } from './reference.ts';
 import type { ContainerConfig } from './types.ts';
 
 /** Docker's filters after parsing the `filters` query parameter: key → values. */
-export type Filters = Record<string, string[]>;
+export type { Filters };
 
 const LIST_FILTERS = new Set(['dangling', 'label', 'before', 'since', 'reference', 'until']);
 const PRUNE_FILTERS = new Set(['dangling', 'label', 'label!', 'until']);
@@ -46,33 +47,6 @@ export function createdMs(img: Image): number {
 }
 
 /** `label=key` or `label=key=value`; every given label must match. */
-function matchLabels(labels: Record<string, string> | null | undefined, wanted: string[]): boolean {
-  return wanted.every((w) => {
-    const eq = w.indexOf('=');
-    const key = eq === -1 ? w : w.slice(0, eq);
-    if (!labels || !(key in labels)) return false;
-    return eq === -1 || labels[key] === w.slice(eq + 1);
-  });
-}
-
-/**
- * A Docker timestamp filter value: Unix seconds (with fraction), RFC 3339 / date, or a Go
- * duration (`24h`, `1h30m`) counted back from `now`. Returns milliseconds.
- */
-export function parseTimestamp(value: string, now = Date.now()): number {
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const dur = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/.test(value);
-  if (dur) {
-    const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 36e5 };
-    let ms = 0;
-    for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * unit[m[2]];
-    return now - ms;
-  }
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw invalidArgument(`failed to parse value as time or duration: "${value}"`);
-  return t;
-}
-
 export interface ListOptions {
   /** `docker images -a`: include untagged intermediate images (ones with children). */
   all?: boolean;
@@ -97,7 +71,9 @@ export function listImages(store: ImageStore, opts: ListOptions = {}): ListedIma
   const since = filters.since?.length
     ? Math.max(...filters.since.map((r) => createdMs(store.get(r))))
     : undefined;
-  const until = filters.until?.length ? Math.min(...filters.until.map((v) => parseTimestamp(v))) : undefined;
+  const until = filters.until?.length
+    ? Math.min(...filters.until.map((v) => parseTimestampNs(v) / 1e6))
+    : undefined;
   const patterns = filters.reference ?? [];
   const out: ListedImage[] = [];
   for (const img of store.all()) {
@@ -303,7 +279,9 @@ export async function pruneImages(
   const danglingOnly = opts.all
     ? (boolFilter(filters, 'dangling') ?? false)
     : (boolFilter(filters, 'dangling') ?? true);
-  const until = filters.until?.length ? Math.min(...filters.until.map((v) => parseTimestamp(v))) : undefined;
+  const until = filters.until?.length
+    ? Math.min(...filters.until.map((v) => parseTimestampNs(v) / 1e6))
+    : undefined;
   const inUse = opts.inUse ?? (() => undefined);
   const items: DeleteItem[] = [];
   const removedLayers: Digest[] = [];

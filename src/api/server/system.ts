@@ -1,27 +1,15 @@
 // /_ping, /version, /info, /events, /system/df.
 
 import { once } from 'node:events';
-import { invalidArgument } from '../../common/errors.ts';
+import { parseTimestampNs } from '../../common/filters.ts';
 import { API_VERSION, type Engine } from '../../engine/engine.ts';
 import { parseFilters, validateEventFilters } from '../../engine/events.ts';
 import { sendJson, startStream, streamLine } from './respond.ts';
 import type { Router } from './router.ts';
 
-/** Docker's `since`/`until`: unix seconds with optional fraction, RFC 3339, or a duration ago. */
+/** Docker's `since`/`until` query values, in nanoseconds; undefined when absent. */
 export function parseTimestamp(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) {
-    const [sec, frac = ''] = value.split('.');
-    return Number(sec) * 1e9 + Number(frac.padEnd(9, '0').slice(0, 9));
-  }
-  const duration = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(value);
-  if (duration) {
-    const unit = { ns: 1e-6, us: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 }[duration[2]]!;
-    return (now - Number(duration[1]) * unit) * 1e6;
-  }
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw invalidArgument(`failed to parse value ${value} as a timestamp`);
-  return ms * 1e6;
+  return value === null || value === '' ? undefined : parseTimestampNs(value, now);
 }
 
 export function systemRoutes(router: Router, engine: Engine): void {

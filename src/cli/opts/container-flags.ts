@@ -1,6 +1,14 @@
 // The flags of `docker create` and `docker run` (docker/cli container.addFlags and AddRunFlags),
 // with their value types and per-value checks; help texts as docker prints them.
 
+import {
+  memSwapBytes,
+  nanoCpus,
+  parseGoDuration,
+  parseGoInt,
+  parseGoUint,
+  ramInBytes,
+} from '../../common/govalues.ts';
 import type { OptDef } from './flags.ts';
 import type { Lookup } from './kvfile.ts';
 import { validateEnv } from './kvfile.ts';
@@ -18,7 +26,6 @@ import {
   validateLabel,
   validateSysctl,
 } from './validators.ts';
-import { memSwapBytes, nanoCpus, parseGoDuration, parseGoInt, parseGoUint, ramInBytes } from './values.ts';
 
 export interface FlagEnv {
   /** The CLI's environment, for `-e NAME` without a value. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ramInBytes } from '../../common/govalues.ts';
 import type { CommandContext } from '../command.ts';
 import {
   commandName,
@@ -10,7 +11,6 @@ import {
   type OptDef,
   parseArgv,
 } from './flags.ts';
-import { ramInBytes } from './values.ts';
 
 const DEFS: OptDef[] = [
   { name: 'detach', short: 'd', type: 'bool', description: 'Detach' },

@@ -3,9 +3,9 @@
 // converted as they are read, so a bad value fails with pflag's text:
 // `invalid argument "x" for "-m, --memory" flag: invalid size: 'x'`.
 
+import { parseGoBool, parseGoInt } from '../../common/govalues.ts';
 import { UsageError } from '../args.ts';
 import type { CommandContext, CommandDef, FlagDef, Options } from '../command.ts';
-import { parseGoBool, parseGoInt } from './values.ts';
 
 export interface OptDef extends FlagDef {
   /** Converts one value as pflag's Value.Set does; throws an Error with docker's message. */

@@ -3,7 +3,7 @@
 // volume (Config.Volumes). --mount is a CSV list of key=value fields (opts.MountOpt).
 
 import { resolve } from 'node:path';
-import { parseGoBool, parseGoUint, ramInBytes } from './values.ts';
+import { parseGoBool, parseGoUint, ramInBytes } from '../../common/govalues.ts';
 
 export interface VolumeSpec {
   type: 'bind' | 'volume';

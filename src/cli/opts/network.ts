@@ -2,8 +2,8 @@
 // --link, --link-local-ip and --mac-address: HostConfig.NetworkMode and
 // NetworkingConfig.EndpointsConfig, as the docker CLI 28 sends them to API ≥ 1.44.
 
+import { parseGoInt } from '../../common/govalues.ts';
 import { splitCSV } from './mounts.ts';
-import { parseGoInt } from './values.ts';
 
 export interface NetworkAttachment {
   target: string;

@@ -3,7 +3,7 @@
 // into ExposedPorts (`{"80/tcp": {}}`) and PortBindings (`{"80/tcp": [{HostIp, HostPort}]}`).
 
 import { isIP } from 'node:net';
-import { parseGoUint } from './values.ts';
+import { parseGoUint } from '../../common/govalues.ts';
 
 export interface PortBinding {
   HostIp: string;

@@ -2,7 +2,7 @@
 // (`10m`) counts back from now, RFC 3339 (or shorter: `2024-01-02`, `2024-01-02T15:04`) and
 // zone-less forms in local time become `seconds.nanoseconds`, Unix timestamps pass through.
 
-import { parseGoDuration } from './values.ts';
+import { parseGoDuration } from '../../common/govalues.ts';
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 

@@ -2,8 +2,8 @@
 // each returning the value to store and throwing docker's message when it is wrong.
 
 import { isIP } from 'node:net';
+import { parseGoInt, parseGoUint, ramInBytes } from '../../common/govalues.ts';
 import { ULIMIT_NAMES } from '../../spec/docker/container-validate.ts';
-import { parseGoInt, parseGoUint, ramInBytes } from './values.ts';
 
 /** -a: stdin, stdout or stderr, any case. */
 export function validateAttach(v: string): string {

@@ -16,6 +16,8 @@ import {
   notModified,
 } from '../../common/errors.ts';
 import { makeEvent } from '../../common/events.ts';
+import { matchLabels, parseTimestampNs } from '../../common/filters.ts';
+import { ramInBytes } from '../../common/govalues.ts';
 import type { Digest } from '../../image/digest.ts';
 import type { Image } from '../../image/image-store.ts';
 import { encodePlan } from '../../plan/encode.ts';
@@ -76,11 +78,13 @@ export interface AttachOptions {
 const DEFAULT_LOG_MAX_SIZE = 20 * 1024 * 1024;
 const DEFAULT_LOG_MAX_FILES = 5;
 
-function parseSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(text.trim());
-  if (!m) throw invalidArgument(`invalid size: '${text}'`);
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Math.floor(Number(m[1]) * mult);
+/** json-file's max-size, parsed as dockerd parses it (go-units RAMInBytes). */
+function logMaxSize(text: string): number {
+  try {
+    return ramInBytes(text);
+  } catch (err) {
+    throw invalidArgument((err as Error).message);
+  }
 }
 
 export class Containers {
@@ -412,7 +416,7 @@ export class Containers {
 
   #logOptions(rec: ContainerRecord): { maxSize: number; maxFiles: number } {
     const opts = { ...(this.#cfg.logOpts ?? {}), ...(rec.HostConfig.LogConfig?.Config ?? {}) };
-    const maxSize = opts['max-size'] !== undefined ? parseSize(opts['max-size']) : DEFAULT_LOG_MAX_SIZE;
+    const maxSize = opts['max-size'] !== undefined ? logMaxSize(opts['max-size']) : DEFAULT_LOG_MAX_SIZE;
     const maxFiles = opts['max-file'] !== undefined ? Number(opts['max-file']) : DEFAULT_LOG_MAX_FILES;
     if (!Number.isInteger(maxFiles) || maxFiles < 1)
       throw invalidArgument(`invalid value for max-file: ${opts['max-file']}`);
@@ -834,19 +838,15 @@ export class Containers {
       if (key !== 'label' && key !== 'label!' && key !== 'until')
         throw invalidArgument(`Invalid filter '${key}'`);
     const until = filters.until?.[0];
-    const cutoff = until === undefined ? undefined : parseUntil(until);
+    const cutoff = until === undefined ? undefined : parseTimestampNs(until) / 1e6;
     const deleted: string[] = [];
     let reclaimed = 0;
     for (const rec of this.store.all()) {
       if (rec.State.Running || rec.State.Restarting) continue;
       if (cutoff !== undefined && Date.parse(rec.Created) >= cutoff) continue;
-      const labels = rec.Config.Labels ?? {};
-      const has = (v: string) => {
-        const i = v.indexOf('=');
-        return i < 0 ? v in labels : labels[v.slice(0, i)] === v.slice(i + 1);
-      };
-      if (!(filters.label ?? []).every(has)) continue;
-      if ((filters['label!'] ?? []).some(has)) continue;
+      const labels = rec.Config.Labels;
+      if (!matchLabels(labels, filters.label ?? [])) continue;
+      if ((filters['label!'] ?? []).some((l) => matchLabels(labels, [l]))) continue;
       const key = `container-${rec.ID}`;
       const size = this.#images.snapshots.has(key) ? (await this.#images.snapshots.usage(key)).size : 0;
       try {
@@ -1012,17 +1012,4 @@ function resolvConf(hc: HostConfig): string {
   if (search.length) out += `search ${search.join(' ')}\n`;
   if (options.length) out += `options ${options.join(' ')}\n`;
   return out;
-}
-
-/** `until` of prune filters: a unix timestamp, an RFC 3339 time, or a duration before now (10m, 24h). */
-function parseUntil(value: string): number {
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const d = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(value);
-  if (d) {
-    const unit = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[d[2] as 'ns'];
-    return Date.now() - Number(d[1]) * unit;
-  }
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw invalidArgument(`invalid filter 'until=${value}'`);
-  return t;
 }

@@ -1,6 +1,7 @@
 // Containers in Docker's API shapes: `GET /containers/{id}/json` and `GET /containers/json`.
 
 import { invalidArgument } from '../../common/errors.ts';
+import { matchLabels } from '../../common/filters.ts';
 import type { Filters } from '../events.ts';
 import type { ContainerRecord } from './record.ts';
 
@@ -187,14 +188,7 @@ export function matchesFilters(
         if (!any((v) => new RegExp(v).test(rec.Name.slice(1)) || new RegExp(v).test(rec.Name))) return false;
         break;
       case 'label':
-        if (
-          !values.every((v) => {
-            const i = v.indexOf('=');
-            const labels = rec.Config.Labels ?? {};
-            return i < 0 ? v in labels : labels[v.slice(0, i)] === v.slice(i + 1);
-          })
-        )
-          return false;
+        if (!matchLabels(rec.Config.Labels, values)) return false;
         break;
       case 'status':
         for (const v of values)

@@ -1,9 +1,9 @@
 // berth update / berth container update: new resource limits or restart policy for containers.
 
+import { memSwapBytes, nanoCpus, parseGoInt, parseGoUint, ramInBytes } from '../../../common/govalues.ts';
 import type { CommandDef } from '../../command.ts';
 import { FlagError, flagErrorText, type OptDef, parseArgv } from '../../opts/flags.ts';
 import { parseRestartPolicy } from '../../opts/validators.ts';
-import { memSwapBytes, nanoCpus, parseGoInt, parseGoUint, ramInBytes } from '../../opts/values.ts';
 import { cpath, errorText } from './common.ts';
 
 const int = (name: string, description: string, short?: string): OptDef => ({

@@ -8,7 +8,7 @@ import {
   parseGoInt,
   parseGoUint,
   ramInBytes,
-} from './values.ts';
+} from './govalues.ts';
 
 test('ramInBytes: go-units RAMInBytes (binary multiples, optional b/ib, one space)', () => {
   assert.equal(ramInBytes('512m'), 512 * 1024 ** 2);
