@@ -23,7 +23,7 @@ import type { Image } from '../../image/image-store.ts';
 import { encodePlan } from '../../plan/encode.ts';
 import type { Plan } from '../../plan/types.ts';
 import { hostFacts } from '../../runtime/facts.ts';
-import { isAlive, procStat } from '../../runtime/proc.ts';
+import { isAlive } from '../../runtime/proc.ts';
 import { Runtime } from '../../runtime/runtime.ts';
 import {
   adaptHostConfig,
@@ -35,6 +35,7 @@ import {
   validateCreate,
 } from '../../spec/docker/container.ts';
 import { containerRef } from '../../spec/docker/container-validate.ts';
+import { hostnameFile, hostsFile, resolvConfFile } from '../../spec/docker/etc-files.ts';
 import type { Spec } from '../../spec/oci.ts';
 import { mount, unmount } from '../../storage/mount.ts';
 import type { EventBus, Filters } from '../events.ts';
@@ -461,26 +462,20 @@ export class Containers {
 
   #writeEtcFiles(rec: ContainerRecord): void {
     const hostname = rec.Config.Hostname || rec.ID.slice(0, 12);
-    writeFileSync(rec.HostnamePath, `${hostname}\n`);
-    const mode = rec.HostConfig.NetworkMode ?? 'default';
-    const hostNet = mode === 'host';
-    let hosts =
-      '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
-    if (hostNet) {
-      try {
-        hosts = readFileSync('/etc/hosts', 'utf8');
-      } catch {
-        // keep the default
-      }
-    }
-    for (const extra of rec.HostConfig.ExtraHosts ?? []) {
-      const i = extra.indexOf(':');
-      if (i > 0) hosts += `${extra.slice(i + 1)}\t${extra.slice(0, i)}\n`;
-    }
-    if (!hostNet)
-      hosts += `127.0.1.1\t${hostname}${rec.Config.Domainname ? ` ${hostname}.${rec.Config.Domainname}` : ''}\n`;
-    writeFileSync(rec.HostsPath, hosts);
-    writeFileSync(rec.ResolvConfPath, resolvConf(rec.HostConfig));
+    writeFileSync(rec.HostnamePath, hostnameFile(hostname));
+    writeFileSync(
+      rec.HostsPath,
+      hostsFile({
+        hostname,
+        domainname: rec.Config.Domainname,
+        hostConfig: rec.HostConfig,
+        hostHosts: readOrUndefined('/etc/hosts'),
+      }),
+    );
+    writeFileSync(
+      rec.ResolvConfPath,
+      resolvConfFile(readOrUndefined('/etc/resolv.conf') ?? '', rec.HostConfig),
+    );
   }
 
   // ---- exits ------------------------------------------------------------------------------
@@ -985,31 +980,12 @@ export class Containers {
     }
     return { total: all.length, running, paused, stopped: all.length - running - paused };
   }
-
-  pidStart(pid: number): string {
-    return procStat(pid)?.start ?? '';
-  }
 }
 
-function resolvConf(hc: HostConfig): string {
-  let base = '';
+function readOrUndefined(path: string): string | undefined {
   try {
-    base = readFileSync('/etc/resolv.conf', 'utf8');
+    return readFileSync(path, 'utf8');
   } catch {
-    // none
+    return undefined;
   }
-  const lines = base.split('\n');
-  let servers = lines.filter((l) => /^\s*nameserver\s/.test(l)).map((l) => l.trim().split(/\s+/)[1]);
-  if ((hc.NetworkMode ?? 'default') !== 'host') servers = servers.filter((s) => !/^127\.|^::1$/.test(s));
-  if (hc.Dns?.length) servers = hc.Dns;
-  if (servers.length === 0 && (hc.NetworkMode ?? 'default') !== 'host') servers = ['8.8.8.8', '8.8.4.4'];
-  let search = lines.filter((l) => /^\s*search\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
-  if (hc.DnsSearch?.length) search = hc.DnsSearch;
-  let options = lines.filter((l) => /^\s*options\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
-  if (hc.DnsOptions?.length) options = hc.DnsOptions;
-  let out = '';
-  for (const s of servers) out += `nameserver ${s}\n`;
-  if (search.length) out += `search ${search.join(' ')}\n`;
-  if (options.length) out += `options ${options.join(' ')}\n`;
-  return out;
 }
