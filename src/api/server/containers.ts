@@ -6,9 +6,8 @@ import { Duplex } from 'node:stream';
 import { conflict, invalidArgument } from '../../common/errors.ts';
 import type { CreateBody } from '../../engine/containers/containers.ts';
 import type { ExecConfig } from '../../engine/containers/execs.ts';
-import { encodeLogEntry, parseLogsQuery, readLogs } from '../../engine/containers/logs.ts';
-import { containerStats, encodeStats } from '../../engine/containers/stats.ts';
-import { containerTop } from '../../engine/containers/top.ts';
+import { parseLogsQuery } from '../../engine/containers/logs.ts';
+import { encodeStats } from '../../engine/containers/stats.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { parseFilters } from '../../engine/events.ts';
 import type { HostConfig } from '../../spec/docker/api.ts';
@@ -195,54 +194,30 @@ export function containerRoutes(router: Router, engine: Engine): void {
     sendJson(res, 200, engine.execs.inspect(params.id));
   });
   router.add('GET', '/containers/{id}/logs', async ({ res, params, query, signal }) => {
-    const rec = containers.store.get(params.id);
-    const q = parseLogsQuery(query);
-    const tty = rec.Config.Tty === true;
-    const entries = readLogs(rec.LogPath, {
-      stdout: q.stdout,
-      stderr: q.stderr,
-      since: q.since,
-      until: q.until,
-      tail: q.tail,
-      follow: q.follow && (rec.State.Running || rec.State.Restarting),
-      signal,
-      done: containers.wait(rec.ID, 'not-running'),
-    });
+    const logs = containers.logs(params.id, parseLogsQuery(query), signal);
     res.writeHead(200, {
-      'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream',
+      'Content-Type': logs.tty
+        ? 'application/vnd.docker.raw-stream'
+        : 'application/vnd.docker.multiplexed-stream',
     });
     res.flushHeaders();
-    for await (const entry of entries) {
-      if (!res.write(encodeLogEntry(entry, { timestamps: q.timestamps, tty })))
-        await new Promise((r) => res.once('drain', r));
+    for await (const chunk of logs.chunks) {
+      if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
     }
     res.end();
   });
   router.add('GET', '/containers/{id}/top', async ({ res, params, query, signal }) => {
-    const rec = containers.store.get(params.id);
-    if (!rec.State.Running) throw conflict(`Container ${rec.ID} is not running`);
-    const pids = containers.runtime.cgroups.pids(rec.CgroupsPath);
-    sendJson(res, 200, await containerTop(pids, query.get('ps_args') ?? '', { signal }));
+    sendJson(res, 200, await containers.top(params.id, query.get('ps_args') ?? '', signal));
   });
   router.add('GET', '/containers/{id}/stats', async ({ res, params, query, signal }) => {
-    const rec = containers.store.get(params.id);
-    const stream = query.get('stream') === null ? true : truthy(query.get('stream'));
-    const target = {
-      id: rec.ID,
-      name: rec.Name.slice(1),
-      cgroupsPath: rec.CgroupsPath,
-      netnsPid: rec.HostConfig.NetworkMode === 'host' || !rec.State.Running ? undefined : rec.State.Pid,
-    };
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.flushHeaders();
-    for await (const s of containerStats(containers.runtime.cgroups, target, {
-      stream,
+    const samples = containers.stats(params.id, {
+      stream: query.get('stream') === null ? true : truthy(query.get('stream')),
       oneShot: truthy(query.get('one-shot')),
       signal,
-      running: () => containers.store.find(rec.ID)?.State.Running === true,
-    })) {
-      res.write(`${encodeStats(s)}\n`);
-    }
+    });
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    for await (const s of samples) res.write(`${encodeStats(s)}\n`);
     res.end();
   });
   router.add('POST', '/containers/{id}/rename', ({ res, params, query }) => {

@@ -43,6 +43,7 @@ import type { Images } from '../images.ts';
 import { bridge, parseDetachKeys } from './attach.ts';
 import { inspectContainer, matchesFilters, summary } from './inspect.ts';
 import { deferred, type ExitInfo, Live } from './live.ts';
+import { encodeLogEntry, type LogsQuery, readLogs } from './logs.ts';
 import {
   type ContainerConfig,
   type ContainerRecord,
@@ -54,6 +55,8 @@ import {
 } from './record.ts';
 import { type ExitRecord, FRAME, readExit, ShimConnection, spawnShim, startThroughShim } from './shim.ts';
 import { buildSpec, type SpecContext } from './spec.ts';
+import { containerStats } from './stats.ts';
+import { containerTop } from './top.ts';
 
 export interface ContainersConfig {
   dataRoot: string;
@@ -907,6 +910,49 @@ export class Containers {
     if (opts.limit > 0) out = out.slice(0, opts.limit);
     const sizes = opts.size ? await Promise.all(out.map((rec) => this.sizes(rec))) : [];
     return out.map((rec, i) => summary(rec, imageName(rec), sizes[i]));
+  }
+
+  // ---- logs, top, stats ------------------------------------------------------------------
+
+  /** The log as the API sends it: multiplexed frames, or raw with a tty; follows a live container. */
+  logs(ref: string, q: LogsQuery, signal: AbortSignal): { tty: boolean; chunks: AsyncIterable<Buffer> } {
+    const rec = this.store.get(ref);
+    const tty = rec.Config.Tty === true;
+    const entries = readLogs(rec.LogPath, {
+      stdout: q.stdout,
+      stderr: q.stderr,
+      since: q.since,
+      until: q.until,
+      tail: q.tail,
+      follow: q.follow && (rec.State.Running || rec.State.Restarting),
+      signal,
+      done: this.wait(rec.ID, 'not-running'),
+    });
+    async function* chunks() {
+      for await (const entry of entries) yield encodeLogEntry(entry, { timestamps: q.timestamps, tty });
+    }
+    return { tty, chunks: chunks() };
+  }
+
+  async top(ref: string, psArgs: string, signal: AbortSignal) {
+    const rec = this.store.get(ref);
+    if (!rec.State.Running) throw conflict(`Container ${rec.ID} is not running`);
+    return containerTop(this.runtime.cgroups.pids(rec.CgroupsPath), psArgs, { signal });
+  }
+
+  stats(ref: string, opts: { stream: boolean; oneShot: boolean; signal: AbortSignal }) {
+    const rec = this.store.get(ref);
+    const target = {
+      id: rec.ID,
+      name: rec.Name.slice(1),
+      cgroupsPath: rec.CgroupsPath,
+      // network figures from the container's namespace; with the host's, none (as dockerd)
+      netnsPid: rec.HostConfig.NetworkMode === 'host' || !rec.State.Running ? undefined : rec.State.Pid,
+    };
+    return containerStats(this.runtime.cgroups, target, {
+      ...opts,
+      running: () => this.store.find(rec.ID)?.State.Running === true,
+    });
   }
 
   // ---- adoption -----------------------------------------------------------------------------
