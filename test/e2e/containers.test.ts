@@ -191,17 +191,23 @@ describe('containers through the docker CLI', { concurrency: false }, () => {
     docker(d, ['rm', '-f', 'alive']);
   });
 
-  test('run -it under a pty: a shell reads the terminal, sees its size, exits with its status', () => {
+  test('run -it under a pty: a shell reads the terminal, sees its size, exits with its status', async () => {
     const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, 'docker-config') };
-    const size = spawnSync(
+    // script's stdin stays open (an input that ends makes script send a NUL the pty echoes)
+    const sizeRun = spawn(
       'script',
       [
         '-qec',
         "stty cols 100 rows 30; docker run -it --rm --network none busybox sh -c 'tty; stty size; echo $TERM'",
         '/dev/null',
       ],
-      { env, encoding: 'utf8', timeout: 30_000 },
+      { env, stdio: ['pipe', 'pipe', 'pipe'] },
     );
+    let sizeOut = '';
+    sizeRun.stdout.on('data', (c) => (sizeOut += c));
+    const sizeStatus = await new Promise<number | null>((r) => sizeRun.on('close', r));
+    sizeRun.stdin.destroy();
+    const size = { status: sizeStatus, stdout: sizeOut, stderr: '' };
     assert.equal(size.status, 0, size.stderr);
     assert.match(size.stdout, /\/dev\/pts\/0\r\n30 100\r\nxterm\r\n/);
     const shell = spawnSync(
