@@ -14,7 +14,7 @@ import {
   type ResolvedUser,
   resolveUser,
 } from '../../spec/docker/container.ts';
-import type { LinuxCapabilities, Spec } from '../../spec/oci.ts';
+import type { Spec } from '../../spec/oci.ts';
 import type { ContainerRecord } from './record.ts';
 
 /** A file of the container's root, or undefined when it is missing. */
@@ -56,30 +56,7 @@ export function heldCapabilities(): Set<string> {
   return held;
 }
 
-/**
- * Drops from every capability set what berthd does not hold: `--privileged` asks for all of
- * them, and on a host without, say, CAP_SYS_RESOURCE capset would fail (dockerd's privileged
- * containers get the daemon's capabilities too).
- */
-export function withinHeld(caps: LinuxCapabilities): LinuxCapabilities {
-  const have = heldCapabilities();
-  const keep = (list: string[] | undefined) => list?.filter((c) => have.has(c));
-  return {
-    bounding: keep(caps.bounding),
-    effective: keep(caps.effective),
-    inheritable: keep(caps.inheritable),
-    permitted: keep(caps.permitted),
-    ambient: keep(caps.ambient),
-  };
-}
-
 export function buildSpec(rec: ContainerRecord, ctx: SpecContext): Spec {
-  const spec = compose(rec, ctx);
-  if (spec.process?.capabilities) spec.process.capabilities = withinHeld(spec.process.capabilities);
-  return spec;
-}
-
-function compose(rec: ContainerRecord, ctx: SpecContext): Spec {
   const facts = hostFacts(rec.CgroupsPath);
   const user = resolveUserIn(ctx.rootfs, rec.Config.User ?? '', rec.HostConfig.GroupAdd ?? []);
   return containerSpec({
@@ -93,6 +70,7 @@ function compose(rec: ContainerRecord, ctx: SpecContext): Spec {
       kernel: facts.kernel,
       cgroupVersion: facts.cgroup.version === 2 ? 2 : 1,
       capLastCap: facts.capLastCap,
+      heldCapabilities: [...heldCapabilities()],
       cgroupsPath: rec.CgroupsPath,
       hostnamePath: rec.HostnamePath,
       hostsPath: rec.HostsPath,

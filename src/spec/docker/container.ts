@@ -183,6 +183,8 @@ export interface ContainerFacts {
   cgroupVersion: 1 | 2;
   /** /proc/sys/kernel/cap_last_cap. */
   capLastCap?: number;
+  /** The capabilities the engine holds (--privileged gets these; default: all up to capLastCap). */
+  heldCapabilities?: readonly string[];
   /** Swap accounting available; when false MemorySwap is not applied. Default true. */
   swapLimit?: boolean;
   /** Full cgroups path; default `<CgroupParent or cgroupParent or /berth>/<id>`. */
@@ -478,6 +480,7 @@ export function containerSpec(input: ContainerSpecInput): Spec {
     arch: facts.arch,
     kernel: facts.kernel,
     capLastCap: facts.capLastCap,
+    heldCapabilities: facts.heldCapabilities,
     mounts,
     sysctl: { ...(hc.Sysctls ?? {}) },
     rlimits,

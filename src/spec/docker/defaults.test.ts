@@ -320,3 +320,12 @@ test("runc's implicit device rules include pts, ptmx and tun", () => {
   assert.ok(rules.some((r) => r.major === 10 && r.minor === 200));
   assert.deepEqual(rules[0], { allow: true, type: 'c', access: 'm' });
 });
+
+test('privileged and --cap-add ALL mean the capabilities the engine holds', () => {
+  const held = ['CAP_CHOWN', 'CAP_KILL', 'CAP_SYS_ADMIN'];
+  assert.deepEqual(tweakCapabilities({ privileged: true, heldCapabilities: held }), held);
+  assert.deepEqual(tweakCapabilities({ capAdd: ['ALL'], capDrop: ['KILL'], heldCapabilities: held }), [
+    'CAP_CHOWN',
+    'CAP_SYS_ADMIN',
+  ]);
+});

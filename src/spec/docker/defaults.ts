@@ -210,10 +210,16 @@ function normalizeCapList(names: readonly string[], lastCap: number): string[] {
  * defaults minus the drops plus the adds. Names are accepted in any case with or without `CAP_`.
  */
 export function tweakCapabilities(
-  opts: { capAdd?: readonly string[]; capDrop?: readonly string[]; privileged?: boolean },
+  opts: {
+    capAdd?: readonly string[];
+    capDrop?: readonly string[];
+    privileged?: boolean;
+    heldCapabilities?: readonly string[];
+  },
   lastCap: number = CAP_LAST_KNOWN,
 ): string[] {
-  const all = capabilitiesUpTo(Math.min(lastCap, ALL_CAPABILITIES.length - 1));
+  const known = capabilitiesUpTo(Math.min(lastCap, ALL_CAPABILITIES.length - 1));
+  const all = opts.heldCapabilities ? known.filter((c) => opts.heldCapabilities!.includes(c)) : known;
   if (opts.privileged) return all;
   const adds = normalizeCapList(opts.capAdd ?? [], lastCap);
   const drops = normalizeCapList(opts.capDrop ?? [], lastCap);
@@ -306,6 +312,11 @@ export interface DockerSpecOptions {
   kernel: KernelVersion;
   /** /proc/sys/kernel/cap_last_cap; default 40. */
   capLastCap?: number;
+  /**
+   * The capabilities the engine itself holds: what "all" means for --privileged and
+   * --cap-add ALL (as dockerd), since no process can grant more. Default: every one up to capLastCap.
+   */
+  heldCapabilities?: readonly string[];
   /** Extra mounts (volumes, binds, tmpfs, /etc/hosts …); they override default mounts by destination. */
   mounts?: Mount[];
   sysctl?: Record<string, string>;
