@@ -3,6 +3,7 @@
 
 import { type ChildProcess, type IOType, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
 import type { Readable, Stream, Writable } from 'node:stream';
 import { BerthError, internal } from '../common/errors.ts';
 import { nativeBuild } from '../common/paths.ts';
@@ -10,6 +11,7 @@ import { decodeValue, encodePlan } from '../plan/encode.ts';
 import type { Plan } from '../plan/types.ts';
 
 export const REPORT_FD = 4;
+const { errno } = constants;
 
 /**
  * The interpreter's fds: preserved fds keep their numbers (3, 4, … as runc hands them over),
@@ -32,8 +34,15 @@ export class PlanFailure extends BerthError {
   readonly detail: PlanError;
 
   constructor(detail: PlanError) {
-    super(detail.errno === 2 ? 'NotFound' : 'Internal', detail.message);
+    super(detail.errno === errno.ENOENT ? 'NotFound' : 'Internal', detail.message);
     this.detail = detail;
+  }
+
+  /** The status a shell (and dockerd) gives it: 127 the program is missing, 126 it cannot run. */
+  get exitStatus(): number {
+    const { op, errno: err } = this.detail;
+    if (op !== 'exec' && op !== 'check-exec') return 128;
+    return err === errno.ENOENT || err === errno.ENOTDIR ? 127 : 126;
   }
 }
 

@@ -23,6 +23,7 @@ import type { Image } from '../../image/image-store.ts';
 import { encodePlan } from '../../plan/encode.ts';
 import type { Plan } from '../../plan/types.ts';
 import { hostFacts } from '../../runtime/facts.ts';
+import { PlanFailure } from '../../runtime/native.ts';
 import { isAlive } from '../../runtime/proc.ts';
 import { Runtime } from '../../runtime/runtime.ts';
 import {
@@ -316,12 +317,11 @@ export class Containers {
       const conn = live.monitor;
       if (conn?.exit) void this.#exited(id, conn.exit);
     } catch (err) {
-      // the docker CLI picks its exit status (126, 127) from these words, in lower case
       if (!started) await this.#abandonShim(shimDir, shim);
+      // the docker CLI picks its exit status (126, 127) from these words, in lower case
       const message = (err as Error).message.replace(/Permission denied/g, 'permission denied');
-      const notFoundExec = /not found|no such file/i.test(message);
       rec.State.Error = message;
-      rec.State.ExitCode = notFoundExec ? 127 : /permission denied/i.test(message) ? 126 : 128;
+      rec.State.ExitCode = err instanceof PlanFailure ? err.exitStatus : 128;
       this.store.save(rec);
       live.monitor?.close();
       live.monitor = undefined;
@@ -329,11 +329,7 @@ export class Containers {
       for (const attach of live.pending) attach.finish();
       live.pending.clear();
       this.#unmountRootfs(rec);
-      throw invalidArgument(
-        notFoundExec && !/executable file not found/.test(message)
-          ? `failed to create task for container: ${message}: exec: "${rec.Path}": executable file not found in $PATH: unknown`
-          : `failed to create task for container: ${message}`,
-      );
+      throw invalidArgument(`failed to create task for container: ${message}`);
     }
   }
 

@@ -12,6 +12,7 @@ import { encodePlan } from '../../plan/encode.ts';
 import { compileExec } from '../../plan/exec.ts';
 import { execProcess } from '../../runtime/exec.ts';
 import { hostFacts } from '../../runtime/facts.ts';
+import { PlanFailure } from '../../runtime/native.ts';
 import type { EventBus } from '../events.ts';
 import { bridge, parseDetachKeys } from './attach.ts';
 import type { Containers } from './containers.ts';
@@ -190,7 +191,7 @@ export class Execs {
         e.pid = await run.pid;
       } catch (err) {
         e.running = false;
-        e.exitCode = /not found|no such file/i.test((err as Error).message) ? 127 : 126;
+        e.exitCode = err instanceof PlanFailure ? err.exitStatus : 126;
         if (b) {
           // docker prints the failure on the stream and exits with 126/127
           const msg = Buffer.from(
