@@ -49,6 +49,7 @@ import { pipeline } from 'node:stream/promises';
 import { BerthError, internal, invalidArgument, notFound } from '../../common/errors.ts';
 import { makeEvent } from '../../common/events.ts';
 import { resolveUser } from '../../spec/docker/container-user.ts';
+import { goFileMode, type PathStat } from '../../spec/docker/path-stat.ts';
 import { applyLayer } from '../../storage/apply.ts';
 import { devMajor, devMinor } from '../../storage/meta.ts';
 import { mount, unmount } from '../../storage/mount.ts';
@@ -258,46 +259,7 @@ function goBase(p: string): string {
   return trimmed === '' ? '/' : trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }
 
-/** The X-Docker-Container-Path-Stat of the API. */
-export interface PathStat {
-  name: string;
-  size: number;
-  /** Go's os.FileMode bits. */
-  mode: number;
-  /** RFC 3339 with nanoseconds, as Go writes a time.Time. */
-  mtime: string;
-  linkTarget: string;
-}
-
-const S_IFMT = 0o170000;
-/** Go's type bits for a file type (S_IFMT bits). */
-function goTypeBits(type: number): number {
-  switch (type) {
-    case 0o040000:
-      return 2 ** 31; // ModeDir
-    case 0o120000:
-      return 2 ** 27; // ModeSymlink
-    case 0o060000:
-      return 2 ** 26; // ModeDevice
-    case 0o020000:
-      return 2 ** 26 + 2 ** 21; // ModeDevice | ModeCharDevice
-    case 0o010000:
-      return 2 ** 25; // ModeNamedPipe
-    case 0o140000:
-      return 2 ** 24; // ModeSocket
-    default:
-      return 0;
-  }
-}
-
-/** st_mode as Go's os.FileMode: permission bits, type bits, setuid (1<<23), setgid, sticky. */
-export function goFileMode(mode: number): number {
-  let out = (mode & 0o777) + goTypeBits(mode & S_IFMT);
-  if (mode & 0o4000) out += 2 ** 23;
-  if (mode & 0o2000) out += 2 ** 22;
-  if (mode & 0o1000) out += 2 ** 20;
-  return out;
-}
+export { goFileMode, type PathStat };
 
 /** Go's time.Time JSON (RFC3339Nano, UTC): trailing zeros of the fraction dropped. */
 export function goTime(ns: bigint): string {

@@ -20,6 +20,14 @@ import {
 } from 'node:fs';
 import { dirname, isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import {
+  hasModeBit,
+  MODE_DEVICE,
+  MODE_DIR,
+  MODE_IRREGULAR,
+  MODE_SYMLINK,
+  type PathStat,
+} from '../../../spec/docker/path-stat.ts';
 import { header } from '../../../storage/tar/header.ts';
 import { type ChunkSource, readTar } from '../../../storage/tar/reader.ts';
 import { type TarInput, writeTar } from '../../../storage/tar/writer.ts';
@@ -67,27 +75,14 @@ export function getRebaseName(path: string, resolved: string): [string, string] 
   return [r, posix.basename(path) !== posix.basename(r) ? posix.basename(path) : ''];
 }
 
-/** The daemon's X-Docker-Container-Path-Stat: Go os.FileMode bits. */
-export interface PathStat {
-  name: string;
-  size: number;
-  mode: number;
-  mtime: string;
-  linkTarget: string;
-}
-
-export const MODE_DIR = 2 ** 31;
-export const MODE_SYMLINK = 2 ** 27;
-export const MODE_DEVICE = 2 ** 26;
-export const MODE_IRREGULAR = 2 ** 19;
-const bit = (mode: number, b: number) => Math.floor(mode / b) % 2 === 1;
-export const isDirMode = (mode: number) => bit(mode, MODE_DIR);
-export const isSymlinkMode = (mode: number) => bit(mode, MODE_SYMLINK);
+export type { PathStat };
+export const isDirMode = (mode: number) => hasModeBit(mode, MODE_DIR);
+export const isSymlinkMode = (mode: number) => hasModeBit(mode, MODE_SYMLINK);
 
 /** command.ValidateOutputPathFileMode for a daemon stat. */
 export function outputModeProblem(mode: number): string | undefined {
-  if (bit(mode, MODE_DEVICE)) return 'got a device';
-  if (bit(mode, MODE_IRREGULAR)) return 'got an irregular file';
+  if (hasModeBit(mode, MODE_DEVICE)) return 'got a device';
+  if (hasModeBit(mode, MODE_IRREGULAR)) return 'got an irregular file';
   return undefined;
 }
 
