@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { FrameParser, encodeFrame as frame } from '../../src/common/frames.ts';
+import type { ExitRecord } from '../../src/engine/containers/shim.ts';
 
 export const SHIM = join(import.meta.dirname, '..', '..', 'native', 'build', 'berth-shim');
 
@@ -144,15 +145,7 @@ export class ShimClient {
   }
 }
 
-export interface ExitRecord {
-  pid: number;
-  exitCode: number;
-  signal: number;
-  oomKilled: boolean;
-  startedAt: string;
-  finishedAt: string;
-  error: string;
-}
+export type { ExitRecord };
 
 export interface LogEntry {
   log: string;

@@ -3,7 +3,7 @@
 
 import { isIP } from 'node:net';
 import { parseGoInt, parseGoUint, ramInBytes } from '../../common/govalues.ts';
-import { ULIMIT_NAMES } from '../../spec/docker/container-validate.ts';
+import { IPC_SYSCTLS, ULIMIT_NAMES } from '../../spec/docker/container-validate.ts';
 
 /** -a: stdin, stdout or stderr, any case. */
 export function validateAttach(v: string): string {
@@ -56,21 +56,10 @@ export function validateExtraHost(v: string): string {
   return `${name}:${ip}`;
 }
 
-const SYSCTLS = new Set([
-  'kernel.msgmax',
-  'kernel.msgmnb',
-  'kernel.msgmni',
-  'kernel.sem',
-  'kernel.shmall',
-  'kernel.shmmax',
-  'kernel.shmmni',
-  'kernel.shm_rmid_forced',
-]);
-
 /** --sysctl: namespaced sysctls only (kernel IPC ones, net.*, fs.mqueue.*). */
 export function validateSysctl(v: string): string {
   const name = v.split('=')[0];
-  if (v.includes('=') && (SYSCTLS.has(name) || name.startsWith('net.') || name.startsWith('fs.mqueue.')))
+  if (v.includes('=') && (IPC_SYSCTLS.has(name) || name.startsWith('net.') || name.startsWith('fs.mqueue.')))
     return v;
   throw new Error(`sysctl '${v}' is not allowed`);
 }

@@ -464,7 +464,8 @@ function validateDevices(hc: HostConfig): void {
   for (const rule of hc.DeviceCgroupRules ?? []) parseDeviceCgroupRule(rule);
 }
 
-const IPC_SYSCTLS = new Set([
+/** The kernel.* sysctls that belong to the IPC namespace. */
+export const IPC_SYSCTLS: ReadonlySet<string> = new Set([
   'kernel.msgmax',
   'kernel.msgmnb',
   'kernel.msgmni',
