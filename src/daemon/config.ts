@@ -35,7 +35,7 @@ const DEFAULTS = {
 } satisfies Partial<DaemonConfig>;
 
 /** daemon.json key -> config field and type */
-const KEYS: Record<string, [keyof DaemonConfig, 'string' | 'bool' | 'list' | 'map']> = {
+const KEYS: Record<string, [keyof DaemonConfig, 'string' | 'bool' | 'list' | 'map' | 'number']> = {
   'log-opts': ['logOpts', 'map'],
   init: ['init', 'bool'],
   'init-path': ['initPath', 'string'],
@@ -47,6 +47,9 @@ const KEYS: Record<string, [keyof DaemonConfig, 'string' | 'bool' | 'list' | 'ma
   debug: ['debug', 'bool'],
   'insecure-registries': ['insecureRegistries', 'list'],
   'registry-mirrors': ['registryMirrors', 'list'],
+  'max-concurrent-downloads': ['maxConcurrentDownloads', 'number'],
+  'max-concurrent-uploads': ['maxConcurrentUploads', 'number'],
+  'certs-dir': ['certsDir', 'string'],
   hosts: ['hosts', 'list'],
   pidfile: ['pidfile', 'string'],
   tls: ['tls', 'bool'],
@@ -68,6 +71,9 @@ const FLAGS: Record<string, string> = {
   '-D': 'debug',
   '--insecure-registry': 'insecure-registries',
   '--registry-mirror': 'registry-mirrors',
+  '--max-concurrent-downloads': 'max-concurrent-downloads',
+  '--max-concurrent-uploads': 'max-concurrent-uploads',
+  '--certs-dir': 'certs-dir',
   '--host': 'hosts',
   '-H': 'hosts',
   '--pidfile': 'pidfile',
@@ -105,6 +111,11 @@ function set(out: Raw, key: string, value: unknown, where: string): void {
       ...((out[field] as Record<string, string> | undefined) ?? {}),
       ...Object.fromEntries(entries),
     };
+  } else if (type === 'number') {
+    const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+      throw invalidArgument(`${where}: "${key}" must be a positive integer`);
+    out[field] = n;
   } else if (type === 'list') {
     const list = Array.isArray(value) ? value : [value];
     if (!list.every((v) => typeof v === 'string'))

@@ -13,6 +13,7 @@ import { Containers } from './containers/containers.ts';
 import { Execs } from './containers/execs.ts';
 import { HealthMonitors } from './containers/health.ts';
 import { BERTH_INIT } from './containers/spec.ts';
+import { Distribution } from './distribution.ts';
 import { EventBus } from './events.ts';
 import { Images } from './images.ts';
 
@@ -29,6 +30,11 @@ export interface EngineConfig {
   debug: boolean;
   insecureRegistries: string[];
   registryMirrors: string[];
+  /** daemon.json max-concurrent-downloads / -uploads (default 3 / 5) */
+  maxConcurrentDownloads?: number;
+  maxConcurrentUploads?: number;
+  /** Per-registry CAs, as Docker's /etc/docker/certs.d (default /etc/berth/certs.d) */
+  certsDir?: string;
   /** daemon.json log-opts: defaults for every container's json-file log */
   logOpts?: Record<string, string>;
   /** daemon.json `init`: run an init in containers that do not say (HostConfig.Init null) */
@@ -70,6 +76,7 @@ export class Engine {
   readonly id: string;
   readonly started = new Date();
   readonly images: Images;
+  readonly distribution: Distribution;
   readonly containers: Containers;
   readonly execs: Execs;
   readonly health: HealthMonitors;
@@ -78,6 +85,7 @@ export class Engine {
     this.config = config;
     this.events = events;
     this.images = images;
+    this.distribution = new Distribution(images, config);
     this.id = id;
     this.containers = new Containers(
       {

@@ -55,6 +55,15 @@ export class Images {
 
   readonly #has = (chainId: Digest) => this.snapshots.has(chainId);
 
+  /** The snapshotter callbacks a pull unpacks layers through (and drops them with on failure). */
+  layerOps() {
+    return {
+      unpackLayer: this.#unpack,
+      hasLayer: this.#has,
+      removeLayer: (chainId: Digest) => this.#release([chainId]),
+    };
+  }
+
   /** `docker load`: progress lines as the docker CLI prints them. */
   async load(source: AsyncIterable<Uint8Array>, progress: (line: string) => void): Promise<void> {
     const result = await loadArchive(this.store, source, {

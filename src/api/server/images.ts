@@ -1,10 +1,11 @@
-// /images/*: list, inspect, history, tag, remove, prune (load, save and import arrive with
-// the storage layer).
+// /images/*: list, inspect, history, tag, remove, prune, load, save, import; pulls go to
+// distribution.ts.
 
 import { pipeline } from 'node:stream';
-import { invalidArgument, notImplemented } from '../../common/errors.ts';
+import { invalidArgument } from '../../common/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { parseFilters } from '../../engine/events.ts';
+import { pullRoute } from './distribution.ts';
 import { sendJson, startStream, streamLine } from './respond.ts';
 import type { Router } from './router.ts';
 
@@ -12,6 +13,7 @@ const truthy = (v: string | null) => v === '1' || v === 'true' || v === 'True';
 
 export function imageRoutes(router: Router, engine: Engine): void {
   const images = engine.images;
+  const pull = pullRoute(engine);
   router.add('POST', '/images/load', async ({ req, res, query }) => {
     const quiet = truthy(query.get('quiet'));
     startStream(res);
@@ -33,8 +35,7 @@ export function imageRoutes(router: Router, engine: Engine): void {
   router.add('GET', '/images/get', ({ res, query }) => save(res, query.getAll('names')));
   router.add('GET', '/images/{name*}/get', ({ res, params }) => save(res, [params.name]));
   router.add('POST', '/images/create', async ({ req, res, query }) => {
-    if (query.get('fromImage'))
-      throw notImplemented('pulling images is not supported yet: load or import them');
+    if (query.get('fromImage')) return pull({ req, res, query });
     const src = query.get('fromSrc');
     if (src !== '-')
       throw invalidArgument('fromSrc must be "-" (the request body): importing from a URL is not supported');

@@ -12,6 +12,7 @@ import { invalidArgument } from '../../common/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { containerArchiveRoutes } from './container-archive.ts';
 import { containerRoutes } from './containers.ts';
+import { distributionRoutes } from './distribution.ts';
 import { imageRoutes } from './images.ts';
 import { sendError } from './respond.ts';
 import { type Context, Router } from './router.ts';
@@ -20,6 +21,7 @@ import { systemRoutes } from './system.ts';
 export function apiRouter(engine: Engine): Router {
   const router = new Router();
   systemRoutes(router, engine);
+  distributionRoutes(router, engine);
   imageRoutes(router, engine);
   containerRoutes(router, engine);
   containerArchiveRoutes(router, engine);

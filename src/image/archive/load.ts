@@ -285,7 +285,7 @@ function ociName(a: Record<string, string>): string | undefined {
   return undefined;
 }
 
-function selectPlatform(manifests: Descriptor[], want: Platform): Descriptor | undefined {
+export function selectPlatform(manifests: Descriptor[], want: Platform): Descriptor | undefined {
   const match = manifests.filter(
     (m) => m.platform?.os === want.os && m.platform?.architecture === want.architecture,
   );

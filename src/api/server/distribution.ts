@@ -1,0 +1,94 @@
+// Pull (POST /images/create?fromImage=), push (POST /images/{name}/push) and POST /auth.
+// Credentials come in X-Registry-Auth (base64url JSON of an AuthConfig). The progress stream
+// starts with the first message: an error before it (no such repository, 401, registry down)
+// is an HTTP error status, as dockerd answers; after it, an errorDetail line.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { invalidArgument } from '../../common/errors.ts';
+import type { AuthConfig } from '../../distribution/client.ts';
+import type { ProgressMessage } from '../../distribution/progress.ts';
+import type { Engine } from '../../engine/engine.ts';
+import { readJsonBody, sendJson, startStream, streamLine } from './respond.ts';
+import type { Router } from './router.ts';
+
+/** The X-Registry-Auth header: base64url (or plain base64) JSON; empty or `{}` is no credentials. */
+export function registryAuth(req: IncomingMessage): AuthConfig | undefined {
+  const header = req.headers['x-registry-auth'];
+  if (!header || Array.isArray(header)) return undefined;
+  try {
+    const json = Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+    const auth = JSON.parse(json) as AuthConfig;
+    return auth && typeof auth === 'object' && Object.keys(auth).length ? auth : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs an operation that streams progress messages, with Docker's error handling. */
+export async function progressStream(
+  res: ServerResponse,
+  run: (emit: (m: ProgressMessage) => void, signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort(new Error('the client went away'));
+  });
+  let started = false;
+  const emit = (m: ProgressMessage) => {
+    if (!started) {
+      startStream(res);
+      started = true;
+    }
+    streamLine(res, m);
+  };
+  try {
+    await run(emit, abort.signal);
+  } catch (err) {
+    if (!started) throw err;
+    streamLine(res, { errorDetail: { message: (err as Error).message }, error: (err as Error).message });
+  }
+  if (!started) startStream(res);
+  res.end();
+}
+
+export function pullRoute(engine: Engine) {
+  return async ({
+    req,
+    res,
+    query,
+  }: {
+    req: IncomingMessage;
+    res: ServerResponse;
+    query: URLSearchParams;
+  }) => {
+    const image = query.get('fromImage')!;
+    await progressStream(res, (emit, signal) =>
+      engine.distribution.pull(
+        {
+          image,
+          tag: query.get('tag') || undefined,
+          platform: query.get('platform') || undefined,
+          auth: registryAuth(req),
+          signal,
+        },
+        emit,
+      ),
+    );
+  };
+}
+
+export function distributionRoutes(router: Router, engine: Engine): void {
+  router.add('POST', '/images/{name*}/push', async ({ req, res, params, query }) => {
+    await progressStream(res, (emit, signal) =>
+      engine.distribution.push(
+        { name: params.name, tag: query.get('tag') || undefined, auth: registryAuth(req), signal },
+        emit,
+      ),
+    );
+  });
+  router.add('POST', '/auth', async ({ req, res }) => {
+    const auth = await readJsonBody<AuthConfig>(req);
+    if (!auth) throw invalidArgument('no credentials in the request body');
+    sendJson(res, 200, await engine.distribution.login(auth));
+  });
+}
