@@ -39,6 +39,8 @@ export const notFound = (message: string, cause?: unknown) => new BerthError('No
 export const invalidArgument = (message: string, cause?: unknown) =>
   new BerthError('InvalidArgument', message, { cause });
 export const conflict = (message: string, cause?: unknown) => new BerthError('Conflict', message, { cause });
+export const forbidden = (message: string, cause?: unknown) =>
+  new BerthError('Forbidden', message, { cause });
 export const notImplemented = (message: string, cause?: unknown) =>
   new BerthError('NotImplemented', message, { cause });
 export const unavailable = (message: string, cause?: unknown) =>

@@ -16,6 +16,7 @@ import { BERTH_INIT } from './containers/spec.ts';
 import { Distribution } from './distribution.ts';
 import { EventBus } from './events.ts';
 import { Images } from './images.ts';
+import { Networks } from './networks/networks.ts';
 
 export const API_VERSION = '1.45';
 export const MIN_API_VERSION = '1.24';
@@ -35,6 +36,12 @@ export interface EngineConfig {
   maxConcurrentUploads?: number;
   /** Per-registry CAs, as Docker's /etc/docker/certs.d (default /etc/berth/certs.d) */
   certsDir?: string;
+  /** daemon.json `bridge` (-b): the default bridge network's Linux bridge (default berth0) */
+  bridge?: string;
+  /** daemon.json `bip`: the default bridge's gateway address and prefix */
+  bip?: string;
+  /** daemon.json `ip`: the host address published ports bind to by default */
+  ip?: string;
   /** daemon.json log-opts: defaults for every container's json-file log */
   logOpts?: Record<string, string>;
   /** daemon.json `init`: run an init in containers that do not say (HostConfig.Init null) */
@@ -80,6 +87,7 @@ export class Engine {
   readonly containers: Containers;
   readonly execs: Execs;
   readonly health: HealthMonitors;
+  readonly networks: Networks;
 
   private constructor(config: EngineConfig, events: EventBus, images: Images, id: string) {
     this.config = config;
@@ -105,11 +113,25 @@ export class Engine {
       probe: (id, cmd, timeoutMs) => this.execs.runProbe(id, cmd, timeoutMs),
     });
     this.containers.health = this.health;
+    this.networks = new Networks(
+      {
+        dataRoot: config.dataRoot,
+        execRoot: config.execRoot,
+        bridge: config.bridge ?? 'berth0',
+        bip: config.bip,
+        defaultBindIp: config.ip,
+      },
+      this.containers.store,
+      events,
+    );
+    this.containers.networks = this.networks;
     images.inUse = (imageId) => this.containers.imageUser(imageId);
   }
 
   /** Re-adopts the containers that ran before this berthd started. */
   async adopt(): Promise<void> {
+    await this.networks.init();
+    await this.networks.restore();
     await this.containers.adopt();
     this.health.adopt(this.containers.store.all());
   }
@@ -176,7 +198,7 @@ export class Engine {
       DriverStatus: [['Backing Filesystem', 'extfs']],
       Plugins: {
         Volume: ['local'],
-        Network: ['bridge', 'host', 'none'],
+        Network: ['bridge', 'host', 'null'],
         Authorization: null,
         Log: ['json-file'],
       },

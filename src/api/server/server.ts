@@ -14,6 +14,7 @@ import { containerArchiveRoutes } from './container-archive.ts';
 import { containerRoutes } from './containers.ts';
 import { distributionRoutes } from './distribution.ts';
 import { imageRoutes } from './images.ts';
+import { networkRoutes } from './networks.ts';
 import { sendError } from './respond.ts';
 import { type Context, Router } from './router.ts';
 import { systemRoutes } from './system.ts';
@@ -25,6 +26,7 @@ export function apiRouter(engine: Engine): Router {
   imageRoutes(router, engine);
   containerRoutes(router, engine);
   containerArchiveRoutes(router, engine);
+  networkRoutes(router, engine);
   return router;
 }
 

@@ -37,10 +37,12 @@ import {
 } from '../../spec/docker/container.ts';
 import { containerRef } from '../../spec/docker/container-validate.ts';
 import { hostnameFile, hostsFile, resolvConfFile } from '../../spec/docker/etc-files.ts';
+import type { EndpointRequest } from '../../spec/docker/network.ts';
 import type { Spec } from '../../spec/oci.ts';
 import { mount, unmount } from '../../storage/mount.ts';
 import type { EventBus, Filters } from '../events.ts';
 import type { Images } from '../images.ts';
+import { type Networks, ownsNetns } from '../networks/networks.ts';
 import { bridge, parseDetachKeys } from './attach.ts';
 import { inspectContainer, matchesFilters, summary } from './inspect.ts';
 import { deferred, type ExitInfo, Live } from './live.ts';
@@ -70,7 +72,7 @@ export interface ContainersConfig {
 
 export interface CreateBody extends ContainerConfig {
   HostConfig?: HostConfig;
-  NetworkingConfig?: unknown;
+  NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointRequest | null> | null } | null;
 }
 
 export interface AttachOptions {
@@ -102,6 +104,8 @@ export class Containers {
   #closing = false;
   /** the healthcheck monitors (health.ts), told when a container starts and exits */
   health: { start(rec: ContainerRecord): void; stop(id: string): void } | undefined;
+  /** bridge and user-defined networks: set by the engine */
+  networks: Networks | undefined;
 
   constructor(cfg: ContainersConfig, images: Images, events: EventBus) {
     this.#cfg = cfg;
@@ -159,7 +163,7 @@ export class Containers {
   // ---- create -----------------------------------------------------------------------------
 
   async create(name: string | undefined, body: CreateBody): Promise<{ Id: string; Warnings: string[] }> {
-    const { HostConfig: hc = {}, NetworkingConfig: _net, ...config } = body;
+    const { HostConfig: hc = {}, NetworkingConfig: net, ...config } = body;
     if (!config.Image) throw invalidArgument('Config cannot be empty in order to create a container');
     const facts = hostFacts('/berth');
     const cgroupVersion = facts.cgroup.version === 2 ? 2 : 1;
@@ -167,7 +171,7 @@ export class Containers {
       ncpu: cpus().length,
       capLastCap: facts.capLastCap,
       cgroupVersion,
-      networks: false,
+      networks: this.networks !== undefined,
     });
     let image: Image;
     try {
@@ -187,6 +191,9 @@ export class Containers {
       await this.#images.snapshots.prepare(`container-${id}`, top);
       if (!merged.Hostname) merged.Hostname = id.slice(0, 12);
       const hostConfig: HostConfig = adaptHostConfig(hc, { cgroupVersion });
+      const networkSettings = config.NetworkDisabled
+        ? undefined
+        : this.networks?.endpointsAtCreate(hostConfig.NetworkMode, net?.EndpointsConfig);
       const rec: ContainerRecord = {
         ID: id,
         Created: new Date().toISOString(),
@@ -205,6 +212,7 @@ export class Containers {
         HostsPath: join(dir, 'hosts'),
         ManuallyStopped: false,
         CgroupsPath: `/berth/${id}`,
+        ...(networkSettings ? { NetworkSettings: networkSettings } : {}),
       };
       this.store.save(rec);
       this.#emit(rec, 'create');
@@ -258,6 +266,9 @@ export class Containers {
     rmSync(join(shimDir, 'exit.json'), { force: true });
     // the shim starts (~5 ms) while the rest is prepared: it reads the plan only at START
     const shim = this.#spawnShim(rec);
+    // so is the network namespace with its endpoints
+    const netns = this.networks?.attach(rec) ?? Promise.resolve(undefined);
+    netns.catch(() => {}); // awaited below
     let started = false;
     let spec: Spec;
     try {
@@ -267,16 +278,23 @@ export class Containers {
         mkdirSync(b.path, { recursive: true, mode: 0o755 });
       }
       this.#mountRootfs(rec);
+      const joined = this.#joinedNamespaces(rec);
+      const path = await netns;
+      if (path) joined.netns = { path };
       this.#writeEtcFiles(rec);
       spec = buildSpec(rec, {
         rootfs: this.rootfs(id),
         init: this.#cfg.init,
         initPath: this.#cfg.initPath,
-        ...this.#joinedNamespaces(rec),
+        ...joined,
       });
     } catch (err) {
       await this.#abandonShim(shimDir, shim);
       this.#unmountRootfs(rec);
+      await netns.then(
+        () => this.networks?.detach(rec),
+        () => {},
+      );
       throw err;
     }
     writeFileSync(join(shimDir, 'config.json'), JSON.stringify(spec));
@@ -329,6 +347,8 @@ export class Containers {
       for (const attach of live.pending) attach.finish();
       live.pending.clear();
       this.#unmountRootfs(rec);
+      await this.networks?.detach(rec).catch(() => {});
+      this.store.save(rec);
       throw invalidArgument(`failed to create task for container: ${message}`);
     }
   }
@@ -343,6 +363,8 @@ export class Containers {
     };
     const out: Pick<SpecContext, 'netns' | 'ipcns' | 'pidns'> = {};
     const net = parseNetworkMode(rec.HostConfig.NetworkMode);
+    if (rec.State.Running && rec.NetworkSettings?.SandboxKey && ownsNetns(rec))
+      out.netns = { path: rec.NetworkSettings.SandboxKey };
     if (net.kind === 'container') {
       const other = pidOf(net.name);
       out.netns = {
@@ -469,12 +491,40 @@ export class Containers {
         domainname: rec.Config.Domainname,
         hostConfig: rec.HostConfig,
         hostHosts: readOrUndefined('/etc/hosts'),
+        address: this.networks?.addressOf(rec),
+        hostGateway: this.networks?.hostGateway(),
+        links: this.#links(rec),
       }),
     );
     writeFileSync(
       rec.ResolvConfPath,
-      resolvConfFile(readOrUndefined('/etc/resolv.conf') ?? '', rec.HostConfig),
+      resolvConfFile(
+        readOrUndefined('/etc/resolv.conf') ?? '',
+        rec.HostConfig,
+        this.networks?.dnsServerFor(rec),
+      ),
     );
+  }
+
+  /** `--link name:alias`: the linked containers, which must run, by address and names. */
+  #links(rec: ContainerRecord): { ip: string; names: string[] }[] {
+    const out: { ip: string; names: string[] }[] = [];
+    for (const link of rec.HostConfig.Links ?? []) {
+      // the docker CLI sends name:alias; dockerd's own form is /name:/container/alias
+      const [target, aliasPath = ''] = link.split(':');
+      const alias = aliasPath.split('/').pop() || target.replace(/^\//, '');
+      const other = this.store.find(target);
+      if (!other) throw invalidArgument(`could not get container for ${target.replace(/^\//, '')}`);
+      if (!other.State.Running)
+        throw invalidArgument(
+          `Cannot link to a non running container: ${other.Name} AS ${rec.Name}/${alias}`,
+        );
+      const ip = this.networks?.addressOf(other);
+      if (!ip) continue;
+      const name = other.Name.slice(1);
+      out.push({ ip, names: [...new Set([alias, other.ID.slice(0, 12), name])] });
+    }
+    return out;
   }
 
   // ---- exits ------------------------------------------------------------------------------
@@ -532,6 +582,10 @@ export class Containers {
         if (!now || now.State.Running) return; // started again meanwhile: start cleaned up
         if (this.runtime.store.exists(id)) await this.runtime.delete(id, true).catch(() => {});
         this.#unmountRootfs(now);
+        if (now.NetworkSettings) {
+          await this.networks?.detach(now).catch(() => {});
+          this.store.save(now);
+        }
         rmSync(join(this.shimDir(id), 'exit.json'), { force: true });
       })
       .catch(() => {});
@@ -682,6 +736,7 @@ export class Containers {
       now.State.Status = 'removing';
       if (this.runtime.store.exists(now.ID)) await this.runtime.delete(now.ID, true).catch(() => {});
       this.#unmountRootfs(now);
+      await this.networks?.detach(now).catch(() => {});
       const key = `container-${now.ID}`;
       // the snapshot leaves the metadata and is renamed away at once; its files go afterwards,
       // once the waiters (docker run --rm) have their answer
@@ -693,6 +748,26 @@ export class Containers {
       rmSync(this.shimDir(now.ID), { recursive: true, force: true });
       await removing;
     });
+  }
+
+  // ---- networks ---------------------------------------------------------------------------
+
+  /** `network connect`: serialised with the container's start and stop. */
+  connect(networkRef: string, ref: string, endpoint: EndpointRequest | undefined): Promise<void> {
+    const networks = this.#networksOrRefuse();
+    const rec = this.store.get(ref);
+    return this.live(rec.ID).serialize(() => networks.connect(networkRef, rec, endpoint));
+  }
+
+  disconnect(networkRef: string, ref: string, force: boolean): Promise<void> {
+    const networks = this.#networksOrRefuse();
+    const rec = this.store.get(ref);
+    return this.live(rec.ID).serialize(() => networks.disconnect(networkRef, rec, force));
+  }
+
+  #networksOrRefuse(): Networks {
+    if (!this.networks) throw conflict('networks are not available');
+    return this.networks;
   }
 
   // ---- wait -------------------------------------------------------------------------------

@@ -18,26 +18,48 @@ function networkMode(rec: ContainerRecord): string {
 }
 
 function networkSettings(rec: ContainerRecord) {
+  const nw = rec.NetworkSettings;
+  const networks = nw?.Networks ?? {};
+  // the top-level address fields describe the default bridge's endpoint, as in dockerd
+  const primary = networkMode(rec) === 'bridge' ? Object.values(networks)[0] : undefined;
   return {
     Bridge: '',
-    SandboxID: '',
-    SandboxKey: rec.State.Pid ? `/proc/${rec.State.Pid}/ns/net` : '',
+    SandboxID: nw?.SandboxKey ? rec.ID : '',
+    SandboxKey: nw?.SandboxKey || (rec.State.Pid ? `/proc/${rec.State.Pid}/ns/net` : ''),
     HairpinMode: false,
     LinkLocalIPv6Address: '',
     LinkLocalIPv6PrefixLen: 0,
-    Ports: {},
+    Ports: nw?.Ports ?? {},
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
-    EndpointID: '',
-    Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    IPAddress: '',
-    IPPrefixLen: 0,
-    IPv6Gateway: '',
-    MacAddress: '',
-    Networks: {},
+    EndpointID: primary?.EndpointID ?? '',
+    Gateway: primary?.Gateway ?? '',
+    GlobalIPv6Address: primary?.GlobalIPv6Address ?? '',
+    GlobalIPv6PrefixLen: primary?.GlobalIPv6PrefixLen ?? 0,
+    IPAddress: primary?.IPAddress ?? '',
+    IPPrefixLen: primary?.IPPrefixLen ?? 0,
+    IPv6Gateway: primary?.IPv6Gateway ?? '',
+    MacAddress: primary?.EndpointID ? primary.MacAddress : '',
+    Networks: networks,
   };
+}
+
+/** `ps`'s Ports: each binding, and exposed ports without one, as dockerd lists them. */
+function portList(rec: ContainerRecord) {
+  const out: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] = [];
+  const seen = new Set<string>();
+  for (const [key, list] of Object.entries(rec.NetworkSettings?.Ports ?? {})) {
+    const [port, type = 'tcp'] = key.split('/');
+    seen.add(`${Number(port)}/${type}`);
+    if (!list?.length) out.push({ PrivatePort: Number(port), Type: type });
+    for (const b of list ?? [])
+      out.push({ IP: b.HostIp, PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type });
+  }
+  for (const key of Object.keys(rec.Config.ExposedPorts ?? {})) {
+    const [port, type = 'tcp'] = key.split('/');
+    if (!seen.has(`${Number(port)}/${type}`)) out.push({ PrivatePort: Number(port), Type: type });
+  }
+  return out;
 }
 
 function mounts(rec: ContainerRecord) {
@@ -154,12 +176,12 @@ export function summary(rec: ContainerRecord, imageName: string, size?: { rw: nu
     ImageID: rec.Image,
     Command: [rec.Path, ...rec.Args].map(quoteArg).join(' '),
     Created: Math.floor(Date.parse(rec.Created) / 1000),
-    Ports: [],
+    Ports: portList(rec),
     Labels: rec.Config.Labels ?? {},
     State: rec.State.Status,
     Status: statusText(rec),
     HostConfig: { NetworkMode: networkMode(rec) },
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: { Networks: rec.NetworkSettings?.Networks ?? {} },
     Mounts: mounts(rec).map((m) => ({ ...m, Name: '', Driver: '' })),
   };
   if (size) {
@@ -213,11 +235,31 @@ export function matchesFilters(
         if (!values.includes(h)) return false;
         break;
       }
-      case 'is-task':
-      case 'network':
-      case 'volume':
+      case 'network': {
+        const eps = Object.entries(rec.NetworkSettings?.Networks ?? {});
+        const mode = networkMode(rec);
+        if (!any((v) => mode === v || eps.some(([name, e]) => name === v || e.NetworkID.startsWith(v))))
+          return false;
+        break;
+      }
       case 'publish':
+        if (
+          !any((v) =>
+            hasPort(
+              Object.keys(rec.NetworkSettings?.Ports ?? {}).filter(
+                (k) => rec.NetworkSettings?.Ports[k]?.length,
+              ),
+              v,
+            ),
+          )
+        )
+          return false;
+        break;
       case 'expose':
+        if (!any((v) => hasPort(Object.keys(rec.Config.ExposedPorts ?? {}), v))) return false;
+        break;
+      case 'is-task':
+      case 'volume':
       case 'isolation':
         break;
       default:
@@ -225,4 +267,14 @@ export function matchesFilters(
     }
   }
   return true;
+}
+
+/** `80`, `80/udp`, `8000-8010/tcp` against port keys like `80/tcp`. */
+function hasPort(keys: string[], wanted: string): boolean {
+  const [range, proto = 'tcp'] = wanted.split('/');
+  const [lo, hi = lo] = range.split('-').map(Number);
+  return keys.some((k) => {
+    const [p, t = 'tcp'] = k.split('/');
+    return t === proto && Number(p) >= lo && Number(p) <= hi;
+  });
 }

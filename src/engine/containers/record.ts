@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { conflict, invalidArgument, notFound } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../common/fs.ts';
 import type { ContainerConfig, HostConfig } from '../../spec/docker/api.ts';
+import type { ContainerNetworking } from '../../spec/docker/network.ts';
 
 export type ContainerStatus =
   | 'created'
@@ -63,6 +64,8 @@ export interface ContainerRecord {
   ManuallyStopped: boolean;
   /** berth: the cgroups path the container runs in */
   CgroupsPath: string;
+  /** bridge and user-defined networks: endpoints, published ports, the namespace */
+  NetworkSettings?: ContainerNetworking;
 }
 
 export function initialState(): ContainerState {
@@ -253,4 +256,4 @@ export class ContainerStore {
   }
 }
 
-export type { ContainerConfig, HostConfig };
+export type { ContainerConfig, ContainerNetworking, HostConfig };

@@ -1,0 +1,153 @@
+// The kernel side of bridge networks: bridges, network namespaces, veth pairs, addresses and
+// routes through iproute2 (`ip -batch`, one process per namespace touched), and nftables
+// scripts through `nft -f`. Every call names what failed and why.
+
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { internal } from '../common/errors.ts';
+import { unmount } from '../storage/mount.ts';
+import { type Prefix, parsePrefix } from './ipam.ts';
+
+function run(cmd: string, args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { encoding: 'utf8', timeout: 30_000 }, (err, stdout, stderr) => {
+      if (err) {
+        const why = stderr.trim() || err.message;
+        reject(internal(`${cmd} ${args.join(' ')}: ${why}`));
+      } else resolve(stdout);
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** Runs iproute2 commands, one per line, in the host's namespace or in `netns` (a path). */
+export function ipBatch(lines: string[], netns?: string): Promise<string> {
+  const input = `${lines.join('\n')}\n`;
+  return netns
+    ? run('nsenter', [`--net=${netns}`, 'ip', '-batch', '-'], input)
+    : run('ip', ['-batch', '-'], input);
+}
+
+export function nft(script: string): Promise<string> {
+  return run('nft', ['-f', '-'], script);
+}
+
+export function linkExists(name: string): boolean {
+  return existsSync(`/sys/class/net/${name}`);
+}
+
+function writeSysctl(path: string, value: string): void {
+  try {
+    writeFileSync(path, value);
+  } catch (err) {
+    throw internal(`setting ${path} to ${value}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A Linux bridge `name` with the gateway addresses (CIDR), up. Existing ones are kept and given
+ * any address they lack. Loopback-sourced packets may leave through it (route_localnet), so that
+ * published ports answer on 127.0.0.1 without a proxy process; no other interface is changed.
+ */
+export async function ensureBridge(name: string, gateways: string[], mtu: number): Promise<void> {
+  const lines: string[] = [];
+  if (!linkExists(name)) lines.push(`link add name ${name} mtu ${mtu} type bridge`);
+  for (const gw of gateways) lines.push(`addr replace ${gw} dev ${name}`);
+  lines.push(`link set ${name} up`);
+  await ipBatch(lines);
+  writeSysctl(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, '1');
+}
+
+export async function deleteLink(name: string): Promise<void> {
+  if (!linkExists(name)) return;
+  await run('ip', ['link', 'del', name]).catch((err) => {
+    if (linkExists(name)) throw err;
+  });
+}
+
+/** Forwarding between interfaces, as dockerd turns it on for bridge networks. */
+export function enableForwarding(ipv6: boolean): void {
+  if (readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() !== '1')
+    writeSysctl('/proc/sys/net/ipv4/ip_forward', '1');
+  if (ipv6 && readFileSync('/proc/sys/net/ipv6/conf/all/forwarding', 'utf8').trim() !== '1')
+    writeSysctl('/proc/sys/net/ipv6/conf/all/forwarding', '1');
+}
+
+/** A new network namespace kept alive by a bind mount at `path`, its loopback up. */
+export async function createNetns(path: string): Promise<void> {
+  writeFileSync(path, '', { mode: 0o444 });
+  try {
+    await run('unshare', [`--net=${path}`, 'true']);
+    await ipBatch(['link set lo up'], path);
+  } catch (err) {
+    removeNetns(path);
+    throw err;
+  }
+}
+
+export function removeNetns(path: string): void {
+  try {
+    unmount(path, { detach: true });
+  } catch {
+    // not mounted
+  }
+  rmSync(path, { force: true });
+}
+
+export interface EndpointLink {
+  netns: string;
+  bridge: string;
+  /** the host end's name */
+  hostIf: string;
+  /** the name inside the namespace: eth0, eth1, … */
+  ifname: string;
+  mac: string;
+  mtu: number;
+  /** CIDR */
+  addresses: string[];
+  /** default routes through these, when the endpoint is the container's gateway */
+  gateways: string[];
+}
+
+/** A veth pair: one end on the bridge (hairpin on), the other in the namespace, configured. */
+export async function addEndpoint(e: EndpointLink): Promise<void> {
+  await ipBatch([
+    `link add name ${e.hostIf} mtu ${e.mtu} type veth peer name ${e.ifname} mtu ${e.mtu} address ${e.mac} netns ${e.netns}`,
+    `link set ${e.hostIf} master ${e.bridge}`,
+    `link set ${e.hostIf} type bridge_slave hairpin on`,
+    `link set ${e.hostIf} up`,
+  ]);
+  try {
+    const inside = e.addresses.map((a) => `addr add ${a} dev ${e.ifname}`);
+    inside.push(`link set ${e.ifname} up`);
+    for (const gw of e.gateways) inside.push(`route replace default via ${gw} dev ${e.ifname}`);
+    await ipBatch(inside, e.netns);
+  } catch (err) {
+    await deleteLink(e.hostIf).catch(() => {});
+    throw err;
+  }
+}
+
+/** The prefixes the host routes to (its networks), which a new subnet must not overlap. */
+export async function hostRoutes(): Promise<Prefix[]> {
+  const out: Prefix[] = [];
+  for (const family of ['-4', '-6']) {
+    let routes: { dst: string }[] = [];
+    try {
+      routes = JSON.parse(await run('ip', ['-j', family, 'route', 'show', 'table', 'all'])) as {
+        dst: string;
+      }[];
+    } catch {
+      continue;
+    }
+    for (const r of routes) {
+      if (!r.dst || r.dst === 'default' || !r.dst.includes('/')) continue;
+      try {
+        out.push(parsePrefix(r.dst, 'route'));
+      } catch {
+        // multicast, unreachable and other kinds without a plain prefix
+      }
+    }
+  }
+  return out;
+}
