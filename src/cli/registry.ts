@@ -35,6 +35,12 @@ import { prune as imagePrune } from './commands/image/prune.ts';
 import { rm as imageRm } from './commands/image/rm.ts';
 import { save } from './commands/image/save.ts';
 import { tag } from './commands/image/tag.ts';
+import { connect as networkConnect, disconnect as networkDisconnect } from './commands/network/connect.ts';
+import { create as networkCreate } from './commands/network/create.ts';
+import { inspect as networkInspect } from './commands/network/inspect.ts';
+import { ls as networkLs } from './commands/network/ls.ts';
+import { prune as networkPrune } from './commands/network/prune.ts';
+import { rm as networkRm } from './commands/network/rm.ts';
 import { df } from './commands/system/df.ts';
 import { events } from './commands/system/events.ts';
 import { info } from './commands/system/info.ts';
@@ -85,6 +91,15 @@ export const COMMANDS: CommandDef[] = [
     unpause,
     update,
     wait,
+  ].map(daemonErrorsExitOne),
+  ...[
+    networkCreate,
+    networkLs,
+    networkInspect,
+    networkRm,
+    networkPrune,
+    networkConnect,
+    networkDisconnect,
   ].map(daemonErrorsExitOne),
 ];
 

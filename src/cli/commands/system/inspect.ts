@@ -1,5 +1,5 @@
-// berth inspect: low-level information on objects of any type (containers, then images;
-// networks and volumes join as they exist), as the docker CLI's inspect without --type.
+// berth inspect: low-level information on objects of any type (containers, then images, then
+// networks; volumes join as they exist), as the docker CLI's inspect without --type.
 
 import { DaemonError } from '../../../api/client/client.ts';
 import type { CommandDef } from '../../command.ts';
@@ -8,6 +8,7 @@ import { writeInspect } from '../image/inspect.ts';
 const KINDS: Record<string, (name: string, size: boolean) => string> = {
   container: (n, size) => `/containers/${encodeURIComponent(n)}/json${size ? '?size=1' : ''}`,
   image: (n) => `/images/${encodeURIComponent(n)}/json`,
+  network: (n) => `/networks/${encodeURIComponent(n)}`,
 };
 
 export const inspect: CommandDef = {
