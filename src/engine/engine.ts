@@ -16,6 +16,7 @@ import { BERTH_INIT } from './containers/spec.ts';
 import { Distribution } from './distribution.ts';
 import { EventBus } from './events.ts';
 import { Images } from './images.ts';
+import { NetworkDns } from './networks/dns.ts';
 import { Networks } from './networks/networks.ts';
 
 export const API_VERSION = '1.45';
@@ -88,6 +89,7 @@ export class Engine {
   readonly execs: Execs;
   readonly health: HealthMonitors;
   readonly networks: Networks;
+  readonly networkDns: NetworkDns;
 
   private constructor(config: EngineConfig, events: EventBus, images: Images, id: string) {
     this.config = config;
@@ -125,6 +127,7 @@ export class Engine {
       events,
     );
     this.containers.networks = this.networks;
+    this.networkDns = new NetworkDns(this.networks, (m) => console.error(`berthd: ${m}`));
     images.inUse = (imageId) => this.containers.imageUser(imageId);
   }
 
@@ -140,6 +143,7 @@ export class Engine {
   close(): void {
     this.health.close();
     this.containers.close();
+    void this.networkDns.close();
   }
 
   static async create(config: EngineConfig, events = new EventBus()): Promise<Engine> {

@@ -2,7 +2,7 @@
 // temp directory; the docker CLI pointed at it.
 
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unixSocketAnswers } from '../../src/common/socket.ts';
@@ -13,6 +13,8 @@ export const BERTHD = join(ROOT, 'bin', 'berthd');
 export const BERTH = join(ROOT, 'bin', 'berth');
 
 export interface Daemon {
+  /** the default bridge network's Linux bridge: each test daemon has its own */
+  bridge: string;
   dir: string;
   socket: string;
   host: string;
@@ -29,6 +31,7 @@ export async function startDaemon(
 ): Promise<Daemon> {
   const socket = join(dir, 'berth.sock');
   if (!existsSync(join(dir, 'daemon.json'))) writeFileSync(join(dir, 'daemon.json'), '{}');
+  const net = defaultBridge(dir);
   const dataRoot = join(dir, 'data');
   const execRoot = join(dir, 'exec');
   let output = '';
@@ -43,6 +46,7 @@ export async function startDaemon(
       execRoot,
       '-H',
       `unix://${socket}`,
+      ...(extra.includes('--bridge') ? [] : ['--bridge', net.bridge, '--bip', net.bip]),
       ...extra,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -57,6 +61,7 @@ export async function startDaemon(
     await new Promise((r) => setTimeout(r, 25));
   }
   const daemon: Daemon = {
+    bridge: extra.includes('--bridge') ? extra[extra.indexOf('--bridge') + 1] : net.bridge,
     dir,
     socket,
     host: `unix://${socket}`,
@@ -78,7 +83,34 @@ export async function startDaemon(
 
 export async function cleanup(daemon: Daemon): Promise<void> {
   await daemon.stop();
+  removeBridge(daemon.bridge);
+  // namespaces of containers a test left running are bind mounts: lazily unmounted first
+  const netns = join(daemon.execRoot, 'netns');
+  if (existsSync(netns))
+    for (const f of readdirSync(netns)) spawnSync('umount', ['-l', join(netns, f)], { stdio: 'ignore' });
   rmSync(daemon.dir, { recursive: true, force: true });
+}
+
+/**
+ * A bridge name and subnet of the test daemon's own for its default network (kept in its
+ * directory, so a restarted daemon gets the same): 10.200-249.x.0/24, picked at random.
+ */
+function defaultBridge(dir: string): { bridge: string; bip: string } {
+  const file = join(dir, 'bridge.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const n = Math.floor(Math.random() * 50 * 256);
+  const net = {
+    bridge: `bt${process.pid % 100000}x${n}`.slice(0, 15),
+    bip: `10.${200 + (n >> 8)}.${n & 255}.1/24`,
+  };
+  writeFileSync(file, JSON.stringify(net));
+  return net;
+}
+
+/** Deletes a bridge and berth's nftables table for it, if they exist. */
+export function removeBridge(bridge: string): void {
+  spawnSync('nft', ['delete', 'table', 'inet', `berth-${bridge}`], { stdio: 'ignore' });
+  spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
 }
 
 export function docker(daemon: Daemon, args: string[], input?: string) {

@@ -416,10 +416,7 @@ export class Networks {
       });
     }
     if (!out.some((c) => !(c.Subnet as string).includes(':'))) {
-      const p = await this.#freeSubnet([
-        { base: '172.17.0.0/12', size: 16 },
-        { base: '192.168.0.0/16', size: 20 },
-      ]);
+      const p = await this.#freeSubnet([]);
       out.unshift({ Subnet: formatPrefix(p), Gateway: formatAddress(4, p.base + 1n) });
     }
     if (ipv6 && !out.some((c) => (c.Subnet as string).includes(':')))
@@ -489,8 +486,9 @@ export class Networks {
   ): ContainerNetworking | undefined {
     const mode = parseNetworkMode(networkMode);
     if (mode.kind !== 'bridge' && mode.kind !== 'network') return undefined;
-    const primary = this.get(mode.kind === 'bridge' ? 'bridge' : mode.name);
-    if (primary.Driver === 'host' || primary.Driver === 'null') return undefined;
+    const primaryName = mode.kind === 'bridge' ? 'bridge' : mode.name;
+    const primary = this.find(primaryName);
+    if (primary?.Driver === 'host' || primary?.Driver === 'null') return undefined;
     const out: ContainerNetworking = { Networks: {}, Ports: {}, SandboxKey: '' };
     // the docker CLI names the default network `default`
     const asked = Object.fromEntries(
@@ -500,12 +498,16 @@ export class Networks {
       asked[net.Name] ??
       asked[net.Id] ??
       Object.entries(asked).find(([k]) => this.find(k)?.Id === net.Id)?.[1];
-    out.Networks[primary.Name] = this.#checkedEndpoint(primary, reqFor(primary) ?? undefined);
+    // as dockerd: a network that does not exist is an error of the start, not of the create
+    out.Networks[primary?.Name ?? primaryName] = primary
+      ? this.#checkedEndpoint(primary, reqFor(primary) ?? undefined)
+      : endpointSettings(asked[primaryName] ?? undefined, '');
     for (const [ref, req] of Object.entries(asked)) {
+      if (ref === primaryName) continue;
       const net = this.get(ref);
-      if (net.Id === primary.Id) continue;
+      if (net.Id === primary?.Id) continue;
       if (net.Driver !== 'bridge')
-        throw invalidArgument(`container cannot be connected to network ${net.Name} and to ${primary.Name}`);
+        throw invalidArgument(`container cannot be connected to network ${net.Name} and to ${primaryName}`);
       out.Networks[net.Name] = this.#checkedEndpoint(net, req ?? undefined);
     }
     return out;
@@ -556,8 +558,9 @@ export class Networks {
     try {
       let index = 0;
       for (const [name, e] of Object.entries(nw.Networks)) {
-        const net = this.#records.get(e.NetworkID);
-        if (!net) throw notFound(`network ${name} not found`);
+        const net = this.#records.get(e.NetworkID) ?? this.#byName(name);
+        if (!net || net.Driver !== 'bridge') throw notFound(`network ${name} not found`);
+        e.NetworkID = net.Id;
         await this.#plug(rec, net, e, ns, index++);
       }
       await this.#publish(rec);
@@ -840,19 +843,37 @@ export class Networks {
     return this.find('bridge')?.IPAM.Config[0]?.Gateway;
   }
 
-  /** The containers running on `net` under `name` (container name, alias, short ID). */
-  resolve(net: NetworkRecord, name: string): { v4: string[]; v6: string[] } {
+  /**
+   * The addresses of the containers running on `net` under `name` (container name, network
+   * alias, short ID), or the target of a `--link` alias of the asking container (`from`).
+   * Undefined when the name is none of these.
+   */
+  resolve(net: NetworkRecord, name: string, from?: string): { v4: string[]; v6: string[] } | undefined {
     const out = { v4: [] as string[], v6: [] as string[] };
-    const wanted = name.toLowerCase();
-    for (const c of this.#endpoints(net)) {
-      const e = endpointOn(c, net);
-      if (!e?.EndpointID) continue;
+    let found = false;
+    const running = this.#endpoints(net).filter((c) => endpointOn(c, net)?.EndpointID);
+    for (const c of running) {
+      const e = endpointOn(c, net) as EndpointSettings;
       const names = (e.DNSNames ?? dnsNames(c, e)).map((n) => n.toLowerCase());
-      if (!names.includes(wanted)) continue;
+      if (!names.includes(name)) continue;
+      found = true;
       if (e.IPAddress) out.v4.push(e.IPAddress);
       if (e.GlobalIPv6Address) out.v6.push(e.GlobalIPv6Address);
     }
-    return out;
+    if (found || !from) return found ? out : undefined;
+    const asker = running.find((c) => endpointOn(c, net)?.IPAddress === from);
+    for (const link of asker?.HostConfig.Links ?? []) {
+      const [target, aliasPath = ''] = link.split(':');
+      const alias = aliasPath.split('/').pop() || target.replace(/^\//, '');
+      if (alias.toLowerCase() !== name) continue;
+      const other = this.#store.find(target);
+      const e = other ? endpointOn(other, net) : undefined;
+      if (!e?.EndpointID) continue;
+      if (e.IPAddress) out.v4.push(e.IPAddress);
+      if (e.GlobalIPv6Address) out.v6.push(e.GlobalIPv6Address);
+      return out;
+    }
+    return undefined;
   }
 
   /** The name of the container with `ip` on `net`, for PTR queries. */
