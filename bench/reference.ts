@@ -25,10 +25,11 @@ export function ensureDockerd(): void {
 
 /**
  * The reference dockerd on its own data root, exec root and socket under `dir`, without
- * networking (no bridge, no iptables): loading images needs none. It starts its own containerd
+ * networking (no bridge, no iptables) unless `net.bridge` names an existing bridge for its
+ * default network (then with iptables, as dockerd runs by default). It starts its own containerd
  * under the exec root.
  */
-export async function startDockerd(dir: string): Promise<RefDaemon> {
+export async function startDockerd(dir: string, net: { bridge?: string } = {}): Promise<RefDaemon> {
   const dataRoot = join(dir, 'data');
   const execRoot = join(dir, 'exec');
   const socket = join(dir, 'docker.sock');
@@ -48,9 +49,9 @@ export async function startDockerd(dir: string): Promise<RefDaemon> {
       `unix://${socket}`,
       '--pidfile',
       join(dir, 'docker.pid'),
-      '--iptables=false',
-      '--ip6tables=false',
-      '--bridge=none',
+      ...(net.bridge
+        ? [`--bridge=${net.bridge}`]
+        : ['--iptables=false', '--ip6tables=false', '--bridge=none']),
       '--storage-driver',
       'overlay2',
     ],

@@ -33,9 +33,8 @@ export function systemRoutes(router: Router, engine: Engine): void {
   router.add('GET', '/system/df', async ({ res, version }) =>
     sendJson(res, 200, await engine.diskUsage(Number(version))),
   );
-  // Networks and a build cache do not exist in berth yet, so there is nothing of theirs to
-  // prune; `docker system prune` calls all four (containers: src/api/server/containers.ts).
-  router.add('POST', '/networks/prune', ({ res }) => sendJson(res, 200, { NetworksDeleted: null }));
+  // A build cache does not exist in berth yet, so there is nothing of it to prune; `docker
+  // system prune` calls all four (containers, networks: their own route files).
   router.add('POST', '/build/prune', ({ res }) =>
     sendJson(res, 200, { CachesDeleted: null, SpaceReclaimed: 0 }),
   );
