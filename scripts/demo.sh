@@ -57,7 +57,8 @@ $BR list
 # The engine: berth starts berthd by itself (here on a socket and data root of the demo's own),
 # imports the busybox root file system as an image, and manages it like docker would.
 export BERTH_HOST=unix://$DIR/berth.sock
-export BERTH_DAEMON_ARGS="--data-root $DIR/data --exec-root $DIR/exec --config-file $DIR/daemon.json"
+# the demo's default bridge network gets a bridge of its own, removed at the end
+export BERTH_DAEMON_ARGS="--data-root $DIR/data --exec-root $DIR/exec --config-file $DIR/daemon.json --bridge berthdemo0"
 echo '{}' > "$DIR/daemon.json"
 B="$OLDPWD/bin/berth"
 tar -C rootfs -cf rootfs.tar .
@@ -72,15 +73,20 @@ $B save -o image.tar demo/busybox:1
 $B rmi demo/busybox:1
 $B load -i image.tar
 
-# Containers: a web server in the background (host network until bridge networks land), a
-# one-shot container, exec, logs, stop and remove.
-say berth run --rm --network none demo/busybox:1 sh -c '"echo hello from \$(hostname); id"'
-$B run --rm --network none demo/busybox:1 sh -c 'echo hello from $(hostname); id'
-say berth run -d --name demo-web --network host demo/busybox:1 httpd -f -v -p 127.0.0.1:18080 -h /www
+# Containers: a web server on a user network with a published port, another container
+# finding it by name, a one-shot container, exec, logs, stop and remove.
+say berth run --rm demo/busybox:1 sh -c '"echo hello from \$(hostname) at \$(ip -o -4 addr show eth0 | cut -d\" \" -f7)"'
+$B run --rm demo/busybox:1 sh -c 'echo hello from $(hostname) at $(ip -o -4 addr show eth0 | cut -d" " -f7)'
 $B rm -f demo-web >/dev/null 2>&1 || true
-$B run -d --name demo-web --network host demo/busybox:1 httpd -f -v -p 127.0.0.1:18080 -h /www
-say 'wget -qO- http://127.0.0.1:18080/     # from the host'
+$B network rm demo-net >/dev/null 2>&1 || true
+say berth network create -o com.docker.network.bridge.name=berthdemo1 demo-net
+$B network create -o com.docker.network.bridge.name=berthdemo1 demo-net >/dev/null
+say berth run -d --name demo-web --network demo-net -p 18080:80 demo/busybox:1 httpd -f -v -p 80 -h /www
+$B run -d --name demo-web --network demo-net -p 18080:80 demo/busybox:1 httpd -f -v -p 80 -h /www
+say 'wget -qO- http://127.0.0.1:18080/     # from the host, through the published port'
 for _ in $(seq 50); do busybox wget -qO- http://127.0.0.1:18080/ 2>/dev/null && break; sleep 0.1; done
+say berth run --rm --network demo-net demo/busybox:1 sh -c "'printf \"GET / HTTP/1.0\\r\\n\\r\\n\" | nc demo-web 80 | tail -1'     # by name"
+$B run --rm --network demo-net demo/busybox:1 sh -c 'printf "GET / HTTP/1.0\r\n\r\n" | nc demo-web 80 | tail -1'
 say berth ps
 $B ps
 say berth exec demo-web ps
@@ -90,8 +96,11 @@ $B logs demo-web
 say berth stop demo-web '&&' berth rm demo-web
 $B stop -t 1 demo-web
 $B rm demo-web
+$B network rm demo-net >/dev/null
 say berth system df
 $B system df
 kill "$(cat "$DIR/exec/berthd.pid")"
 sleep 0.3
+nft delete table inet berth-berthdemo0 2>/dev/null || true
+ip link del berthdemo0 2>/dev/null || true
 cd / && rm -rf "$DIR"

@@ -52,7 +52,9 @@ function writeSysctl(path: string, value: string): void {
 export async function ensureBridge(name: string, gateways: string[], mtu: number): Promise<void> {
   const lines: string[] = [];
   if (!linkExists(name)) lines.push(`link add name ${name} mtu ${mtu} type bridge`);
-  for (const gw of gateways) lines.push(`addr replace ${gw} dev ${name}`);
+  // IPv6 addresses without duplicate address detection, usable at once (as dockerd does)
+  const nodad = (cidr: string) => (cidr.includes(':') ? ' nodad' : '');
+  for (const gw of gateways) lines.push(`addr replace ${gw} dev ${name}${nodad(gw)}`);
   lines.push(`link set ${name} up`);
   await ipBatch(lines);
   writeSysctl(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, '1');
@@ -118,7 +120,7 @@ export async function addEndpoint(e: EndpointLink): Promise<void> {
     `link set ${e.hostIf} up`,
   ]);
   try {
-    const inside = e.addresses.map((a) => `addr add ${a} dev ${e.ifname}`);
+    const inside = e.addresses.map((a) => `addr add ${a} dev ${e.ifname}${a.includes(':') ? ' nodad' : ''}`);
     inside.push(`link set ${e.ifname} up`);
     for (const gw of e.gateways) inside.push(`route replace default via ${gw} dev ${e.ifname}`);
     await ipBatch(inside, e.netns);

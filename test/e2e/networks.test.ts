@@ -28,6 +28,7 @@ const tag = `${process.pid % 10000}`;
 // so a collision is possible but improbable); one octet of our own from the pid
 const octet = process.pid % 250;
 const USER_SUBNET = `10.${210 + (octet % 40)}.${Math.floor(octet / 40)}.0/24`;
+const V6_NET_SUBNET = `10.${210 + (octet % 40)}.${Math.floor(octet / 40) + 100}.0/24`;
 const REMOTE = { hostIf: `rh${tag}`, hostIp: `198.18.${octet}.1`, ip: `198.18.${octet}.2` };
 
 function sh(cmd: string, args: string[]) {
@@ -132,11 +133,13 @@ describe('bridge networks through the docker CLI', { concurrency: false }, () =>
   after(async () => {
     remote?.kill('SIGKILL');
     removeAllContainers(d);
-    for (const n of ['ntest-user', 'ntest-internal', 'ntest-a', 'ntest-b']) docker(d, ['network', 'rm', n]);
+    for (const n of ['ntest-user', 'ntest-internal', 'ntest-a', 'ntest-b', 'ntest-v6'])
+      docker(d, ['network', 'rm', n]);
     sh('ip', ['link', 'del', REMOTE.hostIf]);
     sh('umount', ['-l', remoteNs]);
     removeBridge(userBridge);
     removeBridge(internalBridge);
+    removeBridge(`bn${tag}6`);
     await cleanup(d);
   });
 
@@ -446,6 +449,64 @@ describe('bridge networks through the docker CLI', { concurrency: false }, () =>
     assert.match(docker(d, ['network', 'inspect', 'nosuchnet']).stderr, /network nosuchnet not found/);
     const missing = docker(d, ['run', '--rm', '--network', 'nosuchnet', 'busybox', 'true']);
     assert.match(missing.stderr, /network nosuchnet not found/);
+  });
+
+  test('--ip and --ip6 on an --ipv6 network; the addresses are free again after rm', () => {
+    const six = `fd00:${tag}::/64`;
+    ok([
+      'network',
+      'create',
+      '--ipv6',
+      '--subnet',
+      six,
+      '--subnet',
+      V6_NET_SUBNET,
+      '-o',
+      `com.docker.network.bridge.name=bn${tag}6`,
+      'ntest-v6',
+    ]);
+    const fixed4 = V6_NET_SUBNET.replace(/\.0\/24$/, '.50');
+    ok([
+      'run',
+      '-d',
+      '--name',
+      'six',
+      '--network',
+      'ntest-v6',
+      '--ip',
+      fixed4,
+      '--ip6',
+      `fd00:${tag}::50`,
+      'busybox',
+      'sleep',
+      '1000',
+    ]);
+    assert.equal(inspect('six', '{{(index .NetworkSettings.Networks "ntest-v6").IPAddress}}'), fixed4);
+    assert.equal(
+      inspect('six', '{{(index .NetworkSettings.Networks "ntest-v6").GlobalIPv6Address}}'),
+      `fd00:${tag}::50`,
+    );
+    const ping = ok([
+      'run',
+      '--rm',
+      '--network',
+      'ntest-v6',
+      'busybox',
+      'ping',
+      '-c',
+      '1',
+      '-W',
+      '2',
+      `fd00:${tag}::50`,
+    ]);
+    assert.match(ping, /1 packets received/);
+    const taken = docker(d, ['run', '--rm', '--network', 'ntest-v6', '--ip', fixed4, 'busybox', 'true']);
+    assert.notEqual(taken.status, 0);
+    assert.match(taken.stderr, /Address already in use/);
+    ok(['rm', '-f', 'six']);
+    ok(['run', '--rm', '--network', 'ntest-v6', '--ip', fixed4, 'busybox', 'true']);
+    ok(['network', 'rm', 'ntest-v6']);
+    assert.notEqual(sh('ip', ['link', 'show', `bn${tag}6`]).status, 0);
   });
 
   test('berthd killed and restarted: rules, addresses and names stay', async () => {

@@ -552,7 +552,11 @@ export class Networks {
     const nw = networking(rec);
     if (!nw || !ownsNetns(rec)) return undefined;
     const ns = join(this.netnsDir, rec.ID);
-    if (existsSync(ns)) removeNetns(ns); // a stale one: the container's last run died with the host
+    // what the last run left (a restart comes before that run's clean-up; the kernel drops a
+    // namespace's veths only some time after its last user is gone)
+    if (existsSync(ns)) removeNetns(ns);
+    for (const e of Object.values(nw.Networks))
+      if (e.NetworkID) await deleteLink(hostInterface(rec.ID, e.NetworkID));
     await createNetns(ns);
     nw.SandboxKey = ns;
     try {
