@@ -75,18 +75,6 @@ export function enableForwarding(ipv6: boolean): void {
     writeSysctl('/proc/sys/net/ipv6/conf/all/forwarding', '1');
 }
 
-/** A new network namespace kept alive by a bind mount at `path`, its loopback up. */
-export async function createNetns(path: string): Promise<void> {
-  writeFileSync(path, '', { mode: 0o444 });
-  try {
-    await run('unshare', [`--net=${path}`, 'true']);
-    await ipBatch(['link set lo up'], path);
-  } catch (err) {
-    removeNetns(path);
-    throw err;
-  }
-}
-
 export function removeNetns(path: string): void {
   try {
     unmount(path, { detach: true });
@@ -97,6 +85,8 @@ export function removeNetns(path: string): void {
 }
 
 export interface EndpointLink {
+  /** make the namespace (at `netns`, kept by a bind mount) with this endpoint in it */
+  createNetns?: boolean;
   netns: string;
   bridge: string;
   /** the host end's name */
@@ -111,19 +101,35 @@ export interface EndpointLink {
   gateways: string[];
 }
 
-/** A veth pair: one end on the bridge (hairpin on), the other in the namespace, configured. */
+/**
+ * A veth pair: one end in the namespace, configured (with loopback up), the other on the
+ * bridge (hairpin on). Two processes: `ip` in the namespace, then `ip` in the host's; with
+ * `createNetns` the first is `unshare --net=<path> ip`, which makes the namespace too, and
+ * makes the pair from the inside, sending the host end out to berthd's namespace.
+ */
 export async function addEndpoint(e: EndpointLink): Promise<void> {
-  await ipBatch([
-    `link add name ${e.hostIf} mtu ${e.mtu} type veth peer name ${e.ifname} mtu ${e.mtu} address ${e.mac} netns ${e.netns}`,
-    `link set ${e.hostIf} master ${e.bridge}`,
-    `link set ${e.hostIf} type bridge_slave hairpin on`,
-    `link set ${e.hostIf} up`,
-  ]);
+  const inside = ['link set lo up'];
+  const pair = `type veth peer name ${e.hostIf} mtu ${e.mtu} netns /proc/${process.pid}/ns/net`;
+  inside.push(`link add name ${e.ifname} mtu ${e.mtu} address ${e.mac} ${pair}`);
+  inside.push(...e.addresses.map((a) => `addr add ${a} dev ${e.ifname}${a.includes(':') ? ' nodad' : ''}`));
+  inside.push(`link set ${e.ifname} up`);
+  for (const gw of e.gateways) inside.push(`route replace default via ${gw} dev ${e.ifname} onlink`);
+  const input = `${inside.join('\n')}\n`;
+  if (e.createNetns) {
+    writeFileSync(e.netns, '', { mode: 0o444 });
+    try {
+      await run('unshare', [`--net=${e.netns}`, 'ip', '-batch', '-'], input);
+    } catch (err) {
+      removeNetns(e.netns);
+      throw err;
+    }
+  } else await ipBatch(inside, e.netns);
   try {
-    const inside = e.addresses.map((a) => `addr add ${a} dev ${e.ifname}${a.includes(':') ? ' nodad' : ''}`);
-    inside.push(`link set ${e.ifname} up`);
-    for (const gw of e.gateways) inside.push(`route replace default via ${gw} dev ${e.ifname}`);
-    await ipBatch(inside, e.netns);
+    await ipBatch([
+      `link set ${e.hostIf} master ${e.bridge}`,
+      `link set ${e.hostIf} type bridge_slave hairpin on`,
+      `link set ${e.hostIf} up`,
+    ]);
   } catch (err) {
     await deleteLink(e.hostIf).catch(() => {});
     throw err;

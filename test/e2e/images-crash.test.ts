@@ -36,12 +36,14 @@ test('kill -9 during load leaves nothing half-stored', async () => {
     env: { ...process.env, DOCKER_HOST: d.host },
     stdio: 'ignore',
   });
+  // listened for at once: it may end before berthd's kill is seen below
+  const loadExited = new Promise((r) => load.once('exit', r));
   // kill the daemon once the load is under way: when blobs start arriving in the content store
   const ingest = join(d.dataRoot, 'image', 'content', 'ingest');
   for (let i = 0; i < 400 && entries(ingest).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
   d.process.kill('SIGKILL');
   await new Promise((r) => d.process.once('exit', r));
-  await new Promise((r) => load.once('exit', r));
+  await loadExited;
 
   const again = await startDaemon([], d.dir);
   daemons.push(again);

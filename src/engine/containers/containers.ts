@@ -736,7 +736,6 @@ export class Containers {
       now.State.Status = 'removing';
       if (this.runtime.store.exists(now.ID)) await this.runtime.delete(now.ID, true).catch(() => {});
       this.#unmountRootfs(now);
-      await this.networks?.detach(now).catch(() => {});
       const key = `container-${now.ID}`;
       // the snapshot leaves the metadata and is renamed away at once; its files go afterwards,
       // once the waiters (docker run --rm) have their answer
@@ -746,6 +745,9 @@ export class Containers {
       this.#live.delete(now.ID);
       live.removed.resolve({ StatusCode: now.State.ExitCode, Error: null });
       rmSync(this.shimDir(now.ID), { recursive: true, force: true });
+      // its addresses were free once the record went; its veths, rules and namespace go now,
+      // after the waiters (docker run --rm) have their answer
+      await this.networks?.detach(now).catch(() => {});
       await removing;
     });
   }

@@ -34,7 +34,6 @@ import {
 } from '../../network/ipam.ts';
 import {
   addEndpoint,
-  createNetns,
   deleteLink,
   enableForwarding,
   ensureBridge,
@@ -557,7 +556,6 @@ export class Networks {
     if (existsSync(ns)) removeNetns(ns);
     for (const e of Object.values(nw.Networks))
       if (e.NetworkID) await deleteLink(hostInterface(rec.ID, e.NetworkID));
-    await createNetns(ns);
     nw.SandboxKey = ns;
     try {
       let index = 0;
@@ -565,7 +563,9 @@ export class Networks {
         const net = this.#records.get(e.NetworkID) ?? this.#byName(name);
         if (!net || net.Driver !== 'bridge') throw notFound(`network ${name} not found`);
         e.NetworkID = net.Id;
-        await this.#plug(rec, net, e, ns, index++);
+        // the first endpoint comes with the namespace itself
+        await this.#plug(rec, net, e, ns, index, index === 0);
+        index++;
       }
       await this.#publish(rec);
     } catch (err) {
@@ -579,28 +579,35 @@ export class Networks {
   async detach(rec: ContainerRecord): Promise<void> {
     const nw = networking(rec);
     if (!nw) return;
-    const touched = new Set<NetworkRecord>();
+    // the rules hold only published ports, and those only on the gateway network
+    const published = Object.values(nw.Ports).some((list) => list?.length);
+    const gateway = published ? this.gatewayNetwork(rec)?.net : undefined;
     for (const e of Object.values(nw.Networks)) {
-      const net = this.#records.get(e.NetworkID);
-      if (!net) continue;
-      await deleteLink(hostInterface(rec.ID, net.Id)).catch(() => {});
-      if (e.EndpointID) touched.add(net);
       if (e.IPAddress && e.MacAddress === macFor(4, parseAddress(e.IPAddress)?.value ?? 0n))
         e.MacAddress = '';
       clearDynamic(e);
     }
-    const hadPorts = Object.keys(nw.Ports).length > 0;
     nw.Ports = {};
-    if (nw.SandboxKey) removeNetns(nw.SandboxKey);
-    else removeNetns(join(this.netnsDir, rec.ID));
+    // the veths go with the namespace: once its processes are gone and it is unmounted, the
+    // kernel removes them in the background (an `ip link del` holds the rtnl lock for tens of
+    // ms, which the next container's start would wait for); attach() removes any still there
+    removeNetns(nw.SandboxKey || join(this.netnsDir, rec.ID));
     nw.SandboxKey = '';
     nw.Interfaces = {};
-    if (hadPorts || touched.size) for (const net of touched) await this.#syncRules(net);
+    if (gateway) await this.#syncRules(gateway);
   }
 
   /** One endpoint: an address, a veth pair into the namespace, the default route if first. */
-  async #plug(rec: ContainerRecord, net: NetworkRecord, e: EndpointSettings, ns: string, index: number) {
-    if (isDefault(net) || !linkExists(bridgeName(net))) await this.#bringUp(net);
+  async #plug(
+    rec: ContainerRecord,
+    net: NetworkRecord,
+    e: EndpointSettings,
+    ns: string,
+    index: number,
+    create = false,
+  ) {
+    // the default bridge is made on first use; any bridge gone from the host comes back
+    if (!linkExists(bridgeName(net))) await this.#bringUp(net);
     const v4 = net.IPAM.Config.find((c) => c.Subnet && !c.Subnet.includes(':'));
     const v6 = net.EnableIPv6 ? net.IPAM.Config.find((c) => c.Subnet?.includes(':')) : undefined;
     const addresses: string[] = [];
@@ -629,6 +636,7 @@ export class Networks {
     nw.Interfaces = { ...(nw.Interfaces ?? {}), [net.Id]: `eth${index}` };
     try {
       await addEndpoint({
+        createNetns: create,
         netns: ns,
         bridge: bridgeName(net),
         hostIf: hostInterface(rec.ID, net.Id),
