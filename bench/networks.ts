@@ -5,7 +5,7 @@
 //
 // 1. `run --rm busybox true` on the default bridge network: docker CLI → berthd, berth CLI →
 //    berthd, docker CLI → dockerd, podman: median and p90 ms.
-// 2. TCP throughput into a container through a published port on 127.0.0.1: a busybox `nc -l`
+// 2. TCP throughput into a container through a published port on 127.0.0.1: busybox `nc -l -e cat`
 //    in the container, this process sending 1 GiB of zeros. berthd's path is the kernel's DNAT;
 //    dockerd's is its userland docker-proxy (its default); podman's is its own (rootful: DNAT).
 // 3. `containers` containers on one user network: the time to start them all, then from one more
@@ -77,14 +77,18 @@ async function throughput(port: number, bytes: number): Promise<number> {
   }
 }
 
-/** Removes the iptables rules and chains dockerd and podman left (named DOCKER*, CNI-*, NETAVARK*). */
+/**
+ * Removes the iptables rules and chains dockerd and podman left: rules that name their chains
+ * (DOCKER*, CNI-*, NETAVARK*) or the benchmark's bridges (bnb*), then those chains.
+ */
 function removeForeignChains(): void {
+  const ours = /DOCKER|CNI-|NETAVARK|bnb/;
   for (const table of ['filter', 'nat']) {
     const rules = spawnSync('iptables', ['-t', table, '-S'], { encoding: 'utf8' }).stdout ?? '';
-    const ours = /DOCKER|CNI-|NETAVARK/;
     for (const line of rules.split('\n')) {
       if (!line.startsWith('-A ') || !ours.test(line) || ours.test(line.split(' ')[1])) continue;
-      spawnSync('iptables', ['-t', table, ...line.replace(/^-A /, '-D ').split(' ')], { stdio: 'ignore' });
+      // the rule as iptables printed it, quoted comments included, with -A turned into -D
+      spawnSync('sh', ['-c', `iptables -t ${table} ${line.replace(/^-A /, '-D ')}`], { stdio: 'ignore' });
     }
     for (const line of rules.split('\n')) {
       const chain = /^-N (\S+)/.exec(line)?.[1];
@@ -180,16 +184,31 @@ async function main(): Promise<void> {
       '-l',
       '-p',
       '5001',
+      // the connection is read by cat: nc's own stdin is at its end at once, which ends it
+      '-e',
+      'sh',
+      '-c',
+      'cat > /dev/null',
     ];
+    const listening = (exec: string[]) => {
+      for (let t = 0; t < 100; t++) {
+        if (/:5001\s/.test(spawnSync(exec[0], exec.slice(1), { encoding: 'utf8' }).stdout ?? '')) return;
+        spawnSync('sleep', ['0.05']);
+      }
+      throw new Error(`the sink never listened: ${exec.join(' ')}`);
+    };
     for (let i = 0; i < 3; i++) {
       must('docker', sink(`sink${i}`, 18301), bEnv);
+      listening(['docker', '-H', berthd.host, 'exec', `sink${i}`, 'netstat', '-ltn']);
       tput.berthd.push(await throughput(18301, GIB));
       must('docker', ['rm', '-f', `sink${i}`], bEnv);
       must('docker', sink(`sink${i}`, 18302), rEnv);
+      listening(['docker', '-H', ref.host, 'exec', `sink${i}`, 'netstat', '-ltn']);
       tput.dockerd.push(await throughput(18302, GIB));
       must('docker', ['rm', '-f', `sink${i}`], rEnv);
       if (hasPodman) {
         must('podman', podman(sink(`sink${i}`, 18303)));
+        listening(['podman', ...podman(['exec', `sink${i}`, 'netstat', '-ltn'])]);
         tput.podman.push(await throughput(18303, GIB));
         must('podman', podman(['rm', '-f', `sink${i}`]));
       }
