@@ -56,7 +56,15 @@ import {
   newId,
   ZERO_TIME,
 } from './record.ts';
-import { type ExitRecord, FRAME, readExit, ShimConnection, spawnShim, startThroughShim } from './shim.ts';
+import {
+  abandonShim,
+  type ExitRecord,
+  FRAME,
+  readExit,
+  ShimConnection,
+  spawnShim,
+  startThroughShim,
+} from './shim.ts';
 import { buildSpec, type SpecContext } from './spec.ts';
 import { containerStats } from './stats.ts';
 import { containerTop } from './top.ts';
@@ -404,13 +412,7 @@ export class Containers {
     } catch {
       return; // it never started
     }
-    try {
-      process.kill(Number(readFileSync(join(shimDir, 'shim.pid'), 'utf8')), 'SIGKILL');
-    } catch {
-      // gone
-    }
-    rmSync(join(shimDir, 'shim.sock'), { force: true });
-    rmSync(join(shimDir, 'shim.pid'), { force: true });
+    abandonShim(shimDir);
   }
 
   #performThroughShim(rec: ContainerRecord, plan: Plan, shim: Promise<void>) {

@@ -18,7 +18,7 @@ import { bridge, parseDetachKeys } from './attach.ts';
 import type { Containers } from './containers.ts';
 import { captureProbeOutput, type ProbeResult } from './probe.ts';
 import { newId } from './record.ts';
-import { FRAME, readExit, ShimConnection, spawnShim, startThroughShim } from './shim.ts';
+import { abandonShim, FRAME, readExit, ShimConnection, spawnShim, startThroughShim } from './shim.ts';
 import { heldCapabilities, resolveUserIn } from './spec.ts';
 
 export interface ExecConfig {
@@ -136,8 +136,11 @@ export class Execs {
     });
     const planFile = join(dir, 'plan');
     writeFileSync(planFile, encodePlan(plan), { mode: 0o600 });
+    let spawned = false;
+    let started = false;
     try {
       await spawnShim({ dir, plan: planFile, tty, stdin: e.config.AttachStdin === true });
+      spawned = true;
       const conn = await ShimConnection.connect(dir);
       e.conn = conn;
       const b =
@@ -178,6 +181,7 @@ export class Execs {
       });
       if (e.config.ConsoleSize && tty)
         conn.send(FRAME.RESIZE, `${e.config.ConsoleSize[0]} ${e.config.ConsoleSize[1]}`);
+      started = true;
       const run = startThroughShim(conn);
       e.running = true;
       this.#events.publish(
@@ -209,6 +213,7 @@ export class Execs {
       }
     } catch (err) {
       e.running = false;
+      if (spawned && !started) abandonShim(dir);
       rmSync(dir, { recursive: true, force: true });
       throw err;
     }

@@ -2,7 +2,7 @@
 // frames, and turning its PID / ERROR / EXIT frames into the runtime's PlanRun.
 
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { internal } from '../../common/errors.ts';
@@ -167,4 +167,15 @@ export function startThroughShim(conn: ShimConnection): PlanRun {
   });
   conn.send(FRAME.START);
   return report;
+}
+
+/** A shim that will never get START waits forever, and it ignores SIGTERM: it is killed. */
+export function abandonShim(dir: string): void {
+  try {
+    process.kill(Number(readFileSync(join(dir, 'shim.pid'), 'utf8')), 'SIGKILL');
+  } catch {
+    // gone
+  }
+  rmSync(join(dir, 'shim.sock'), { force: true });
+  rmSync(join(dir, 'shim.pid'), { force: true });
 }
