@@ -174,6 +174,9 @@ describe('bridge networks through the docker CLI', { concurrency: false }, () =>
     assert.equal(ok(['port', 'web']), '80/tcp -> 0.0.0.0:18180');
     assert.equal(ok(['port', 'web', '80']), '0.0.0.0:18180');
     assert.match(ok(['ps', '--filter', 'name=^web$', '--format', '{{.Ports}}']), /0\.0\.0\.0:18180->80\/tcp/);
+    assert.equal(ok(['ps', '--filter', 'publish=80', '--format', '{{.Names}}']), 'web');
+    assert.equal(ok(['ps', '--filter', 'publish=81', '--format', '{{.Names}}']), '');
+    assert.equal(ok(['ps', '--filter', 'network=bridge', '--format', '{{.Names}}']), 'web');
     const ip = inspect('web', '{{.NetworkSettings.IPAddress}}');
     const gw = inspect('web', '{{.NetworkSettings.Gateway}}');
     const bip = JSON.parse(sh('cat', [join(d.dir, 'bridge.json')]).stdout).bip as string;
@@ -330,6 +333,7 @@ describe('bridge networks through the docker CLI', { concurrency: false }, () =>
   });
 
   test('connect and disconnect a running container', () => {
+    const since = String(Math.floor(Date.now() / 1000) - 1);
     ok(['run', '-d', '--name', 'mover', '--network', 'none', 'busybox', 'sleep', '1000']);
     const refused = docker(d, ['network', 'connect', 'ntest-user', 'mover']);
     assert.notEqual(refused.status, 0);
@@ -352,6 +356,24 @@ describe('bridge networks through the docker CLI', { concurrency: false }, () =>
     const gone = docker(d, ['network', 'disconnect', 'ntest-user', 'mover']);
     assert.notEqual(gone.status, 0);
     assert.match(gone.stderr, /is not connected to network ntest-user/);
+    const events = ok([
+      'events',
+      '--since',
+      since,
+      '--until',
+      String(Math.ceil(Date.now() / 1000) + 1),
+      '--filter',
+      'type=network',
+      '--filter',
+      'network=ntest-user',
+      '--filter',
+      'event=connect',
+      '--filter',
+      'event=disconnect',
+      '--format',
+      '{{.Action}} {{.Actor.Attributes.name}}',
+    ]);
+    assert.deepEqual(events.split('\n'), ['connect ntest-user', 'disconnect ntest-user']);
     ok(['rm', '-f', 'mover']);
   });
 
