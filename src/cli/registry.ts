@@ -32,6 +32,8 @@ import { inspect as imageInspect } from './commands/image/inspect.ts';
 import { load } from './commands/image/load.ts';
 import { ls as imageLs } from './commands/image/ls.ts';
 import { prune as imagePrune } from './commands/image/prune.ts';
+import { pull } from './commands/image/pull.ts';
+import { push } from './commands/image/push.ts';
 import { rm as imageRm } from './commands/image/rm.ts';
 import { save } from './commands/image/save.ts';
 import { tag } from './commands/image/tag.ts';
@@ -41,6 +43,7 @@ import { inspect as networkInspect } from './commands/network/inspect.ts';
 import { ls as networkLs } from './commands/network/ls.ts';
 import { prune as networkPrune } from './commands/network/prune.ts';
 import { rm as networkRm } from './commands/network/rm.ts';
+import { login, logout } from './commands/registry/login.ts';
 import { df } from './commands/system/df.ts';
 import { events } from './commands/system/events.ts';
 import { info } from './commands/system/info.ts';
@@ -63,6 +66,10 @@ export const COMMANDS: CommandDef[] = [
   load,
   save,
   importCmd,
+  pull,
+  push,
+  login,
+  logout,
   inspect,
   systemPrune,
   ...[

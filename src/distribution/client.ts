@@ -156,14 +156,12 @@ export class RegistryClient {
       const url = new URL(`${endpoint.url}/v2/`);
       try {
         const res = await this.#send(endpoint, 'GET', url, {}, undefined, signal);
-        res.body.resume();
         if (res.status === 200 || res.status === 401) {
+          res.body.resume();
           const challenge = res.status === 401 ? pickChallenge(res.headers['www-authenticate']) : undefined;
           return { endpoint, challenge };
         }
-        lastError = unavailable(
-          `Get "${url}": unexpected status ${res.status} from the registry at ${this.domain}`,
-        );
+        lastError = await responseError({ ...res, url }, `Get "${url}"`);
       } catch (err) {
         if (signal?.aborted) throw err;
         lastError = err;

@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { DEFAULT_DOMAIN } from '../image/reference.ts';
 
 export const DEFAULT_CERTS_DIR = '/etc/berth/certs.d';
-/** Docker Hub's registry host, and the key `docker login` uses for it in config.json. */
+/** Docker Hub's registry host. */
 export const DOCKER_HUB_HOST = 'registry-1.docker.io';
-export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
 
 export interface RegistryHostsConfig {
   insecureRegistries: readonly string[];
@@ -108,11 +107,4 @@ export function endpointsFor(domain: string, cfg: RegistryHostsConfig): Endpoint
     out.push({ url: `https://${domain}`, insecureTls: false, mirror: false, ...certs });
   }
   return out;
-}
-
-/** config.json's key for a registry: Docker Hub's legacy URL, else the domain. */
-export function authKey(domain: string): string {
-  return domain === DEFAULT_DOMAIN || domain === 'index.docker.io' || domain === DOCKER_HUB_HOST
-    ? DOCKER_HUB_AUTH_KEY
-    : domain;
 }

@@ -87,7 +87,7 @@ export async function fetchManifest(
     throw new RegistryError(
       'Unauthorized',
       res.status,
-      `pull access denied for ${familiarName(ref)} on ${ref.domain}, repository does not exist or may require 'docker login': ${err.message.replace(/^denied: /, '')}`,
+      `pull access denied for ${familiarName(ref)}${familiarName(ref).startsWith(`${ref.domain}/`) ? '' : ` on ${ref.domain}`}, repository does not exist or may require 'docker login': ${err.message.replace(/^denied: /, '')}`,
     );
   }
   if (res.status !== 200)

@@ -111,8 +111,6 @@ export async function pushImage(
     let blobs: Descriptor[];
     if (manifest) blobs = manifest.parsed.layers;
     else {
-      for (const l of image.layers)
-        emit({ status: 'Preparing', progressDetail: {}, id: shortDigest(l.diffId) });
       const made = await layerBlobs(image, opts);
       for (const b of made) if (b.temporary) temporary.push(b.desc.digest);
       blobs = made.map((b) => b.desc);

@@ -3,7 +3,7 @@
 // bearer-token cache, over the engine's image store and snapshotter. Knows nothing of HTTP
 // requests from API clients: credentials arrive as an AuthConfig.
 
-import { invalidArgument, notFound } from '../common/errors.ts';
+import { BerthError, invalidArgument, notFound } from '../common/errors.ts';
 import { type AuthConfig, RegistryClient, TokenCache } from '../distribution/client.ts';
 import type { RegistryHostsConfig } from '../distribution/hosts.ts';
 import type { OnProgress } from '../distribution/progress.ts';
@@ -80,6 +80,8 @@ export class Distribution {
         });
         this.#images.publish({ action: 'pull', id: result.id, ref: formatReference(r) });
       }
+    } catch (err) {
+      throw naming(err, formatReference(ref), 'pulling');
     } finally {
       client.close();
     }
@@ -130,6 +132,8 @@ export class Distribution {
         });
         this.#images.publish({ action: 'push', id: image.id, ref: formatReference({ ...ref, tag }) });
       }
+    } catch (err) {
+      throw naming(err, repo, 'pushing');
     } finally {
       client.close();
     }
@@ -147,6 +151,12 @@ export class Distribution {
     }
     return { Status: 'Login Succeeded', IdentityToken: '' };
   }
+}
+
+/** An error that does not name the image gets its name: `pulling host:5000/x:1: Get "…": …`. */
+function naming(err: unknown, name: string, verb: string): unknown {
+  if (!(err instanceof BerthError) || err.message.includes(name)) return err;
+  return new BerthError(err.kind, `${verb} ${name}: ${err.message}`, { cause: err });
 }
 
 /** The registry domain of a login server address: `https://host:5000/v2/` → host:5000. */

@@ -9,6 +9,7 @@ import { BerthError } from '../../../common/errors.ts';
 import { familiarString, parseNormalizedTagged } from '../../../image/reference.ts';
 import type { CommandContext, CommandDef } from '../../command.ts';
 import type { CreateRequest } from '../../opts/container.ts';
+import { pullForCreate } from '../image/pull.ts';
 
 export const cpath = (id: string, rest = '') => `/containers/${encodeURIComponent(id)}${rest}`;
 
@@ -54,7 +55,7 @@ export async function createContainer(
   ctx: CommandContext,
   client: ApiClient,
   request: CreateRequest,
-  opts: { cidfile: string; quiet: boolean },
+  opts: { cidfile: string; quiet: boolean; pull?: string },
 ): Promise<string> {
   const { cidfile } = opts;
   if (cidfile && existsSync(cidfile)) {
@@ -62,22 +63,27 @@ export async function createContainer(
       `container ID file found, make sure the other container isn't running or delete ${cidfile}`,
     );
   }
-  let created: Created;
-  try {
-    created = await client.json<Created>('POST', '/containers/create', {
+  const pull = opts.pull ?? 'missing';
+  if (!['always', 'missing', 'never'].includes(pull))
+    throw new Error(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
+  const image = String(request.body.Image);
+  const pullIt = () =>
+    pullForCreate(ctx, image, { platform: request.platform || undefined, quiet: opts.quiet });
+  const create = () =>
+    client.json<Created>('POST', '/containers/create', {
       query: { name: request.name || undefined, platform: request.platform || undefined },
       body: request.body,
     });
+  if (pull === 'always') await pullIt();
+  let created: Created;
+  try {
+    created = await create();
   } catch (err) {
-    if (
-      err instanceof DaemonError &&
-      err.status === 404 &&
-      /no such image/i.test(err.message) &&
-      !opts.quiet
-    ) {
-      ctx.err.write(`Unable to find image '${familiarImage(String(request.body.Image))}' locally\n`);
-    }
-    throw err;
+    if (!(err instanceof DaemonError && err.status === 404 && /no such image/i.test(err.message))) throw err;
+    if (!opts.quiet) ctx.err.write(`Unable to find image '${familiarImage(image)}' locally\n`);
+    if (pull !== 'missing') throw err;
+    await pullIt();
+    created = await create();
   }
   for (const w of created.Warnings ?? []) ctx.err.write(`WARNING: ${w}\n`);
   if (cidfile) writeFileSync(cidfile, created.Id);

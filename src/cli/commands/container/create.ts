@@ -39,6 +39,7 @@ export const create: RawCommandDef = {
       const id = await createContainer(ctx, client, request, {
         cidfile: String(parsed.opts.cidfile ?? ''),
         quiet: parsed.opts.quiet === true,
+        pull: String(parsed.opts.pull ?? 'missing'),
       });
       ctx.out.write(`${id}\n`);
       return 0;

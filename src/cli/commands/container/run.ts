@@ -51,6 +51,7 @@ export const run: RawCommandDef = {
       id = await createContainer(ctx, client, request, {
         cidfile: String(o.cidfile ?? ''),
         quiet: o.quiet === true,
+        pull: String(o.pull ?? 'missing'),
       });
     } catch (err) {
       return startErrorStatus(report(ctx, err));
