@@ -29,7 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERTH, type Daemon, startDaemon } from '../test/e2e/daemon-helpers.ts';
 import { makeBusyboxRootfs } from '../test/fixtures/busybox.ts';
-import { ensureDockerd, ensurePodman, removeTree, startDockerd } from './reference.ts';
+import { ensureDockerd, ensurePodman, podmanIn, removeTree, startDockerd } from './reference.ts';
 import { summary } from './stats.ts';
 
 const RUNS = Number(process.argv[2] ?? 20);
@@ -119,25 +119,12 @@ async function main(): Promise<void> {
   const refHost = ref.host;
   const hasPodman = ensurePodman();
   const podmanRoot = join(work, 'podman');
-  // podman's default ulimits raise RLIMIT_NOFILE's hard limit, which needs CAP_SYS_RESOURCE
-  const podmanConf = join(work, 'containers.conf');
-  writeFileSync(podmanConf, '[containers]\ndefault_ulimits = []\n');
-  process.env.CONTAINERS_CONF = podmanConf;
-  const podman = (args: string[]) => [
-    '--root',
-    join(podmanRoot, 'root'),
-    '--runroot',
-    join(podmanRoot, 'run'),
-    '--runtime',
-    'runc',
-    ...args,
-  ];
+  const podman = podmanIn(podmanRoot);
   try {
     const bEnv = dockerEnv(berthd.host);
     must('docker', ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest'], bEnv);
     if (ref) must('docker', ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest'], dockerEnv(refHost));
     if (hasPodman) {
-      mkdirSync(podmanRoot, { recursive: true });
       must('podman', podman(['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest']));
     }
     const berthCli = (args: string[]) => [BERTH, ['-H', berthd.host, ...args]] as const;

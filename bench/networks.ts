@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERTH, cleanup, type Daemon, removeBridge, startDaemon } from '../test/e2e/daemon-helpers.ts';
 import { makeBusyboxRootfs } from '../test/fixtures/busybox.ts';
-import { ensureDockerd, ensurePodman, removeTree, startDockerd } from './reference.ts';
+import { ensureDockerd, ensurePodman, podmanIn, removeTree, startDockerd } from './reference.ts';
 import { summary } from './stats.ts';
 
 const RUNS = Number(process.argv[2] ?? 20);
@@ -116,28 +116,13 @@ async function main(): Promise<void> {
   const ref = await startDockerd(refDir, { bridge: 'bnbdocker0' });
   const hasPodman = ensurePodman();
   const podmanRoot = join(work, 'podman');
-  const podmanConf = join(work, 'containers.conf');
-  writeFileSync(
-    podmanConf,
-    '[containers]\ndefault_ulimits = []\n[network]\ndefault_subnet = "10.203.0.0/24"\n',
-  );
-  process.env.CONTAINERS_CONF = podmanConf;
-  const podman = (args: string[]) => [
-    '--root',
-    join(podmanRoot, 'root'),
-    '--runroot',
-    join(podmanRoot, 'run'),
-    '--runtime',
-    'runc',
-    ...args,
-  ];
+  const podman = podmanIn(podmanRoot, '[network]\ndefault_subnet = "10.203.0.0/24"\n');
   const bEnv = dockerEnv(berthd.host);
   const rEnv = dockerEnv(ref.host);
   try {
     must('docker', ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest'], bEnv);
     must('docker', ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest'], rEnv);
     if (hasPodman) {
-      mkdirSync(podmanRoot, { recursive: true });
       must('podman', podman(['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest']));
     }
 

@@ -2,7 +2,7 @@
 // on its own data root, exec root and socket, without networking; podman with runc.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unixSocketAnswers } from '../src/common/socket.ts';
 
@@ -95,4 +95,25 @@ export function ensurePodman(): boolean {
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
   return r.status === 0;
+}
+
+/**
+ * podman's global flags for a benchmark's own store under `root` (runc), with a containers.conf
+ * of its own: no default ulimits (raising RLIMIT_NOFILE's hard limit needs CAP_SYS_RESOURCE,
+ * which this host lacks), plus `extraConf` lines.
+ */
+export function podmanIn(root: string, extraConf = ''): (args: string[]) => string[] {
+  const conf = join(root, 'containers.conf');
+  mkdirSync(root, { recursive: true });
+  writeFileSync(conf, `[containers]\ndefault_ulimits = []\n${extraConf}`);
+  process.env.CONTAINERS_CONF = conf;
+  return (args) => [
+    '--root',
+    join(root, 'root'),
+    '--runroot',
+    join(root, 'run'),
+    '--runtime',
+    'runc',
+    ...args,
+  ];
 }

@@ -77,6 +77,8 @@ describe('bridge networks through the docker CLI', { concurrency: false }, () =>
     return res.stdout.trim();
   };
   const inspect = (name: string, format: string) => ok(['inspect', '-f', format, name]);
+  // the end of a `run` line for a busybox web server on port 80 serving www
+  const webServer = () => ['-v', `${www}:/www`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/www'];
   // busybox's static wget crashes on some answers: HTTP through nc instead
   const fetchIn = (runArgs: string[], host: string, port: number, path = '/') =>
     ok([...runArgs, 'sh', '-c', `printf 'GET ${path} HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${host} ${port}`]);
@@ -144,23 +146,7 @@ describe('bridge networks through the docker CLI', { concurrency: false }, () =>
   });
 
   test('a published port answers on 127.0.0.1, on the host address and from another container', async () => {
-    ok([
-      'run',
-      '-d',
-      '--name',
-      'web',
-      '-p',
-      '18180:80',
-      '-v',
-      `${www}:/www`,
-      'busybox',
-      'httpd',
-      '-f',
-      '-p',
-      '80',
-      '-h',
-      '/www',
-    ]);
+    ok(['run', '-d', '--name', 'web', '-p', '18180:80', ...webServer()]);
     assert.equal(await retry(() => httpGet('127.0.0.1', 18180)), 'hello from berth\n');
     const addr = hostAddress();
     if (addr) assert.equal(await retry(() => httpGet(addr, 18180)), 'hello from berth\n');
@@ -196,44 +182,11 @@ describe('bridge networks through the docker CLI', { concurrency: false }, () =>
   });
 
   test('-P publishes the exposed ports on random host ports; -p with no host port too', async () => {
-    ok([
-      'run',
-      '-d',
-      '--name',
-      'webp',
-      '--expose',
-      '80',
-      '-P',
-      '-v',
-      `${www}:/www`,
-      'busybox',
-      'httpd',
-      '-f',
-      '-p',
-      '80',
-      '-h',
-      '/www',
-    ]);
+    ok(['run', '-d', '--name', 'webp', '--expose', '80', '-P', ...webServer()]);
     const port = Number(ok(['port', 'webp', '80/tcp']).split(':').pop());
     assert.ok(port >= 1024, `random port ${port}`);
     assert.equal(await retry(() => httpGet('127.0.0.1', port)), 'hello from berth\n');
-    ok([
-      'run',
-      '-d',
-      '--name',
-      'webr',
-      '-p',
-      '127.0.0.1::80',
-      '-v',
-      `${www}:/www`,
-      'busybox',
-      'httpd',
-      '-f',
-      '-p',
-      '80',
-      '-h',
-      '/www',
-    ]);
+    ok(['run', '-d', '--name', 'webr', '-p', '127.0.0.1::80', ...webServer()]);
     const bound = ok(['port', 'webr', '80']);
     assert.match(bound, /^127\.0\.0\.1:\d+$/);
     assert.equal(await retry(() => httpGet('127.0.0.1', Number(bound.split(':')[1]))), 'hello from berth\n');
@@ -283,25 +236,7 @@ describe('bridge networks through the docker CLI', { concurrency: false }, () =>
       USER_SUBNET,
     );
     assert.equal(sh('ip', ['link', 'show', userBridge]).status, 0);
-    ok([
-      'run',
-      '-d',
-      '--name',
-      'alpha',
-      '--network',
-      'ntest-user',
-      '--network-alias',
-      'db',
-      '-v',
-      `${www}:/www`,
-      'busybox',
-      'httpd',
-      '-f',
-      '-p',
-      '80',
-      '-h',
-      '/www',
-    ]);
+    ok(['run', '-d', '--name', 'alpha', '--network', 'ntest-user', '--network-alias', 'db', ...webServer()]);
     const alphaIp = inspect('alpha', '{{(index .NetworkSettings.Networks "ntest-user").IPAddress}}');
     assert.ok(alphaIp.startsWith(USER_SUBNET.split('.').slice(0, 3).join('.')));
     for (const name of ['alpha', 'db', 'alpha.ntest-user']) {
@@ -532,25 +467,7 @@ describe('bridge networks through the docker CLI', { concurrency: false }, () =>
   });
 
   test('berthd killed and restarted: rules, addresses and names stay', async () => {
-    ok([
-      'run',
-      '-d',
-      '--name',
-      'keeper',
-      '--network',
-      'ntest-user',
-      '-p',
-      '18182:80',
-      '-v',
-      `${www}:/www`,
-      'busybox',
-      'httpd',
-      '-f',
-      '-p',
-      '80',
-      '-h',
-      '/www',
-    ]);
+    ok(['run', '-d', '--name', 'keeper', '--network', 'ntest-user', '-p', '18182:80', ...webServer()]);
     assert.equal(await retry(() => httpGet('127.0.0.1', 18182)), 'hello from berth\n');
     const ip = inspect('keeper', '{{(index .NetworkSettings.Networks "ntest-user").IPAddress}}');
     d.process.kill('SIGKILL');

@@ -3,6 +3,7 @@
 // NetworkingConfig.EndpointsConfig, as the docker CLI 28 sends them to API ≥ 1.44.
 
 import { parseGoInt } from '../../common/govalues.ts';
+import type { EndpointSettings as SpecEndpointSettings } from '../../spec/docker/network.ts';
 import { splitCSV } from './mounts.ts';
 
 export interface NetworkAttachment {
@@ -17,23 +18,8 @@ export interface NetworkAttachment {
   gwPriority: number;
 }
 
-export interface EndpointSettings {
-  IPAMConfig: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
-  Links: string[] | null;
-  Aliases: string[] | null;
-  MacAddress: string;
-  DriverOpts: Record<string, string> | null;
-  GwPriority: number;
-  NetworkID: string;
-  EndpointID: string;
-  Gateway: string;
-  IPAddress: string;
-  IPPrefixLen: number;
-  IPv6Gateway: string;
-  GlobalIPv6Address: string;
-  GlobalIPv6PrefixLen: number;
-  DNSNames: string[] | null;
-}
+/** The docker CLI 28 also sends the endpoint's gateway priority. */
+export type EndpointSettings = SpecEndpointSettings & { GwPriority: number };
 
 const empty = (target: string): NetworkAttachment => ({
   target,
