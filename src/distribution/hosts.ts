@@ -19,6 +19,8 @@ export interface RegistryHostsConfig {
   registryMirrors: readonly string[];
   /** Docker's certs.d: per-registry CA certificates (and client certificates). */
   certsDir?: string;
+  /** Treat loopback registries as secure (HTTPS, verified): lets tests check certs.d on 127.0.0.1. */
+  secureLoopback?: boolean;
 }
 
 export interface Endpoint {
@@ -34,12 +36,14 @@ export interface Endpoint {
 }
 
 /** Whether a registry host (`host[:port]`) counts as insecure. */
-export function isInsecure(domain: string, insecure: readonly string[]): boolean {
+export function isInsecure(domain: string, insecure: readonly string[], loopback = true): boolean {
   const host = hostOf(domain);
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (loopback && (host === 'localhost' || host.endsWith('.localhost'))) return true;
   const ips = new BlockList();
-  ips.addSubnet('127.0.0.0', 8, 'ipv4');
-  ips.addAddress('::1', 'ipv6');
+  if (loopback) {
+    ips.addSubnet('127.0.0.0', 8, 'ipv4');
+    ips.addAddress('::1', 'ipv6');
+  }
   for (const entry of insecure) {
     if (entry === domain || entry === host) return true;
     const m = /^(.+)\/(\d+)$/.exec(entry);
@@ -100,7 +104,7 @@ export function endpointsFor(domain: string, cfg: RegistryHostsConfig): Endpoint
     return out;
   }
   const certs = certsFor(certsDir, domain);
-  if (isInsecure(domain, cfg.insecureRegistries)) {
+  if (isInsecure(domain, cfg.insecureRegistries, !cfg.secureLoopback)) {
     out.push({ url: `https://${domain}`, insecureTls: true, mirror: false, ...certs });
     out.push({ url: `http://${domain}`, insecureTls: true, mirror: false });
   } else {
