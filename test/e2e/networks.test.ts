@@ -17,6 +17,7 @@ import {
   type Daemon,
   docker,
   importBusybox,
+  ROOT,
   removeAllContainers,
   removeBridge,
   startDaemon,
@@ -334,6 +335,48 @@ describe('bridge networks through the docker CLI', { concurrency: false }, () =>
     const stopped = docker(d, ['run', '--rm', '--link', 'nosuch:x', 'busybox', 'true']);
     assert.notEqual(stopped.status, 0);
     ok(['rm', '-f', 'linked']);
+  });
+
+  test("--dns on a user network: berth's names still resolve, the rest goes to the container's server", async () => {
+    // a nameserver on the remote host (port 53 of its own address), answering one name
+    const script = `
+      import { DnsServer } from ${JSON.stringify(join(ROOT, 'src/network/dns/server.ts'))};
+      const s = new DnsServer({ address: ${JSON.stringify(REMOTE.ip)}, upstreams: [], records: {
+        lookup: (name) => (name === 'far.example' ? { v4: ['192.0.2.77'], v6: [] } : undefined),
+        reverse: () => undefined,
+      } });
+      await s.start();
+      console.log('ready');`;
+    const dns = spawn(
+      'nsenter',
+      [`--net=${remoteNs}`, process.execPath, '--input-type=module', '-e', script],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        dns.stdout?.on('data', (d) => String(d).includes('ready') && resolve());
+        dns.once('exit', (code) => reject(new Error(`the remote nameserver exited: ${code}`)));
+      });
+      const run = ['run', '--rm', '--network', 'ntest-user', '--dns', REMOTE.ip, 'busybox', 'nslookup'];
+      assert.match(ok([...run, 'far.example']), /Address: 192\.0\.2\.77/);
+      assert.match(ok([...run, 'alpha']), /Address: 10\./);
+      // without --dns the same name goes to the host's nameservers, not the remote one
+      const plain = docker(d, [
+        'run',
+        '--rm',
+        '--network',
+        'ntest-user',
+        'busybox',
+        'nslookup',
+        '-timeout=1',
+        'far.example',
+      ]);
+      assert.doesNotMatch(plain.stdout, /192\.0\.2\.77/);
+    } finally {
+      dns.kill('SIGKILL');
+    }
   });
 
   test('outbound traffic is masqueraded to the remote host; --internal networks have no egress', async () => {

@@ -38,6 +38,7 @@ export class NetworkDns {
         reverse: (ip) => networks.reverse(net, ip),
       },
       upstreams,
+      upstreamsFor: (from) => networks.containerDns(net, from),
       domains: [net.Name],
       log: this.#log,
     });

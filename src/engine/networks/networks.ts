@@ -888,6 +888,16 @@ export class Networks {
     return undefined;
   }
 
+  /** The `--dns` servers of the container with address `from` on `net`, if it set any. */
+  containerDns(net: NetworkRecord, from: string): string[] | undefined {
+    for (const c of this.#endpoints(net)) {
+      const e = endpointOn(c, net);
+      if (e?.EndpointID && (e.IPAddress === from || e.GlobalIPv6Address === from))
+        return c.HostConfig.Dns ?? undefined;
+    }
+    return undefined;
+  }
+
   /** The name of the container with `ip` on `net`, for PTR queries. */
   reverse(net: NetworkRecord, ip: string): string | undefined {
     for (const c of this.#endpoints(net)) {

@@ -44,6 +44,11 @@ export interface DnsServerOptions {
    * resolves `<container>.<network name>`, so pass the network's name.
    */
   domains?: string[];
+  /**
+   * The nameservers one asker wants instead of `upstreams` (a container's `--dns`, which Docker's
+   * embedded server forwards to); undefined or empty for the network's.
+   */
+  upstreamsFor?: (from: string) => string[] | undefined;
   /** Per upstream and attempt; 3000 ms by default. */
   timeoutMs?: number;
   log?: (message: string) => void;
@@ -183,7 +188,7 @@ export class DnsServer {
         return encodeMessage({ ...reply(query, RCODE.FORMERR), questions: [] });
       const local = answerLocally(query, this.#options.records, this.#options.domains ?? [], from);
       if (local) return encodeWithin(local, limit, transport === 'udp');
-      return await this.#forward(packet, query, transport, limit);
+      return await this.#forward(packet, query, transport, limit, this.#upstreamsOf(from));
     } catch (err) {
       this.#options.log?.(`dns: ${query.questions[0]?.name}: ${err}`);
       return encodeMessage(reply(query, RCODE.SERVFAIL));
@@ -195,14 +200,26 @@ export class DnsServer {
    * non-authoritative NXDOMAIN moves on to the next one; if none does better, the last answer
    * received is relayed, and SERVFAIL when there was none.
    */
-  async #forward(packet: Buffer, query: Message, transport: Transport, limit: number): Promise<Buffer> {
-    if (this.#upstreams.length === 0 || this.#inFlight >= MAX_IN_FLIGHT) {
+  #upstreamsOf(from: string): Upstream[] {
+    const own = this.#options.upstreamsFor?.(from);
+    if (!own?.length) return this.#upstreams;
+    return own.map((text) => parseUpstream(text)).filter((u): u is Upstream => u !== undefined);
+  }
+
+  async #forward(
+    packet: Buffer,
+    query: Message,
+    transport: Transport,
+    limit: number,
+    upstreams: Upstream[],
+  ): Promise<Buffer> {
+    if (upstreams.length === 0 || this.#inFlight >= MAX_IN_FLIGHT) {
       return encodeMessage(reply(query, RCODE.SERVFAIL));
     }
     this.#inFlight++;
     try {
       let last: Buffer | undefined;
-      for (const upstream of this.#upstreams) {
+      for (const upstream of upstreams) {
         if (this.#abort.signal.aborted) break;
         const answer = await this.#ask(upstream, packet, query, transport, limit);
         if (!answer) continue;
