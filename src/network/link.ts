@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { internal } from '../common/errors.ts';
 import { unmount } from '../storage/mount.ts';
 import { type Prefix, parsePrefix } from './ipam.ts';
+import { BRIDGE_GROUP } from './nft.ts';
 
 function run(cmd: string, args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -55,7 +56,7 @@ export async function ensureBridge(name: string, gateways: string[], mtu: number
   // IPv6 addresses without duplicate address detection, usable at once (as dockerd does)
   const nodad = (cidr: string) => (cidr.includes(':') ? ' nodad' : '');
   for (const gw of gateways) lines.push(`addr replace ${gw} dev ${name}${nodad(gw)}`);
-  lines.push(`link set ${name} up`);
+  lines.push(`link set ${name} group ${BRIDGE_GROUP} up`);
   await ipBatch(lines);
   writeSysctl(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, '1');
 }

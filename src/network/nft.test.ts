@@ -22,7 +22,8 @@ test('a network table is replaced whole in one script, touching no other table',
   assert.match(s, /ip saddr 10\.88\.0\.0\/24 oifname != "br-test" masquerade/);
   assert.match(s, /oifname "br-test" ip saddr 127\.0\.0\.0\/8 masquerade/);
   assert.match(s, /oifname "br-test" ip saddr 10\.88\.0\.0\/24 ct status dnat masquerade/);
-  assert.doesNotMatch(s, / drop/);
+  // other berth networks only through published ports
+  assert.match(s, /iifname "br-test" oifname != "br-test" oifgroup 1651668072 ct status != dnat drop/);
   assert.equal(
     deleteScript('berth-br-test'),
     'table inet berth-br-test {}\ndelete table inet berth-br-test\n',

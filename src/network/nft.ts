@@ -26,6 +26,13 @@ export interface NetworkRules {
 
 export const tableName = (bridge: string) => `berth-${bridge}`;
 
+/**
+ * The link group every berth bridge is in: it lets each network's table tell traffic to
+ * another berth network (dropped: networks are isolated from each other, as in Docker) from
+ * traffic to the rest of the world, without listing the other bridges.
+ */
+export const BRIDGE_GROUP = 0x62727468;
+
 const isV6 = (addr: string) => addr.includes(':');
 
 function portRule(p: PortRule): string {
@@ -67,6 +74,9 @@ export function networkScript(rules: NetworkRules): string {
   if (rules.internal) {
     s += `    iifname ${br} oifname != ${br} drop\n`;
     s += `    oifname ${br} iifname != ${br} drop\n`;
+  } else {
+    // to another berth network only through a published port
+    s += `    iifname ${br} oifname != ${br} oifgroup ${BRIDGE_GROUP} ct status != dnat drop\n`;
   }
   s += '  }\n}\n';
   return s;

@@ -253,6 +253,9 @@ describe('bridge networks through the docker CLI', { concurrency: false }, () =>
       entry.map((e) => [e.Name, e.IPv4Address]),
       [['alpha', `${alphaIp}/24`]],
     );
+    // networks are isolated: from the default bridge, alpha's address does not answer
+    const across = docker(d, ['run', '--rm', 'busybox', 'ping', '-c', '1', '-W', '1', alphaIp]);
+    assert.notEqual(across.status, 0, across.stdout);
     // an unknown name is not berth's: it goes upstream, and the host's nameserver is not reachable
     // from here, so it fails, but the DNS server stays up and answers berth's names after it
     docker(d, [
