@@ -5,9 +5,10 @@
 // tag the image. On failure everything this pull added and nothing else uses is removed again:
 // blobs and unpacked layers.
 
-import { Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { errorKind, invalidArgument, notFound } from '../common/errors.ts';
-import { ensureLayer, type HasLayer, type UnpackLayer } from '../image/archive/layers.ts';
+import { decompress } from '../image/archive/compression.ts';
+import { ensureLayer, type HasLayer, layerMediaType, type UnpackLayer } from '../image/archive/layers.ts';
 import { selectPlatform } from '../image/archive/load.ts';
 import { chainIds, type Digest, isDigest, sha256 } from '../image/digest.ts';
 import { type ImageStore, type LayerRecord, parseConfig } from '../image/image-store.ts';
@@ -31,6 +32,7 @@ import {
 import { repositoryScope } from './challenge.ts';
 import { type RegistryClient, RegistryError, readAll, responseError } from './client.ts';
 import { type OnProgress, progressMessage, shortDigest } from './progress.ts';
+import { Spool } from './spool.ts';
 
 export const MANIFEST_ACCEPT = [
   MediaType.DockerManifestList,
@@ -337,6 +339,7 @@ export async function pullImage(
       if (present[i] === 'missing' && i >= (opts.maxConcurrent ?? 3))
         emit({ status: 'Waiting', progressDetail: {}, id: shortDigest(parsed.layers[i].digest) });
 
+    const spools = new Map<number, Spool>();
     const downloads = parsed.layers.map((l, i) => {
       if (present[i] !== 'missing') return Promise.resolve();
       return limit(async () => {
@@ -352,12 +355,10 @@ export async function pullImage(
             }
           },
         });
+        const spool = new Spool(store.content.tempPath());
+        spools.set(i, spool);
         try {
-          await store.content.ingest(Readable.from(chunks), {
-            digest: l.digest as Digest,
-            size: l.size,
-            signal: abort.signal,
-          });
+          await spool.fill(store.content, chunks, { digest: l.digest as Digest, size: l.size });
         } catch (err) {
           if (errorKind(err) === 'InvalidArgument')
             throw invalidArgument(
@@ -376,9 +377,15 @@ export async function pullImage(
 
     const layers: LayerRecord[] = [];
     for (let i = 0; i < parsed.layers.length; i++) {
-      await downloads[i];
       const l = parsed.layers[i];
       const id = shortDigest(l.digest);
+      const layer = {
+        blob: l.digest as Digest,
+        diffId: diffIds[i],
+        chainId: chains[i],
+        parent: i ? chains[i - 1] : undefined,
+        index: i,
+      };
       if (present[i] === 'unpacked' && !(await store.content.exists(l.digest))) {
         const known = store.findLayer(chains[i])!;
         layers.push({ ...known, digest: undefined, mediaType: undefined, size: undefined });
@@ -386,17 +393,19 @@ export async function pullImage(
       }
       const had = await opts.hasLayer(chains[i]);
       if (!had) emit(progressMessage('Extracting', id, 0, l.size));
-      layers.push(
-        await ensureLayer(store, opts, {
-          blob: l.digest as Digest,
-          diffId: diffIds[i],
-          chainId: chains[i],
-          parent: i ? chains[i - 1] : undefined,
-          index: i,
-        }),
-      );
-      if (!had) {
+      // a download still running is unpacked as it arrives; a finished one from the store
+      await Promise.race([downloads[i], new Promise((r) => setImmediate(r))]);
+      const spool = spools.get(i);
+      if (!had && spool && !spool.finished) {
         unpacked.push(chains[i]);
+        layers.push(await unpackSpool(store, opts, layer, spool, l, abort.signal));
+        await downloads[i];
+      } else {
+        await downloads[i];
+        layers.push(await ensureLayer(store, opts, layer));
+      }
+      if (!had) {
+        if (!unpacked.includes(chains[i])) unpacked.push(chains[i]);
         updated = true;
         emit(progressMessage('Extracting', id, l.size, l.size));
         emit({ status: 'Pull complete', progressDetail: {}, id });
@@ -441,4 +450,40 @@ export async function pullImage(
     signal?.removeEventListener('abort', onAbort);
     lease();
   }
+}
+
+/** Unpacks a layer from a download in progress (ensureLayer's work, reading the spool). */
+async function unpackSpool(
+  store: ImageStore,
+  opts: PullOptions,
+  layer: { blob: Digest; diffId: Digest; chainId: Digest; parent: Digest | undefined; index: number },
+  spool: Spool,
+  desc: Descriptor,
+  signal: AbortSignal,
+): Promise<LayerRecord> {
+  const source = Readable.from(spool.read(store.content.path(layer.blob)));
+  signal.addEventListener('abort', () => source.destroy(signal.reason as Error), { once: true });
+  const { compression, stream } = await decompress(source);
+  let tarSize = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      tarSize += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const counted = pipeline(stream, count, () => {});
+  const res = await opts.unpackLayer(layer.chainId, layer.parent, counted, layer.diffId);
+  if (res.diffId !== layer.diffId)
+    throw invalidArgument(
+      `invalid diffID for layer ${layer.index}: expected ${layer.diffId}, got ${res.diffId}`,
+    );
+  return {
+    diffId: layer.diffId,
+    chainId: layer.chainId,
+    digest: layer.blob,
+    size: desc.size,
+    mediaType: layerMediaType(compression),
+    tarSize,
+    diffSize: res.size,
+  };
 }

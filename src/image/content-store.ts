@@ -106,6 +106,34 @@ export class ContentStore {
     }
   }
 
+  /**
+   * A new temp file in ingest/ for a writer that hashes as it writes (a pull that unpacks a layer
+   * while it downloads): pass it to `commit` once verified, or remove it. Discarded on open.
+   */
+  tempPath(): string {
+    return join(this.#ingest, randomBytes(12).toString('hex'));
+  }
+
+  /**
+   * Makes a temp file from `tempPath` the blob `digest`: the caller hashed every byte it wrote
+   * and checked it against the digest. fsync, then an atomic rename; the temp file is gone after.
+   */
+  async commit(tmp: string, digest: Digest): Promise<void> {
+    validateDigest(digest);
+    try {
+      const fh = await open(tmp, 'r');
+      try {
+        await fh.chmod(0o444);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, join(this.#blobs, digestHex(digest)));
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
   async exists(digest: Digest): Promise<boolean> {
     try {
       await stat(this.path(digest));
