@@ -5,10 +5,9 @@
 // tag the image. On failure everything this pull added and nothing else uses is removed again:
 // blobs and unpacked layers.
 
-import { pipeline, Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { errorKind, invalidArgument, notFound } from '../common/errors.ts';
-import { decompress } from '../image/archive/compression.ts';
-import { ensureLayer, type HasLayer, layerMediaType, type UnpackLayer } from '../image/archive/layers.ts';
+import { ensureLayer, type HasLayer, type UnpackLayer, unpackBlobStream } from '../image/archive/layers.ts';
 import { selectPlatform } from '../image/archive/load.ts';
 import { chainIds, type Digest, isDigest, sha256 } from '../image/digest.ts';
 import { type ImageStore, type LayerRecord, parseConfig } from '../image/image-store.ts';
@@ -294,6 +293,7 @@ export async function pullImage(
   const onAbort = () => abort.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   let updated = false;
+  let downloads: Promise<void>[] = [];
   try {
     const put = async (bytes: Buffer, digest: Digest) => {
       if (await store.content.exists(digest)) return;
@@ -340,7 +340,7 @@ export async function pullImage(
         emit({ status: 'Waiting', progressDetail: {}, id: shortDigest(parsed.layers[i].digest) });
 
     const spools = new Map<number, Spool>();
-    const downloads = parsed.layers.map((l, i) => {
+    downloads = parsed.layers.map((l, i) => {
       if (present[i] !== 'missing') return Promise.resolve();
       return limit(async () => {
         abort.signal.throwIfAborted();
@@ -439,6 +439,8 @@ export async function pullImage(
     return { id, digest: top.digest, updated };
   } catch (err) {
     abort.abort(err);
+    // the other downloads stop; none may store a blob after the clean-up below
+    await Promise.allSettled(downloads);
     lease();
     for (const chain of unpacked.reverse()) {
       if (store.all().some((img) => img.layers.some((l) => l.chainId === chain))) continue;
@@ -452,8 +454,8 @@ export async function pullImage(
   }
 }
 
-/** Unpacks a layer from a download in progress (ensureLayer's work, reading the spool). */
-async function unpackSpool(
+/** Unpacks a layer from a download in progress, reading the spool as it grows. */
+function unpackSpool(
   store: ImageStore,
   opts: PullOptions,
   layer: { blob: Digest; diffId: Digest; chainId: Digest; parent: Digest | undefined; index: number },
@@ -463,27 +465,5 @@ async function unpackSpool(
 ): Promise<LayerRecord> {
   const source = Readable.from(spool.read(store.content.path(layer.blob)));
   signal.addEventListener('abort', () => source.destroy(signal.reason as Error), { once: true });
-  const { compression, stream } = await decompress(source);
-  let tarSize = 0;
-  const count = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      tarSize += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  const counted = pipeline(stream, count, () => {});
-  const res = await opts.unpackLayer(layer.chainId, layer.parent, counted, layer.diffId);
-  if (res.diffId !== layer.diffId)
-    throw invalidArgument(
-      `invalid diffID for layer ${layer.index}: expected ${layer.diffId}, got ${res.diffId}`,
-    );
-  return {
-    diffId: layer.diffId,
-    chainId: layer.chainId,
-    digest: layer.blob,
-    size: desc.size,
-    mediaType: layerMediaType(compression),
-    tarSize,
-    diffSize: res.size,
-  };
+  return unpackBlobStream(opts, layer, source, desc.size);
 }

@@ -114,7 +114,21 @@ export async function ensureLayer(
   }
   // The blob exists (info() above); its digest was verified when it was stored.
   const blobStream = createReadStream(store.content.path(layer.blob), { highWaterMark: LAYER_READ_CHUNK });
-  const { compression, stream } = await decompress(blobStream);
+  return unpackBlobStream(opts, layer, blobStream, blobInfo.size);
+}
+
+/**
+ * Unpacks layer `layer.index` from the bytes of its (maybe compressed) blob, of `blobSize`
+ * bytes: decompressed, counted and handed to the snapshotter, which checks the DiffID. The
+ * caller sees to the blob's own digest (stored blobs were verified; a pull verifies as it reads).
+ */
+export async function unpackBlobStream(
+  opts: { unpackLayer: UnpackLayer },
+  layer: { blob: Digest; diffId: Digest; chainId: Digest; parent: Digest | undefined; index: number },
+  blob: AsyncIterable<Uint8Array>,
+  blobSize: number,
+): Promise<LayerRecord> {
+  const { compression, stream } = await decompress(blob);
   const count = countingStream();
   const tar = pipeline(stream, count, () => {});
   const res = await opts.unpackLayer(layer.chainId, layer.parent, tar, layer.diffId);
@@ -128,7 +142,7 @@ export async function ensureLayer(
     diffId: layer.diffId,
     chainId: layer.chainId,
     digest: layer.blob,
-    size: blobInfo.size,
+    size: blobSize,
     mediaType: layerMediaType(compression),
     tarSize: count.size(),
     diffSize: res.size,

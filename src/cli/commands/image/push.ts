@@ -1,28 +1,17 @@
 // berth push / berth image push: POST /images/{name}/push?tag= with X-Registry-Auth.
 
 import type { CommandDef } from '../../command.ts';
+import { splitReference } from '../../format/reference.ts';
 import { registryAuthHeader } from '../registry/auth.ts';
 import { progressLines } from './progress.ts';
 
-/** `host:5000/a/b:tag@digest` → repo (as written, no tag), tag, digest and registry domain. */
+/** `host:5000/a/b:tag@digest` → repo (no tag), tag, digest and registry domain; a name that is
+ * not a reference goes to the daemon as it is, to be refused there in Docker's words. */
 export function splitImage(name: string): { repo: string; tag?: string; digest?: string; domain: string } {
-  let rest = name;
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  let tag: string | undefined;
-  const colon = rest.lastIndexOf(':');
-  if (colon > rest.lastIndexOf('/')) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  const slash = rest.indexOf('/');
-  const first = slash >= 0 ? rest.slice(0, slash) : '';
-  const domain = first && (/[.:]/.test(first) || first === 'localhost') ? first : 'docker.io';
-  return { repo: rest, tag, digest, domain };
+  const r = splitReference(name) ?? { name };
+  const first = r.name.split('/')[0];
+  const domain = r.name.includes('/') && (/[.:]/.test(first) || first === 'localhost') ? first : 'docker.io';
+  return { repo: r.name, tag: r.tag, digest: r.digest, domain };
 }
 
 export const push: CommandDef = {
@@ -39,17 +28,27 @@ export const push: CommandDef = {
       description: 'Push all tags of an image to the repository',
     },
     { name: 'quiet', short: 'q', type: 'bool', description: 'Suppress verbose output' },
+    {
+      name: 'compression',
+      type: 'string',
+      description: 'Compress layers stored uncompressed with "gzip" (default) or "zstd"',
+    },
   ],
   async run(ctx, opts, [name]) {
     const { repo, tag, digest, domain } = splitImage(name);
     const all = opts['all-tags'] === true;
     if (all && tag) throw new Error("tag can't be used with --all-tags/-a");
     if (digest) throw new Error(`cannot push a digest reference: ${name}`);
+    if (opts.compression && !['gzip', 'zstd'].includes(opts.compression as string))
+      throw new Error(`invalid compression "${opts.compression}": gzip or zstd`);
     const client = await ctx.client();
     const status = await progressLines(
       ctx,
       client.stream('POST', `/images/${encodeURIComponent(repo)}/push`, {
-        query: { tag: all ? undefined : (tag ?? 'latest') },
+        query: {
+          tag: all ? undefined : (tag ?? 'latest'),
+          compression: (opts.compression as string) || undefined,
+        },
         headers: { 'X-Registry-Auth': registryAuthHeader(domain) },
         signal: ctx.signal,
       }),
