@@ -160,6 +160,47 @@ describe('docker cp, export, diff and commit', { concurrency: false }, () => {
     assert.equal(state, 'running', 'the freeze during extraction is undone');
   });
 
+  test('cp with a running container reaches its bind mounts and tmpfs; export leaves them out', () => {
+    const vol = join(d.dir, 'vol');
+    mkdirSync(vol);
+    writeFileSync(join(vol, 'from-host'), 'host side\n');
+    ok([
+      'run',
+      '-d',
+      '--name',
+      'mounts',
+      '--network',
+      'none',
+      '-v',
+      `${vol}:/data`,
+      '--tmpfs',
+      '/scratch',
+      'busybox',
+      'sh',
+      '-c',
+      'echo in-tmpfs > /scratch/t; sleep 1000',
+    ]);
+    const src = join(d.dir, 'to-volume');
+    writeFileSync(src, 'copied in\n');
+    ok(['cp', src, 'mounts:/data/copied']);
+    // into the bind mount's source on the host, not the root file system under it
+    assert.equal(readFileSync(join(vol, 'copied'), 'utf8'), 'copied in\n');
+    assert.equal(ok(['exec', 'mounts', 'cat', '/data/copied']), 'copied in\n');
+    const out = join(d.dir, 'out-mounts');
+    mkdirSync(out);
+    ok(['cp', 'mounts:/data/from-host', join(out, 'from-host')]);
+    assert.equal(readFileSync(join(out, 'from-host'), 'utf8'), 'host side\n');
+    for (let i = 0; i < 50 && docker(d, ['exec', 'mounts', 'test', '-f', '/scratch/t']).status !== 0; i++)
+      execFileSync('sleep', ['0.05']);
+    ok(['cp', 'mounts:/scratch/t', join(out, 't')]);
+    assert.equal(readFileSync(join(out, 't'), 'utf8'), 'in-tmpfs\n');
+    ok(['export', '-o', join(out, 'export.tar'), 'mounts']);
+    const names = execFileSync('tar', ['-tf', join(out, 'export.tar')], { encoding: 'utf8' });
+    assert.match(names, /^bin\/busybox$/m);
+    assert.doesNotMatch(names, /copied|from-host|^scratch\/t$/m);
+    ok(['rm', '-f', 'mounts']);
+  });
+
   test('cp in from -: a tar stream on stdin; a file over a directory is refused', () => {
     const tar = execFileSync('tar', ['-C', local, '-cf', '-', 'file', 'dir']);
     const res = dockerRaw(d, ['cp', '-', 'live:/tmp'], tar);

@@ -16,15 +16,14 @@
 // container is frozen (its cgroup, without a `pause` event) while the archive is applied; the
 // upload is first spooled to disk so that the freeze lasts only as long as the extraction.
 //
-// The root of a running container is its mount on the host (`containers.rootfs(id)`); a stopped
-// container's snapshot is mounted on a private directory, opened, and lazily unmounted at once,
-// so the mount lives exactly as long as the descriptor and a crash leaves nothing mounted. A
-// stopped container is held against `start` (its lifecycle lock) while the operation lasts, as
-// dockerd holds its container lock.
-//
-// Limitation: bind mounts and tmpfs mounts of a running container live in its own mount
-// namespace; `cp` sees (and writes) the container's root file system under them, as the host
-// mount shows it.
+// For `cp`, the root of a running container is `/proc/<pid>/root`: its root as it sees it, in
+// its own mount namespace, so bind mounts, volumes and tmpfs mounts are read and written as the
+// container has them (the pid checked against its recorded start time after the open). For
+// `export`, it is the root file system alone, its mount on the host (`containers.rootfs(id)`).
+// A stopped container's snapshot is mounted on a private directory, opened, and lazily
+// unmounted at once, so the mount lives exactly as long as the descriptor and a crash leaves
+// nothing mounted. A stopped container is held against `start` (its lifecycle lock) while the
+// operation lasts, as dockerd holds its container lock.
 
 import { randomBytes } from 'node:crypto';
 import {
@@ -48,6 +47,7 @@ import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { BerthError, internal, invalidArgument, notFound } from '../../common/errors.ts';
 import { makeEvent } from '../../common/events.ts';
+import { isAlive } from '../../runtime/proc.ts';
 import { resolveUser } from '../../spec/docker/container-user.ts';
 import { goFileMode, type PathStat } from '../../spec/docker/path-stat.ts';
 import { applyLayer } from '../../storage/apply.ts';
@@ -504,9 +504,30 @@ export class ContainerArchive {
     }
   }
 
-  /** The running container's root as the host mounts it, if it is mounted now. */
-  #openMounted(rec: ContainerRecord): FsRoot | undefined {
+  /** The running container's root with its mounts, as its process sees it. */
+  #openProcessRoot(rec: ContainerRecord): FsRoot | undefined {
+    if (!rec.State.Running || !rec.State.Pid) return undefined;
+    let root: FsRoot;
+    try {
+      root = FsRoot.open(`/proc/${rec.State.Pid}/root`);
+    } catch {
+      return undefined;
+    }
+    // the pid is still the container's, not a later process's with the same number
+    const runtime = this.#d.containers.runtime;
+    const state = runtime.store.exists(rec.ID) ? runtime.store.load(rec.ID) : undefined;
+    if (state && state.pid === rec.State.Pid && isAlive(state.pid, state.pidStart)) return root;
+    root.close();
+    return undefined;
+  }
+
+  /** The running container's root file system as the host mounts it, if it is mounted now. */
+  #openMounted(rec: ContainerRecord, withMounts: boolean): FsRoot | undefined {
     if (!rec.State.Running) return undefined;
+    if (withMounts) {
+      const own = this.#openProcessRoot(rec);
+      if (own) return own;
+    }
     let root: FsRoot;
     try {
       root = FsRoot.open(this.#d.containers.rootfs(rec.ID));
@@ -537,18 +558,21 @@ export class ContainerArchive {
     }
   }
 
-  /** The container's root for one operation; a stopped one is held against start meanwhile. */
-  async #access(ref: string): Promise<Access & { rec: ContainerRecord }> {
+  /**
+   * The container's root for one operation (with its mounts for `cp`, without for `export`); a
+   * stopped one is held against start meanwhile.
+   */
+  async #access(ref: string, withMounts = true): Promise<Access & { rec: ContainerRecord }> {
     const rec = this.#d.containers.store.get(ref);
     const running = (root: FsRoot) => ({ rec, root, running: true, release: () => root.close() });
-    const mounted = this.#openMounted(rec);
+    const mounted = this.#openMounted(rec, withMounts);
     if (mounted) return running(mounted);
     return new Promise((resolve, reject) => {
       void this.#d.containers.live(rec.ID).serialize(async () => {
         let root: FsRoot;
         try {
           const now = this.#d.containers.store.get(rec.ID);
-          const m = this.#openMounted(now);
+          const m = this.#openMounted(now, withMounts);
           if (m) {
             resolve(running(m));
             return;
@@ -629,7 +653,7 @@ export class ContainerArchive {
 
   /** GET /containers/{id}/export: the whole root file system. */
   async export(ref: string, signal?: AbortSignal): Promise<TarStream> {
-    const a = await this.#access(ref);
+    const a = await this.#access(ref, false);
     let r: Resolved | undefined;
     try {
       r = a.root.resolve('/', true);
