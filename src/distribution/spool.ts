@@ -10,6 +10,8 @@ import { invalidArgument } from '../common/errors.ts';
 import type { ContentStore } from '../image/content-store.ts';
 import type { Digest } from '../image/digest.ts';
 
+const SPOOL_WRITE = 1 << 20;
+
 export class Spool {
   readonly path: string;
   #written = 0;
@@ -42,17 +44,34 @@ export class Spool {
     const fh = await open(this.path, 'wx', 0o600);
     try {
       try {
+        // writes (and wake-ups of the reader) of about 1 MiB rather than per network read
+        let pending: Buffer[] = [];
+        let pendingBytes = 0;
+        const flush = async () => {
+          if (!pendingBytes) return;
+          const bufs = pending;
+          const n = pendingBytes;
+          pending = [];
+          pendingBytes = 0;
+          let written = 0;
+          while (written < n) {
+            const r = await fh.writev(written ? [Buffer.concat(bufs).subarray(written)] : bufs);
+            written += r.bytesWritten;
+          }
+          this.#written += n;
+          this.#wake();
+        };
         for await (const chunk of chunks) {
-          if (this.#written + chunk.length > expect.size)
+          if (this.#written + pendingBytes + chunk.length > expect.size)
             throw invalidArgument(
               `size mismatch for ${expect.digest}: expected ${expect.size} bytes, got more`,
             );
           hash.update(chunk);
-          let off = 0;
-          while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
-          this.#written += chunk.length;
-          this.#wake();
+          pending.push(chunk);
+          pendingBytes += chunk.length;
+          if (pendingBytes >= SPOOL_WRITE) await flush();
         }
+        await flush();
       } finally {
         await fh.close();
       }

@@ -386,6 +386,34 @@ describe('registry over plain HTTP', {
     }
   });
 
+  test('an uncompressed layer goes up zstd-compressed on request; a push across repositories mounts', () => {
+    const name = `${reg.host}/zstd/x:1`;
+    mkdirSync(join(d.dir, 'zstd'));
+    writeFileSync(join(d.dir, 'zstd', 'data'), randomBytes(50_000));
+    execFileSync('tar', ['-C', join(d.dir, 'zstd'), '-cf', join(d.dir, 'zstd.tar'), '.']);
+    assert.equal(berth(d.host, ['import', join(d.dir, 'zstd.tar'), name]).status, 0);
+    const id = berth(d.host, ['inspect', '-f', '{{.Id}}', name]).stdout.trim();
+    const pushed = berth(d.host, ['push', '--compression', 'zstd', name]);
+    assert.equal(pushed.status, 0, pushed.stderr);
+    if (hasSkopeo) {
+      const raw = JSON.parse(
+        execFileSync('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${name}`], {
+          encoding: 'utf8',
+        }),
+      );
+      assert.equal(raw.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+      assert.equal(raw.layers[0].mediaType, 'application/vnd.oci.image.layer.v1.tar+zstd');
+    }
+    assert.equal(berth(d.host, ['rmi', name]).status, 0);
+    const pulled = berth(d.host, ['pull', name]);
+    assert.equal(pulled.status, 0, pulled.stderr);
+    assert.equal(berth(d.host, ['inspect', '-f', '{{.Id}}', name]).stdout.trim(), id);
+    assert.equal(berth(d.host, ['tag', name, `${reg.host}/mounted/x:1`]).status, 0);
+    const mounted = berth(d.host, ['push', `${reg.host}/mounted/x:1`]);
+    assert.equal(mounted.status, 0, mounted.stderr);
+    assert.match(mounted.stdout, /Mounted from zstd\/x/);
+  });
+
   test('run and create pull a missing image (--pull missing|always|never)', () => {
     const name = `${reg.host}/runpull/bb:1`;
     assert.equal(berth(d.host, ['tag', 'busybox', name]).status, 0);

@@ -81,7 +81,14 @@ export function distributionRoutes(router: Router, engine: Engine): void {
   router.add('POST', '/images/{name*}/push', async ({ req, res, params, query }) => {
     await progressStream(res, (emit, signal) =>
       engine.distribution.push(
-        { name: params.name, tag: query.get('tag') || undefined, auth: registryAuth(req), signal },
+        {
+          name: params.name,
+          tag: query.get('tag') || undefined,
+          auth: registryAuth(req),
+          // berth's own: how layers stored uncompressed are compressed for the registry
+          compression: query.get('compression') === 'zstd' ? 'zstd' : undefined,
+          signal,
+        },
         emit,
       ),
     );
