@@ -32,5 +32,6 @@ napi_value fs_lremovexattr(napi_env env, napi_callback_info info);
 napi_value fs_mount(napi_env env, napi_callback_info info);
 napi_value fs_umount2(napi_env env, napi_callback_info info);
 napi_value fs_flock(napi_env env, napi_callback_info info);
+napi_value fs_net_endpoint(napi_env env, napi_callback_info info);
 
 #endif

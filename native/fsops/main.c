@@ -10,6 +10,7 @@ static const struct {
     {"mknod", fs_mknod},           {"lutimens", fs_lutimens},       {"lsetxattr", fs_lsetxattr},
     {"lgetxattr", fs_lgetxattr},   {"llistxattr", fs_llistxattr},   {"lremovexattr", fs_lremovexattr},
     {"mount", fs_mount},           {"umount2", fs_umount2},         {"flock", fs_flock},
+    {"netEndpoint", fs_net_endpoint},
 };
 
 __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_env env,

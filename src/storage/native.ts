@@ -21,6 +21,22 @@ export interface FsOps {
   umount2(target: string, flags: number): void;
   /** flock(2) on an open fd: LOCK_EX | LOCK_NB, say. */
   flock(fd: number, operation: number): void;
+  /**
+   * A container's network endpoint without a process (native/fsops/netns.c): enters `ns` (made,
+   * and bind-mounted there, with `create`), makes a veth pair, configures the inside end and puts
+   * the host end on `bridge`. `addrs` (CIDRs) and `gateways` are space-separated.
+   */
+  netEndpoint(
+    ns: string,
+    create: number,
+    ifname: string,
+    hostIf: string,
+    mac: string,
+    mtu: number,
+    bridge: string,
+    addrs: string,
+    gateways: string,
+  ): void;
 }
 
 export const LOCK_EX = 2;
