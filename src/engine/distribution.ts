@@ -5,6 +5,7 @@
 
 import { BerthError, invalidArgument, notFound } from '../common/errors.ts';
 import { type AuthConfig, RegistryClient, TokenCache } from '../distribution/client.ts';
+import { DOCKER_HUB_AUTH_KEY, serverKey } from '../distribution/credentials.ts';
 import type { RegistryHostsConfig } from '../distribution/hosts.ts';
 import type { OnProgress } from '../distribution/progress.ts';
 import { parsePlatform } from '../distribution/progress.ts';
@@ -141,8 +142,7 @@ export class Distribution {
 
   /** `POST /auth`: checks the credentials against the registry. */
   async login(auth: AuthConfig, signal?: AbortSignal): Promise<{ Status: string; IdentityToken: string }> {
-    const server = auth.serveraddress || 'https://index.docker.io/v1/';
-    const domain = loginDomain(server);
+    const domain = loginDomain(auth.serveraddress || DOCKER_HUB_AUTH_KEY);
     const client = this.client(domain, auth);
     try {
       await client.login(signal);
@@ -161,7 +161,6 @@ function naming(err: unknown, name: string, verb: string): unknown {
 
 /** The registry domain of a login server address: `https://host:5000/v2/` → host:5000. */
 export function loginDomain(server: string): string {
-  const s = server.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
-  if (s === 'index.docker.io' || s === 'registry-1.docker.io' || s === 'docker.io') return 'docker.io';
-  return s;
+  const key = serverKey(server);
+  return key === DOCKER_HUB_AUTH_KEY ? 'docker.io' : key;
 }
