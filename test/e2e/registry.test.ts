@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -412,6 +413,23 @@ describe('registry over plain HTTP', {
     const mounted = berth(d.host, ['push', `${reg.host}/mounted/x:1`]);
     assert.equal(mounted.status, 0, mounted.stderr);
     assert.match(mounted.stdout, /Mounted from zstd\/x/);
+  });
+
+  test('registry-mirrors: Docker Hub names are pulled from the mirror', async () => {
+    assert.equal(berth(d.host, ['tag', 'busybox', `${reg.host}/library/busybox:mirrored`]).status, 0);
+    assert.equal(berth(d.host, ['push', `${reg.host}/library/busybox:mirrored`]).status, 0);
+    const dir = mkdtempSync(join(tmpdir(), 'berthd-test-'));
+    writeFileSync(join(dir, 'daemon.json'), JSON.stringify({ 'registry-mirrors': [`http://${reg.host}`] }));
+    const mirrored = await startDaemon([], dir);
+    try {
+      const res = berth(mirrored.host, ['pull', 'busybox:mirrored']);
+      assert.equal(res.status, 0, res.stderr);
+      assert.match(res.stdout, /Status: Downloaded newer image for busybox:mirrored/);
+      const tags = berth(mirrored.host, ['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout;
+      assert.equal(tags, 'busybox:mirrored\n');
+    } finally {
+      await cleanup(mirrored);
+    }
   });
 
   test('run and create pull a missing image (--pull missing|always|never)', () => {
