@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from './config.ts';
+
+test('registry settings from daemon.json and flags', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'daemon-json-'));
+  try {
+    const file = join(dir, 'daemon.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        'insecure-registries': ['10.0.0.0/8'],
+        'registry-mirrors': ['http://127.0.0.1:5001'],
+        'max-concurrent-downloads': 5,
+        'certs-dir': '/tmp/certs.d',
+      }),
+    );
+    const cfg = loadConfig(['--config-file', file, '--max-concurrent-uploads', '2']);
+    assert.deepEqual(cfg.insecureRegistries, ['10.0.0.0/8']);
+    assert.deepEqual(cfg.registryMirrors, ['http://127.0.0.1:5001']);
+    assert.equal(cfg.maxConcurrentDownloads, 5);
+    assert.equal(cfg.maxConcurrentUploads, 2);
+    assert.equal(cfg.certsDir, '/tmp/certs.d');
+    writeFileSync(file, JSON.stringify({ 'max-concurrent-downloads': 0 }));
+    assert.throws(
+      () => loadConfig(['--config-file', file]),
+      /"max-concurrent-downloads" must be a positive integer/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
