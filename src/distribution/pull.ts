@@ -398,7 +398,12 @@ export async function pullImage(
       const spool = spools.get(i);
       if (!had && spool && !spool.finished) {
         unpacked.push(chains[i]);
-        layers.push(await unpackSpool(store, opts, layer, spool, l, abort.signal));
+        try {
+          layers.push(await unpackSpool(store, opts, layer, spool, l, abort.signal));
+        } catch (err) {
+          await downloads[i]; // a failed download explains itself better (which blob, which registry)
+          throw err;
+        }
         await downloads[i];
       } else {
         await downloads[i];
