@@ -392,7 +392,6 @@ export async function pullImage(
         continue;
       }
       const had = await opts.hasLayer(chains[i]);
-      if (!had) emit(progressMessage('Extracting', id, 0, l.size));
       // a download still running is unpacked as it arrives; a finished one from the store
       await Promise.race([downloads[i], new Promise((r) => setImmediate(r))]);
       const spool = spools.get(i);
@@ -407,6 +406,8 @@ export async function pullImage(
         await downloads[i];
       } else {
         await downloads[i];
+        // (a layer unpacked as it downloads shows Downloading until then: one status a line)
+        if (!had) emit(progressMessage('Extracting', id, 0, l.size));
         layers.push(await ensureLayer(store, opts, layer));
       }
       if (!had) {
