@@ -22,12 +22,9 @@ function run(cmd: string, args: string[], input?: string): Promise<string> {
   });
 }
 
-/** Runs iproute2 commands, one per line, in the host's namespace or in `netns` (a path). */
-export function ipBatch(lines: string[], netns?: string): Promise<string> {
-  const input = `${lines.join('\n')}\n`;
-  return netns
-    ? run('nsenter', [`--net=${netns}`, 'ip', '-batch', '-'], input)
-    : run('ip', ['-batch', '-'], input);
+/** Runs iproute2 commands, one per line, in the host's namespace. */
+function ipBatch(lines: string[]): Promise<string> {
+  return run('ip', ['-batch', '-'], `${lines.join('\n')}\n`);
 }
 
 export function nft(script: string): Promise<string> {

@@ -37,7 +37,7 @@ import {
 } from '../../spec/docker/container.ts';
 import { containerRef } from '../../spec/docker/container-validate.ts';
 import { hostnameFile, hostsFile, resolvConfFile } from '../../spec/docker/etc-files.ts';
-import type { EndpointRequest } from '../../spec/docker/network.ts';
+import { type EndpointRequest, parseLink } from '../../spec/docker/network.ts';
 import type { Spec } from '../../spec/oci.ts';
 import { mount, unmount } from '../../storage/mount.ts';
 import type { EventBus, Filters } from '../events.ts';
@@ -512,11 +512,9 @@ export class Containers {
   #links(rec: ContainerRecord): { ip: string; names: string[] }[] {
     const out: { ip: string; names: string[] }[] = [];
     for (const link of rec.HostConfig.Links ?? []) {
-      // the docker CLI sends name:alias; dockerd's own form is /name:/container/alias
-      const [target, aliasPath = ''] = link.split(':');
-      const alias = aliasPath.split('/').pop() || target.replace(/^\//, '');
+      const { target, alias } = parseLink(link);
       const other = this.store.find(target);
-      if (!other) throw invalidArgument(`could not get container for ${target.replace(/^\//, '')}`);
+      if (!other) throw invalidArgument(`could not get container for ${target}`);
       if (!other.State.Running)
         throw invalidArgument(
           `Cannot link to a non running container: ${other.Name} AS ${rec.Name}/${alias}`,

@@ -53,6 +53,7 @@ import {
   type NetworkCreateRequest,
   type NetworkRecord,
   PREDEFINED,
+  parseLink,
   portRequests,
 } from '../../spec/docker/network.ts';
 import type { ContainerRecord, ContainerStore } from '../containers/record.ts';
@@ -873,10 +874,8 @@ export class Networks {
       if (e.GlobalIPv6Address) out.v6.push(e.GlobalIPv6Address);
     }
     if (found || !from) return found ? out : undefined;
-    const asker = running.find((c) => endpointOn(c, net)?.IPAddress === from);
-    for (const link of asker?.HostConfig.Links ?? []) {
-      const [target, aliasPath = ''] = link.split(':');
-      const alias = aliasPath.split('/').pop() || target.replace(/^\//, '');
+    for (const link of this.#runningAt(net, from)?.HostConfig.Links ?? []) {
+      const { target, alias } = parseLink(link);
       if (alias.toLowerCase() !== name) continue;
       const other = this.#store.find(target);
       const e = other ? endpointOn(other, net) : undefined;
@@ -888,34 +887,32 @@ export class Networks {
     return undefined;
   }
 
+  /** The container running on `net` with address `ip` (IPv4 or IPv6). */
+  #runningAt(net: NetworkRecord, ip: string): ContainerRecord | undefined {
+    return this.#endpoints(net).find((c) => {
+      const e = endpointOn(c, net);
+      return e?.EndpointID && (e.IPAddress === ip || e.GlobalIPv6Address === ip);
+    });
+  }
+
   /** The `--dns` servers of the container with address `from` on `net`, if it set any. */
   containerDns(net: NetworkRecord, from: string): string[] | undefined {
-    for (const c of this.#endpoints(net)) {
-      const e = endpointOn(c, net);
-      if (e?.EndpointID && (e.IPAddress === from || e.GlobalIPv6Address === from))
-        return c.HostConfig.Dns ?? undefined;
-    }
-    return undefined;
+    return this.#runningAt(net, from)?.HostConfig.Dns ?? undefined;
   }
 
   /** The name of the container with `ip` on `net`, for PTR queries. */
   reverse(net: NetworkRecord, ip: string): string | undefined {
-    for (const c of this.#endpoints(net)) {
-      const e = endpointOn(c, net);
-      if (e?.EndpointID && (e.IPAddress === ip || e.GlobalIPv6Address === ip))
-        return `${c.Name.slice(1)}.${net.Name}`;
-    }
-    return undefined;
+    const c = this.#runningAt(net, ip);
+    return c ? `${c.Name.slice(1)}.${net.Name}` : undefined;
   }
 
-  /** The user networks whose DNS server answers `rec` (for its resolv.conf). */
+  /** The user network's DNS server that answers `rec` (for its resolv.conf). */
   dnsServerFor(rec: ContainerRecord): string | undefined {
     const gw = this.gatewayNetwork(rec);
-    if (!gw || isDefault(gw.net)) return undefined;
-    return gw.net.IPAM.Config.find((c) => c.Gateway && !c.Gateway.includes(':'))?.Gateway;
+    return gw && !isDefault(gw.net) ? this.dnsAddress(gw.net) : undefined;
   }
 
-  /** The IPv4 gateways of the running user networks, where their DNS servers listen. */
+  /** A network's IPv4 gateway, where its DNS server listens. */
   dnsAddress(net: NetworkRecord): string | undefined {
     return net.IPAM.Config.find((c) => c.Gateway && !c.Gateway.includes(':'))?.Gateway;
   }

@@ -123,6 +123,16 @@ export function clearDynamic(e: EndpointSettings): void {
 
 export const PREDEFINED = new Set(['bridge', 'host', 'none']);
 
+/**
+ * A `--link`: the container it names and the alias it goes by. The docker CLI sends
+ * `name:alias` (or `name`); dockerd's own form is `/name:/container/alias`.
+ */
+export function parseLink(link: string): { target: string; alias: string } {
+  const [target, aliasPath = ''] = link.split(':');
+  const bare = target.replace(/^\//, '');
+  return { target: bare, alias: aliasPath.split('/').pop() || bare };
+}
+
 export interface PortRequest {
   proto: 'tcp' | 'udp' | 'sctp';
   containerPort: number;
