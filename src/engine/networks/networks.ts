@@ -829,23 +829,6 @@ export class Networks {
     }
   }
 
-  /** The network settings part of a container's inspect. */
-  settings(rec: ContainerRecord) {
-    const nw = networking(rec);
-    const networks: Record<string, EndpointSettings> = {};
-    for (const [name, e] of Object.entries(nw?.Networks ?? {})) networks[name] = { ...e };
-    const gw = this.gatewayNetwork(rec)?.endpoint;
-    const isBridge = parseNetworkMode(rec.HostConfig.NetworkMode).kind === 'bridge';
-    return {
-      ports: nw?.Ports ?? {},
-      sandboxKey: nw?.SandboxKey ?? '',
-      networks,
-      // the top-level fields describe the default bridge endpoint only, as in dockerd
-      primary: isBridge && gw ? gw : undefined,
-      bridge: isBridge && gw?.EndpointID ? this.#cfg.bridge : '',
-    };
-  }
-
   /** The address other containers and /etc/hosts know this container by, if it has one. */
   addressOf(rec: ContainerRecord): string | undefined {
     return this.gatewayNetwork(rec)?.endpoint.IPAddress || undefined;
@@ -923,11 +906,11 @@ function sameIpam(net: NetworkRecord, wanted: { subnet: string; gateway: string 
   return c?.Subnet === wanted.subnet && c.Gateway === wanted.gateway;
 }
 
-export function isDefault(net: NetworkRecord): boolean {
+function isDefault(net: NetworkRecord): boolean {
   return net.Name === 'bridge' && net.Options['com.docker.network.bridge.default_bridge'] === 'true';
 }
 
-export function bridgeName(net: NetworkRecord): string {
+function bridgeName(net: NetworkRecord): string {
   return net.Options[BRIDGE_NAME_OPT] ?? '';
 }
 
@@ -937,7 +920,7 @@ function mtuOf(net: NetworkRecord): number {
 }
 
 /** The host end of a container's veth on a network: stable, so any later berthd can remove it. */
-export function hostInterface(containerId: string, networkId: string): string {
+function hostInterface(containerId: string, networkId: string): string {
   return `veth${createHash('sha256').update(`${containerId}/${networkId}`).digest('hex').slice(0, 7)}`;
 }
 

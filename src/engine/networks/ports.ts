@@ -16,7 +16,7 @@ export interface Binding {
 const anyAddress = (ip: string) => ip === '' || ip === '0.0.0.0' || ip === '::';
 
 /** Two bindings that cannot both hold: same protocol and port, and addresses that meet. */
-export function clashes(a: Binding, b: Binding): boolean {
+function clashes(a: Binding, b: Binding): boolean {
   if (a.proto !== b.proto || a.hostPort !== b.hostPort) return false;
   return anyAddress(a.hostIp) || anyAddress(b.hostIp) || a.hostIp === b.hostIp;
 }
@@ -35,7 +35,7 @@ function ephemeralRange(): [number, number] {
 }
 
 /** Whether the host lets a socket bind there now (nothing else holds it). */
-export function canBind(b: Binding): Promise<boolean> {
+function canBind(b: Binding): Promise<boolean> {
   const host = anyAddress(b.hostIp) ? (b.hostIp === '::' ? '::' : '0.0.0.0') : b.hostIp;
   return new Promise((resolve) => {
     if (b.proto === 'udp') {
