@@ -56,12 +56,13 @@ test('usage: --version, no program, unknown options', () => {
 
 test('signals are forwarded to the child, which runs in a process group of its own', async () => {
   const out = join(dir, 'signals');
+  // the ready line comes after the traps: a signal sent before them would end the shell
   const script = [
-    `echo "pgid $(ps -o pgid= -p $$ | tr -d ' ') pid $$" >> ${out}`,
     ...['HUP', 'INT', 'QUIT', 'USR1', 'USR2', 'WINCH', 'ALRM', 'CONT'].map(
       (s) => `trap "echo ${s} >> ${out}" ${s}`,
     ),
     `trap "echo TERM >> ${out}; exit 9" TERM`,
+    `echo "pgid $(ps -o pgid= -p $$ | tr -d ' ') pid $$" >> ${out}`,
     'while true; do sleep 0.05; done',
   ].join('; ');
   const init = spawn(INIT, ['--', 'sh', '-c', script], { stdio: 'ignore' });
@@ -83,7 +84,8 @@ test('signals are forwarded to the child, which runs in a process group of its o
 test('-g forwards to the whole process group', async () => {
   const out = join(dir, 'group');
   // the child's own child traps TERM too; only a group signal reaches it
-  const script = `sh -c 'trap "echo grandchild >> ${out}; exit 0" TERM; echo ready >> ${out}; while true; do sleep 0.05; done' & trap "wait; echo child >> ${out}; exit 4" TERM; wait`;
+  // the child sets its trap before it starts the grandchild, which says ready after its own
+  const script = `trap "wait; echo child >> ${out}; exit 4" TERM; sh -c 'trap "echo grandchild >> ${out}; exit 0" TERM; echo ready >> ${out}; while true; do sleep 0.05; done' & wait`;
   const init = spawn(INIT, ['-g', '--', 'sh', '-c', script], { stdio: 'ignore' });
   await until('ready', () => existsSync(out) && readFileSync(out, 'utf8').includes('ready'));
   const code = new Promise((r) => init.on('exit', (c) => r(c)));
