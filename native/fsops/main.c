@@ -10,7 +10,8 @@ static const struct {
     {"mknod", fs_mknod},           {"lutimens", fs_lutimens},       {"lsetxattr", fs_lsetxattr},
     {"lgetxattr", fs_lgetxattr},   {"llistxattr", fs_llistxattr},   {"lremovexattr", fs_lremovexattr},
     {"mount", fs_mount},           {"umount2", fs_umount2},         {"flock", fs_flock},
-    {"netEndpoint", fs_net_endpoint},
+    {"netEndpoint", fs_net_endpoint}, {"createFile", fs_create_file},     {"finishFile", fs_finish_file},
+    {"addInodeFlags", fs_add_inode_flags},
 };
 
 __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_env env,

@@ -19,6 +19,23 @@ export interface FsOps {
   /** mount(2); '' for no fstype/data. A non-empty `cwd`: mounted by a child that chdirs there. */
   mount(source: string, target: string, fstype: string, flags: number, data: string, cwd: string): void;
   umount2(target: string, flags: number): void;
+  /**
+   * A new regular file (O_EXCL, never through a final symlink) with `data` written and its
+   * owner, mode (chown first: it clears set-id bits) and times set: one call for a small file.
+   */
+  createFile(
+    path: string,
+    mode: number,
+    uid: number,
+    gid: number,
+    mtimeSec: number,
+    mtimeNsec: number,
+    data: Buffer,
+  ): void;
+  /** fchown, fchmod and futimens (atime = mtime) of an open file: what it gets last. */
+  finishFile(fd: number, mode: number, uid: number, gid: number, mtimeSec: number, mtimeNsec: number): void;
+  /** ORs FS_*_FL inode flags in (chattr +): FS_TOPDIR_FL, say. */
+  addInodeFlags?(path: string, flags: number): void;
   /** flock(2) on an open fd: LOCK_EX | LOCK_NB, say. */
   flock(fd: number, operation: number): void;
   /**
@@ -38,6 +55,9 @@ export interface FsOps {
     gateways: string,
   ): void;
 }
+
+/** chattr +T: ext4's Orlov allocator spreads the directories made in this one across groups. */
+export const FS_TOPDIR_FL = 0x00020000;
 
 export const LOCK_EX = 2;
 export const LOCK_NB = 4;

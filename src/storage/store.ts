@@ -7,6 +7,11 @@
 //   snapshots/<id>/fs     snapshot <id>'s files (for overlay: the layer's own; for vfs: a copy)
 //   snapshots/<id>/work   overlay's workdir for an active snapshot
 //   tmp/                  unpacks in progress
+// tmp/ is marked as a top of directory hierarchies (chattr +T, where the file system has it):
+// ext4's Orlov allocator then puts each new snapshot directory in a block group of its own
+// choosing, rather than next to tmp/. Without a journal, ext4 scans past every inode freed in
+// the last minute for each new inode in a group, so unpacking thousands of files where a
+// removed snapshot's files were costs up to ~1 ms a file (bench/RESULTS.md, "Images: load").
 // metadata.json is replaced atomically (temp, fsync, rename) after the directory it describes
 // is in place, so a crash leaves at worst a directory no metadata names: removed on open, as
 // is everything in tmp/.
@@ -29,6 +34,7 @@ import type {
   Usage,
 } from './snapshotter.ts';
 import type { ChunkSource } from './tar/reader.ts';
+import { FS_TOPDIR_FL, fsops } from './native.ts';
 import { diskUsage } from './usage.ts';
 
 interface SnapRecord {
@@ -67,6 +73,15 @@ export interface Driver {
   committed(dir: string): Promise<void>;
 }
 
+/** chattr +T on `dir` (see the top of this file); file systems without the flag ignore it. */
+function spreadSubdirectories(dir: string): void {
+  try {
+    fsops().addInodeFlags?.(dir, FS_TOPDIR_FL);
+  } catch {
+    // ENOTTY, EOPNOTSUPP (tmpfs, overlayfs), or no addon: an allocation hint only
+  }
+}
+
 export class SnapshotStore implements Snapshotter {
   readonly root: string;
   readonly driver: 'overlay' | 'vfs';
@@ -93,6 +108,7 @@ export class SnapshotStore implements Snapshotter {
   private cleanup(): void {
     rmSync(join(this.root, 'tmp'), { recursive: true, force: true });
     mkdirSync(join(this.root, 'tmp'));
+    spreadSubdirectories(join(this.root, 'tmp'));
     // an active snapshot or view whose removal was not synced before a machine crash
     for (const [key, r] of this.snaps)
       if (r.kind !== 'committed' && !existsSync(this.dirOf(r))) this.snaps.delete(key);
