@@ -24,6 +24,7 @@ import { conflict, invalidArgument, notFound } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { type ApplyMode, applyLayer } from './apply.ts';
 import { chainIdOf } from './digest.ts';
+import { FS_TOPDIR_FL, fsops } from './native.ts';
 import type {
   Mount,
   SnapshotInfo,
@@ -34,7 +35,6 @@ import type {
   Usage,
 } from './snapshotter.ts';
 import type { ChunkSource } from './tar/reader.ts';
-import { FS_TOPDIR_FL, fsops } from './native.ts';
 import { diskUsage } from './usage.ts';
 
 interface SnapRecord {
