@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -93,4 +93,51 @@ test('GNU tar and berth agree: a tar of the busybox rootfs applies to the same t
   writeFileSync(join(base, 'diff.tar'), await buffer(diffDirectory(ours, null)));
   execFileSync('tar', ['--xattrs', '--xattrs-include=*', '-xpf', join(base, 'diff.tar'), '-C', theirs]);
   assert.deepEqual(describeTree(theirs), describeTree(ours));
+});
+
+test('applyLayer: entries that replace earlier ones in the layer, read whole or in small chunks, give the same tree', async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'berth-apply-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  const big = Buffer.alloc(300 * 1024, 'x');
+  const tar = await layerTar([
+    file('x', 'one'),
+    file('x', 'two', { mode: 0o600, mtime: 20 }),
+    dir('d'),
+    file('d/f', '1'),
+    file('d', 'now a file', { mtime: 21 }),
+    file('e', 'a file first'),
+    dir('e', { name: 'e', mode: 0o700, mtime: 22 }),
+    dir('k', { name: 'k', mode: 0o711, mtime: 5 }),
+    dir('k', { name: 'k', mode: 0o750, uid: 9, mtime: 23 }),
+    symlink('s', '../outside'),
+    file('s', 'plain', { mtime: 24 }),
+    file('big', big.toString(), { mode: 0o4755, uid: 5, gid: 6, mtime: 25 }),
+    file('big', big.toString(), { mode: 0o4750, uid: 7, gid: 8, mtime: 26 }),
+  ]);
+  const trees: string[][] = [];
+  for (const [mode, chunk] of [
+    ['overlay', tar.length],
+    ['overlay', 1000],
+    ['overlay', 512],
+    ['overlay', 77],
+    ['vfs', 1000],
+  ] as const) {
+    const root = join(base, `root-${mode}-${chunk}`);
+    mkdirSync(root);
+    const chunks: Buffer[] = [];
+    for (let off = 0; off < tar.length; off += chunk) chunks.push(tar.subarray(off, off + chunk));
+    const r = await applyLayer(root, chunks, { mode });
+    assert.equal(r.tarSize, tar.length);
+    trees.push(describeTree(root));
+  }
+  assert.deepEqual(trees[0], [
+    'big: 100000 4750 7:8 307200 def89517b7d1 t=26',
+    'd: 100000 644 0:0 10 92af885f330e t=21',
+    'e: 40000 700 0:0 t=22',
+    'k: 40000 750 9:0 t=23',
+    's: 100000 644 0:0 5 a116c9ed46d6 t=24',
+    'x: 100000 600 0:0 3 3fc4ccfe7458 t=20',
+  ]);
+  for (const tree of trees.slice(1)) assert.deepEqual(tree, trees[0]);
+  assert.equal(existsSync(join(base, 'outside')), false);
 });

@@ -37,7 +37,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, internal } from '../common/errors.ts';
-import { devMajor, devMinor, type Meta, metaOf, setMeta, setTimes } from './meta.ts';
+import { devMajor, devMinor, type Meta, metaOf, setMeta, setTimes, setXattrs } from './meta.ts';
 import { fsops } from './native.ts';
 import { baseOf, cleanEntryPath, entryError, type MakeDir, parentOf, RootResolver } from './paths.ts';
 import { decompress } from './tar/compression.ts';
@@ -65,18 +65,15 @@ export interface ApplyResult {
   tarSize: number;
 }
 
+const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
 
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
+// (no exception for a missing path: building one costs more than the lstat)
+const lstatOrUndefined = (path: string): Stats | undefined => lstatSync(path, { throwIfNoEntry: false });
+
+const isEexist = (err: unknown) => (err as NodeJS.ErrnoException).code === 'EEXIST';
 
 async function* hashing(
   src: AsyncIterable<Buffer>,
@@ -96,7 +93,7 @@ class Extraction {
   readonly opts: ApplyOptions;
   readonly resolver: RootResolver;
   /** Directories whose times are set at the end, once nothing more is written into them. */
-  readonly dirTimes: [string, number, number][] = [];
+  readonly dirTimes = new Map<string, [number, number]>();
   /** vfs mode: what this layer wrote, which an opaque marker must not delete. */
   readonly written = new Set<string>();
   readonly mkdir: MakeDir;
@@ -116,7 +113,7 @@ class Extraction {
     if (lower && lstatSync(lower).isDirectory()) {
       const m = metaOf(lower);
       setMeta(abs, m, false);
-      this.dirTimes.push([abs, m.mtime, m.mtimeNsec]);
+      this.dirTimes.set(abs, [m.mtime, m.mtimeNsec]);
     }
   }
 
@@ -179,49 +176,74 @@ class Extraction {
       for (let r = rel; r !== '' && !this.written.has(r); r = parentOf(r)) this.written.add(r);
     }
     if (e.type === 'hardlink') return this.hardlink(e, path);
-    if (this.clear(path, e.type === 'dir') && e.type === 'dir') return this.setMeta(path, e, 'dir');
     switch (e.type) {
       case 'file':
         await this.writeFile(path, e);
         this.size += e.size;
-        break;
+        return; // owner, mode and times set with the data
       case 'dir':
-        mkdirSync(path, 0o700);
+        if (this.create(path, true, () => mkdirSync(path, 0o700))) return this.setMeta(path, e, 'dir');
         break;
       case 'symlink':
-        symlinkSync(e.linkname, path);
+        this.create(path, false, () => symlinkSync(e.linkname, path));
         break;
       case 'char':
       case 'block':
       case 'fifo': {
         const type = e.type === 'char' ? S_IFCHR : e.type === 'block' ? S_IFBLK : S_IFIFO;
-        fsops().mknod(path, type | 0o600, e.devmajor, e.devminor);
+        this.create(path, false, () => fsops().mknod(path, type | 0o600, e.devmajor, e.devminor));
         break;
       }
     }
     this.setMeta(path, e, e.type);
   }
 
+  /**
+   * Runs `make`, which creates `path` and fails with EEXIST when something is there (the usual
+   * case, a new name, costs no lstat); then clears the way and runs it again. True when an
+   * existing directory stays instead (`keepDir`).
+   */
+  private create(path: string, keepDir: boolean, make: () => void): boolean {
+    try {
+      make();
+      return false;
+    } catch (err) {
+      if (!isEexist(err)) throw err;
+    }
+    if (this.clear(path, keepDir)) return true;
+    make();
+    return false;
+  }
+
   private setMeta(path: string, m: Meta, type: TarEntry['type']): void {
     setMeta(path, m, type === 'symlink');
-    if (type === 'dir') this.dirTimes.push([path, m.mtime, m.mtimeNsec]);
+    if (type === 'dir')
+      this.dirTimes.set(path, [m.mtime, m.mtimeNsec]); // a later entry's win
     else setTimes(path, m.mtime, m.mtimeNsec);
   }
 
+  /** A regular file with its data, owner, mode and times (one native call when the data is all here). */
   private async writeFile(path: string, e: TarEntry): Promise<void> {
-    const fd = openSync(
-      path,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o600,
-    );
-    try {
-      for await (const chunk of e.body) {
-        this.opts.signal?.throwIfAborted();
-        for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+    const ops = fsops();
+    const { data } = e;
+    if (data) {
+      this.create(path, false, () => ops.createFile(path, e.mode, e.uid, e.gid, e.mtime, e.mtimeNsec, data));
+    } else {
+      let fd = -1;
+      this.create(path, false, () => {
+        fd = openSync(path, FILE_FLAGS, 0o600);
+      });
+      try {
+        for await (const chunk of e.body) {
+          this.opts.signal?.throwIfAborted();
+          for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+        }
+        ops.finishFile(fd, e.mode, e.uid, e.gid, e.mtime, e.mtimeNsec);
+      } finally {
+        closeSync(fd);
       }
-    } finally {
-      closeSync(fd);
     }
+    setXattrs(path, e.xattrs);
   }
 
   private hardlink(e: TarEntry, path: string): void {
@@ -294,8 +316,7 @@ class Extraction {
   }
 
   finish(): void {
-    for (let i = this.dirTimes.length - 1; i >= 0; i--) {
-      const [path, sec, nsec] = this.dirTimes[i];
+    for (const [path, [sec, nsec]] of this.dirTimes) {
       if (lstatOrUndefined(path)?.isDirectory()) setTimes(path, sec, nsec);
     }
   }

@@ -22,8 +22,13 @@ export interface Meta {
 export function setMeta(path: string, m: Meta, isSymlink: boolean): void {
   lchownSync(path, m.uid, m.gid);
   if (!isSymlink) chmodSync(path, m.mode & 0o7777);
-  const ops = fsops();
-  for (const [name, value] of Object.entries(m.xattrs)) {
+  setXattrs(path, m.xattrs);
+}
+
+/** The xattrs of setMeta alone (after the owner: chown drops security.capability). */
+export function setXattrs(path: string, xattrs: Record<string, Buffer>): void {
+  for (const [name, value] of Object.entries(xattrs)) {
+    const ops = fsops();
     if (name.startsWith(OVERLAY_XATTR_PREFIX)) continue;
     try {
       ops.lsetxattr(path, name, value);

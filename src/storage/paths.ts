@@ -36,14 +36,7 @@ export function cleanEntryPath(name: string, what = 'path', entry = name): strin
 export const parentOf = (rel: string) => rel.slice(0, Math.max(0, rel.lastIndexOf('/')));
 export const baseOf = (rel: string) => rel.slice(rel.lastIndexOf('/') + 1);
 
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
+const lstatOrUndefined = (path: string): Stats | undefined => lstatSync(path, { throwIfNoEntry: false });
 
 const MAX_SYMLINKS = 40; // as the kernel's ELOOP limit
 

@@ -97,13 +97,16 @@ function num(block: Buffer, off: number, len: number): number {
 }
 
 function checksumOk(block: Buffer): boolean {
-  let unsigned = 0;
-  let signed = 0;
+  // the checksum field counts as 8 spaces; some writers sum signed bytes (high ones negative)
+  let unsigned = 8 * 0x20;
+  let high = 0;
   for (let i = 0; i < BLOCK; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : block[i];
+    if (i === 148) i = 156;
+    const b = block[i];
     unsigned += b;
-    signed += b > 127 ? b - 256 : b;
+    if (b > 127) high++;
   }
+  const signed = unsigned - 256 * high;
   const stored = num(block, 148, 8);
   return stored === unsigned || stored === signed;
 }

@@ -8,6 +8,11 @@ import { applyPax, BLOCK, decodeHeader, isZeroBlock, parsePax, type TarHeader } 
 export interface TarEntry extends TarHeader {
   /** The entry's data, `size` bytes. Read it before asking for the next entry, or it is skipped. */
   body: AsyncIterable<Buffer>;
+  /**
+   * The whole data at once, when the reader already held all of it (small files, mostly): the
+   * same bytes `body` yields, without a round trip through it.
+   */
+  data?: Buffer;
 }
 
 /** Longest PAX or GNU long-name payload accepted (a hostile archive could claim gigabytes). */
@@ -43,6 +48,15 @@ export class ByteSource {
     return this.chunk.length > 0;
   }
 
+  /** Exactly `n` bytes if they are already buffered (no await), else undefined. */
+  takeSync(n: number): Buffer | undefined {
+    if (this.chunk.length < n) return undefined;
+    const out = this.chunk.subarray(0, n);
+    this.chunk = this.chunk.subarray(n);
+    this.offset += n;
+    return out;
+  }
+
   /** Up to `max` bytes (fewer at a chunk boundary); empty at the end. */
   async some(max: number): Promise<Buffer> {
     if (!(await this.fill())) return Buffer.alloc(0);
@@ -69,6 +83,7 @@ export class ByteSource {
   }
 
   async skip(n: number): Promise<void> {
+    if (n === 0 || this.takeSync(n)) return;
     while (n > 0) {
       const got = await this.some(n);
       if (got.length === 0) throw invalidArgument('tar: unexpected end of archive');
@@ -86,6 +101,8 @@ export class ByteSource {
     if (!this.done) await this.it.return?.();
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 const pad = (n: number) => (BLOCK - (n % BLOCK)) % BLOCK;
 
@@ -111,7 +128,7 @@ export async function* readTar(source: ChunkSource): AsyncGenerator<TarEntry> {
   try {
     for (;;) {
       const at = src.offset;
-      const block = await src.read(BLOCK);
+      const block = src.takeSync(BLOCK) ?? (await src.read(BLOCK));
       if (block.length === 0) break; // no end-of-archive blocks: accepted, like GNU tar
       if (block.length < BLOCK) throw invalidArgument('tar: unexpected end of archive');
       if (isZeroBlock(block)) {
@@ -139,8 +156,10 @@ export async function* readTar(source: ChunkSource): AsyncGenerator<TarEntry> {
         throw invalidArgument(`tar: entry "${h.name}": invalid size`);
       // Links, directories and devices have no data whatever size they claim (ustar).
       const dataSize = h.type === 'file' || h.type === 'other' ? h.size : 0;
-      let remaining = dataSize;
+      const data = dataSize === 0 ? EMPTY : src.takeSync(dataSize);
+      let remaining = data ? 0 : dataSize;
       async function* body(): AsyncGenerator<Buffer> {
+        if (data?.length) yield data;
         while (remaining > 0) {
           const chunk = await src.some(remaining);
           if (chunk.length === 0) throw invalidArgument(`tar: entry "${h.name}": unexpected end of archive`);
@@ -148,7 +167,7 @@ export async function* readTar(source: ChunkSource): AsyncGenerator<TarEntry> {
           yield chunk;
         }
       }
-      yield { ...h, body: body() };
+      yield data ? { ...h, body: body(), data } : { ...h, body: body() };
       await src.skip(remaining + pad(dataSize));
     }
   } finally {
