@@ -291,6 +291,7 @@ async function main(): Promise<void> {
       return d;
     };
     berthd = await startBerthd();
+    mkdirSync(join(dir, 'dockerd')); // startDockerd opens its log there
     dockerd = await startDockerd(join(dir, 'dockerd'));
     const b = berthd;
     const targets: Target[] = [
