@@ -1,13 +1,20 @@
 // Pulling an image: resolve the reference to a manifest (an index resolved to the platform),
 // fetch the config, download the layers in parallel into the content store (verified against
 // their digests as they stream in, resumed with Range requests when a connection breaks),
-// unpack them in order through the snapshotter as each download completes, then register and
-// tag the image. On failure everything this pull added and nothing else uses is removed again:
+// unpack each through the snapshotter as it downloads, all at the same time (the snapshotter
+// stacks them and commits them bottom first), then register and tag the image. On failure everything this pull added and nothing else uses is removed again:
 // blobs and unpacked layers.
 
 import { Readable } from 'node:stream';
 import { errorKind, invalidArgument, notFound } from '../common/errors.ts';
-import { ensureLayer, type HasLayer, type UnpackLayer, unpackBlobStream } from '../image/archive/layers.ts';
+import {
+  allSettled,
+  ensureLayer,
+  type HasLayer,
+  stackedUnpacks,
+  type UnpackLayer,
+  unpackBlobStream,
+} from '../image/archive/layers.ts';
 import { selectPlatform } from '../image/archive/load.ts';
 import { chainIds, type Digest, isDigest, sha256 } from '../image/digest.ts';
 import { type ImageStore, type LayerRecord, parseConfig } from '../image/image-store.ts';
@@ -282,7 +289,8 @@ export async function pullImage(
   const diffIdsKnown = store.has(parsed.config.digest);
 
   const added = new Set<Digest>();
-  const unpacked: Digest[] = [];
+  /** Layers this pull unpacks (or started to), by index: removed again, top first, on failure. */
+  const unpacked = new Map<number, Digest>();
   const lease = store.lease([
     top.digest,
     manifest.digest,
@@ -294,6 +302,7 @@ export async function pullImage(
   signal?.addEventListener('abort', onAbort, { once: true });
   let updated = false;
   let downloads: Promise<void>[] = [];
+  let unpacks: Promise<LayerRecord>[] = [];
   try {
     const put = async (bytes: Buffer, digest: Digest) => {
       if (await store.content.exists(digest)) return;
@@ -340,6 +349,8 @@ export async function pullImage(
         emit({ status: 'Waiting', progressDetail: {}, id: shortDigest(parsed.layers[i].digest) });
 
     const spools = new Map<number, Spool>();
+    // resolved when layer i's spool exists (its download started), so it can unpack as it arrives
+    const spooling = parsed.layers.map(() => Promise.withResolvers<void>());
     downloads = parsed.layers.map((l, i) => {
       if (present[i] !== 'missing') return Promise.resolve();
       return limit(async () => {
@@ -357,6 +368,7 @@ export async function pullImage(
         });
         const spool = new Spool(store.content.tempPath());
         spools.set(i, spool);
+        spooling[i].resolve();
         try {
           await spool.fill(store.content, chunks, { digest: l.digest as Digest, size: l.size });
         } catch (err) {
@@ -375,8 +387,9 @@ export async function pullImage(
     // a failed download stops the others at once
     for (const d of downloads) d.catch((err) => abort.abort(err));
 
-    const layers: LayerRecord[] = [];
-    for (let i = 0; i < parsed.layers.length; i++) {
+    // Each layer unpacks as soon as its download starts, at the same time as the others: the
+    // snapshotter stacks each on the one below and commits them bottom first (stackedUnpacks).
+    unpacks = stackedUnpacks(opts.unpackLayer, parsed.layers.length, async (i, unpackLayer) => {
       const l = parsed.layers[i];
       const id = shortDigest(l.digest);
       const layer = {
@@ -388,17 +401,17 @@ export async function pullImage(
       };
       if (present[i] === 'unpacked' && !(await store.content.exists(l.digest))) {
         const known = store.findLayer(chains[i])!;
-        layers.push({ ...known, digest: undefined, mediaType: undefined, size: undefined });
-        continue;
+        return { ...known, digest: undefined, mediaType: undefined, size: undefined };
       }
       const had = await opts.hasLayer(chains[i]);
-      // a download still running is unpacked as it arrives; a finished one from the store
-      await Promise.race([downloads[i], new Promise((r) => setImmediate(r))]);
+      // a download under way is unpacked as it arrives; a finished one from the store
+      await Promise.race([downloads[i], spooling[i].promise]);
       const spool = spools.get(i);
+      let record: LayerRecord;
       if (!had && spool && !spool.finished) {
-        unpacked.push(chains[i]);
+        unpacked.set(i, chains[i]);
         try {
-          layers.push(await unpackSpool(store, opts, layer, spool, l, abort.signal));
+          record = await unpackSpool(store, { unpackLayer }, layer, spool, l, abort.signal);
         } catch (err) {
           await downloads[i]; // a failed download explains itself better (which blob, which registry)
           throw err;
@@ -408,15 +421,19 @@ export async function pullImage(
         await downloads[i];
         // (a layer unpacked as it downloads shows Downloading until then: one status a line)
         if (!had) emit(progressMessage('Extracting', id, 0, l.size));
-        layers.push(await ensureLayer(store, opts, layer));
+        if (!had) unpacked.set(i, chains[i]);
+        record = await ensureLayer(store, { unpackLayer, hasLayer: opts.hasLayer }, layer);
       }
       if (!had) {
-        if (!unpacked.includes(chains[i])) unpacked.push(chains[i]);
         updated = true;
         emit(progressMessage('Extracting', id, l.size, l.size));
         emit({ status: 'Pull complete', progressDetail: {}, id });
       }
-    }
+      return record;
+    });
+    // (a failure stops the downloads; the unpacks reading them fail too, and all are waited for)
+    for (const u of unpacks) u.catch((err) => abort.abort(err));
+    const layers = await allSettled(unpacks);
     await Promise.all(downloads);
 
     // the manifests go in the content store too, then the image and its references
@@ -445,10 +462,11 @@ export async function pullImage(
     return { id, digest: top.digest, updated };
   } catch (err) {
     abort.abort(err);
-    // the other downloads stop; none may store a blob after the clean-up below
+    // the other downloads and unpacks stop; none may store a blob or a layer after the clean-up below
     await Promise.allSettled(downloads);
+    await Promise.allSettled(unpacks);
     lease();
-    for (const chain of unpacked.reverse()) {
+    for (const [, chain] of [...unpacked].sort((a, b) => b[0] - a[0])) {
       if (store.all().some((img) => img.layers.some((l) => l.chainId === chain))) continue;
       await opts.removeLayer(chain).catch(() => {});
     }
@@ -463,7 +481,7 @@ export async function pullImage(
 /** Unpacks a layer from a download in progress, reading the spool as it grows. */
 function unpackSpool(
   store: ImageStore,
-  opts: PullOptions,
+  opts: { unpackLayer: UnpackLayer },
   layer: { blob: Digest; diffId: Digest; chainId: Digest; parent: Digest | undefined; index: number },
   spool: Spool,
   desc: Descriptor,

@@ -52,6 +52,12 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** overlay mode: the parent layers' directories, nearest first. */
   lowers?: string[];
+  /**
+   * overlay mode, instead of `lowers` while the parent layer is still being unpacked: extraction
+   * goes ahead without them and calls this (once) only at the first entry that needs the layers
+   * below: a directory the tar needs but does not list, a hardlink to a lower layer's file.
+   */
+  lowersLater?: () => Promise<string[]>;
   /** Character and block devices allowed (default true; fifos always are). */
   devices?: boolean;
 }
@@ -98,10 +104,13 @@ class Extraction {
   readonly written = new Set<string>();
   readonly mkdir: MakeDir;
   size = 0;
+  /** The lower layers; undefined until `lowersLater` gave them. */
+  private lowers: string[] | undefined;
 
   constructor(root: string, opts: ApplyOptions) {
     this.root = root;
     this.opts = opts;
+    this.lowers = opts.lowersLater ? undefined : (opts.lowers ?? []);
     this.resolver = new RootResolver(root);
     this.mkdir = (rel, abs) => this.makeParent(rel, abs);
   }
@@ -117,9 +126,20 @@ class Extraction {
     }
   }
 
+  /** Waits for `lowersLater` (when it was given) unless directory `dirRel` is already here. */
+  private async lowersFor(dirRel: string, entry: string): Promise<void> {
+    if (this.lowers === undefined && this.resolver.dir(dirRel, entry) === undefined) await this.loadLowers();
+  }
+
+  private async loadLowers(): Promise<void> {
+    this.lowers ??= await this.opts.lowersLater!();
+  }
+
   /** The nearest lower layer's file at `rel`, unless a whiteout or an opaque directory hides it. */
   findInLowers(rel: string): string | undefined {
-    for (const lower of this.opts.lowers ?? []) {
+    if (this.lowers === undefined)
+      throw internal('layer extraction: the lower layers were needed before they were ready');
+    for (const lower of this.lowers) {
       const r = new RootResolver(lower);
       try {
         const path = r.path(rel, rel);
@@ -171,6 +191,7 @@ class Extraction {
     if (e.type === 'other') throw entryError(e.name, `unsupported entry type ${JSON.stringify(e.typeflag)}`);
     if ((e.type === 'char' || e.type === 'block') && this.opts.devices === false)
       throw entryError(e.name, 'device nodes are not allowed');
+    await this.lowersFor(parentOf(rel), e.name);
     const path = this.resolver.path(rel, e.name, this.mkdir)!;
     if (this.opts.mode === 'vfs') {
       for (let r = rel; r !== '' && !this.written.has(r); r = parentOf(r)) this.written.add(r);
@@ -246,12 +267,13 @@ class Extraction {
     setXattrs(path, e.xattrs);
   }
 
-  private hardlink(e: TarEntry, path: string): void {
+  private async hardlink(e: TarEntry, path: string): Promise<void> {
     const targetRel = cleanEntryPath(e.linkname, 'hardlink target', e.name);
     if (targetRel === '') throw entryError(e.name, 'hardlink target is the layer root');
     let target = this.resolver.path(targetRel, e.name);
     let st = target === undefined ? undefined : lstatOrUndefined(target);
     if (!st && this.opts.mode === 'overlay') {
+      await this.loadLowers();
       target = this.copyUp(targetRel, e.name);
       st = target === undefined ? undefined : lstatSync(target);
     }
@@ -280,9 +302,10 @@ class Extraction {
     return dest;
   }
 
-  private whiteout(e: TarEntry, rel: string, base: string): void {
+  private async whiteout(e: TarEntry, rel: string, base: string): Promise<void> {
     const name = e.name;
     const dirRel = parentOf(rel);
+    await this.lowersFor(dirRel, name);
     if (base === OPAQUE_MARKER) {
       const dir = this.resolver.dir(dirRel, name, this.mkdir)!;
       if (this.opts.mode === 'overlay')

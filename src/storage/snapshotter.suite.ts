@@ -224,6 +224,60 @@ export function snapshotterSuite(name: string, make: MakeSnapshotter): void {
     await assert.rejects(h.sn.unpack(undefined, [l2], { diffId: r1.diffId }), /digest mismatch/);
   });
 
+  it('a layer unpacks while the one below it still does, and becomes visible after it', async (h) => {
+    const l1 = await layerTar([
+      dir('srv', { name: 'srv', mode: 0o710, uid: 33, gid: 33, mtime: 1000 }),
+      file('srv/base', 'b'),
+      file('big', 'x'.repeat(200000)),
+    ]);
+    const l2 = await layerTar([file('srv/www/index.html', 'hi'), hardlink('srv/link', 'srv/base')]);
+    const l3 = await layerTar([file('three', '3')]);
+    const ids = [l1, l2, l3].map((l) => `sha256:${createHash('sha256').update(l).digest('hex')}`);
+    const chains = ids.map((_, i) => chainId(ids.slice(0, i + 1)));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    async function* slowly() {
+      yield l1.subarray(0, 1024);
+      await gate;
+      yield l1.subarray(1024);
+    }
+    const p1 = h.sn.unpack(undefined, slowly(), { diffId: ids[0] });
+    const p2 = h.sn.unpack(chains[0], [l2], { diffId: ids[1] });
+    const p3 = h.sn.unpack(chains[1], [l3], { diffId: ids[2] });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(h.sn.list(), [], 'nothing visible before the bottom layer is in');
+    if (h.sn.driver === 'overlay') {
+      const early = readdirSync(join(h.root, 'tmp')).filter((d) =>
+        existsSync(join(h.root, 'tmp', d, 'fs/three')),
+      );
+      assert.equal(early.length, 1, 'the top layer, which needs nothing from below, is already extracted');
+    }
+    release();
+    const rs = await Promise.all([p1, p2, p3]);
+    assert.deepEqual(
+      rs.map((r) => [r.chainId, r.created]),
+      chains.map((c) => [c, true]),
+    );
+    assert.equal(h.sn.stat(chains[2]).parent, chains[1]);
+    const root = await h.container('c', chains[2]);
+    const st = statSync(join(root, 'srv'));
+    assert.deepEqual([st.mode & 0o7777, st.uid, st.gid], [0o710, 33, 33], 'srv keeps the lower attributes');
+    assert.equal(read(join(root, 'srv/www/index.html')), 'hi');
+    assert.equal(statSync(join(root, 'srv/link')).ino, statSync(join(root, 'srv/base')).ino);
+    assert.equal(read(join(root, 'three')), '3');
+
+    // a parent that fails takes the layers stacked on it down too, leaving nothing
+    const wrong = `sha256:${'0'.repeat(64)}`;
+    const bad = h.sn.unpack(undefined, [await layerTar([file('x', 'x')])], { diffId: wrong });
+    const child = h.sn.unpack(chainId([wrong]), [l3], { diffId: ids[2] });
+    await assert.rejects(bad, /digest mismatch/);
+    await assert.rejects(child, /digest mismatch/);
+    assert.equal(h.sn.list().filter((s) => s.kind === 'committed').length, 3);
+    assert.deepEqual(readdirSync(join(h.root, 'tmp')), []);
+  });
+
   it('a 130-layer image mounts and reads its bottom layer', async (h) => {
     const layers: LayerEntry[][] = [[file('bottom.txt', 'from the bottom')]];
     for (let i = 1; i < 130; i++) layers.push([file(`layer${i}`, String(i))]);

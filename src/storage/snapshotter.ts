@@ -58,7 +58,9 @@ export interface Snapshotter {
    * ChainID; undefined for a base layer) and commits it as ChainID(parent, DiffID). Nothing is
    * visible until the whole tar is in: an error or a crash leaves no snapshot (temp files are
    * removed, at the latest when the snapshotter is opened again). A ChainID is unpacked once:
-   * concurrent unpacks of the same known DiffID share one extraction.
+   * concurrent unpacks of the same known DiffID share one extraction. `parent` may also be a
+   * ChainID whose unpack (with a DiffID) is still running: then this layer is unpacked at the
+   * same time where the driver can, committed only after its parent, and fails if it fails.
    */
   unpack(parent: string | undefined, tar: ChunkSource, opts?: UnpackOptions): Promise<UnpackResult>;
   /** notFound for an unknown key. */

@@ -257,7 +257,8 @@ export class SnapshotStore implements Snapshotter {
   }
 
   unpack(parent: string | undefined, tar: ChunkSource, opts: UnpackOptions = {}): Promise<UnpackResult> {
-    this.checkParent(parent);
+    // a parent still being unpacked will do (see doUnpack)
+    if (parent === undefined || this.has(parent) || !this.inflight.has(parent)) this.checkParent(parent);
     if (opts.diffId === undefined) return this.doUnpack(parent, tar, opts);
     const chainId = chainIdOf(parent, opts.diffId);
     const running = this.inflight.get(chainId);
@@ -275,21 +276,35 @@ export class SnapshotStore implements Snapshotter {
     return { ...first, created: false };
   }
 
+  /**
+   * When `parent` is itself still being unpacked, an overlay layer is extracted at the same time
+   * into its own temp directory, which needs nothing from the layers below until an entry does
+   * (apply.ts `lowersLater`); it is published only after the parent is, and fails if the parent
+   * does. vfs copies the parent's tree first, so it waits for the parent.
+   */
   private async doUnpack(
     parent: string | undefined,
     tar: ChunkSource,
     opts: UnpackOptions,
   ): Promise<UnpackResult> {
-    const parents = this.chain(parent);
+    const below = parent !== undefined && !this.has(parent) ? this.inflight.get(parent) : undefined;
+    const parentReady = async () => {
+      if (below) await below;
+      this.checkParent(parent);
+      return this.chain(parent);
+    };
+    const early = below !== undefined && this.d.applyMode === 'overlay';
     const tmp = mkdtempSync(join(this.root, 'tmp', 'unpack-'));
     try {
+      const parents = early ? [] : await parentReady();
       await this.d.create(tmp, parents, 'committed');
       const applied = await applyLayer(join(tmp, 'fs'), tar, {
         mode: this.d.applyMode,
-        lowers: parents,
+        ...(early ? { lowersLater: parentReady } : { lowers: parents }),
         signal: opts.signal,
         devices: opts.devices,
       });
+      if (early) await parentReady();
       if (opts.diffId !== undefined && opts.diffId !== applied.diffId)
         throw invalidArgument(
           `layer content digest mismatch: expected ${opts.diffId}, got ${applied.diffId}`,

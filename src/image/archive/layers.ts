@@ -16,6 +16,8 @@ import { type Compression, decompress } from './compression.ts';
  * read to the end) and unpacked size. It must check the DiffID against `expectedDiffId` before
  * the snapshot becomes visible, and discard it otherwise (src/storage's unpack does both); the
  * caller checks the reported DiffID again, but does not hash the stream a second time.
+ * `parentChainId` may be a layer whose unpack was handed over (the call made) but has not
+ * finished: the snapshotter stacks this one on it once it has (see stackedUnpacks).
  * Provided by src/storage.
  */
 export type UnpackLayer = (
@@ -24,6 +26,42 @@ export type UnpackLayer = (
   tar: Readable,
   expectedDiffId: Digest,
 ) => Promise<{ diffId: Digest; size: number }>;
+
+/**
+ * Runs `run(i, unpack)` for layers 0..n-1 (bottom first) at the same time. Each gets an
+ * unpackLayer that hands its layer to `unpackLayer` only after the layer below was handed over
+ * (or its run finished without unpacking), so that the snapshotter always knows the parent: the
+ * layers then unpack in parallel, and are committed bottom first.
+ */
+export function stackedUnpacks<T>(
+  unpackLayer: UnpackLayer,
+  n: number,
+  run: (i: number, unpack: UnpackLayer) => Promise<T>,
+): Promise<T>[] {
+  const out: Promise<T>[] = [];
+  let below: Promise<void> = Promise.resolve();
+  for (let i = 0; i < n; i++) {
+    const handedOver = Promise.withResolvers<void>();
+    const after = below;
+    const unpack: UnpackLayer = async (chainId, parent, tar, diffId) => {
+      await after;
+      const p = unpackLayer(chainId, parent, tar, diffId);
+      handedOver.resolve();
+      return p;
+    };
+    out.push(run(i, unpack).finally(handedOver.resolve));
+    below = handedOver.promise;
+  }
+  return out;
+}
+
+/** All the values, once every promise has settled; else the first rejection (in order). */
+export async function allSettled<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
 
 /** Whether the snapshotter already has a layer (then it is not unpacked again). */
 export type HasLayer = (chainId: Digest) => boolean | Promise<boolean>;

@@ -11,7 +11,7 @@
 import { posix } from 'node:path';
 import { invalidArgument } from '../../common/errors.ts';
 import { chainIds, type Digest, isDigest, sha256 } from '../digest.ts';
-import { type ImageStore, type LayerRecord, parseConfig } from '../image-store.ts';
+import { type ImageStore, parseConfig } from '../image-store.ts';
 import { familiarString, formatReference, parseReference, withDefaultTag } from '../reference.ts';
 import {
   ANNOTATION_CONTAINERD_NAME,
@@ -24,7 +24,7 @@ import {
   type Manifest,
   type Platform,
 } from '../types.ts';
-import { ensureLayer, type HasLayer, type UnpackLayer } from './layers.ts';
+import { allSettled, ensureLayer, type HasLayer, stackedUnpacks, type UnpackLayer } from './layers.ts';
 import { readTar } from './tar.ts';
 
 const SMALL = 1 << 20;
@@ -182,20 +182,19 @@ export async function loadArchive(
           `invalid manifest, layers length mismatch: expected ${img.layers.length}, got ${diffIds.length}`,
         );
       const chains = chainIds(diffIds);
-      const layers: LayerRecord[] = [];
-      for (let i = 0; i < img.layers.length; i++) {
-        const blob = await blobOf(img.layers[i]);
-        opts.onProgress?.(`Loading layer ${diffIds[i].slice(7, 19)}`);
-        layers.push(
-          await ensureLayer(store, opts, {
-            blob,
-            diffId: diffIds[i],
-            chainId: chains[i],
-            parent: i ? chains[i - 1] : undefined,
-            index: i,
-          }),
-        );
-      }
+      const blobs: Digest[] = [];
+      for (const l of img.layers) blobs.push(await blobOf(l));
+      // every layer at once, each stacked on the one below once that one is committed
+      const layers = await allSettled(
+        stackedUnpacks(opts.unpackLayer, blobs.length, (i, unpackLayer) => {
+          opts.onProgress?.(`Loading layer ${diffIds[i].slice(7, 19)}`);
+          return ensureLayer(
+            store,
+            { unpackLayer, hasLayer: opts.hasLayer },
+            { blob: blobs[i], diffId: diffIds[i], chainId: chains[i], parent: chains[i - 1], index: i },
+          );
+        }),
+      );
       await store.add({ id, layers, manifests: img.manifest ? [img.manifest] : [] });
       const tags: string[] = [];
       for (const t of img.tags) {
