@@ -34,6 +34,7 @@ napi_value fs_umount2(napi_env env, napi_callback_info info);
 napi_value fs_flock(napi_env env, napi_callback_info info);
 napi_value fs_net_endpoint(napi_env env, napi_callback_info info);
 napi_value fs_create_file(napi_env env, napi_callback_info info);
+napi_value fs_create_files(napi_env env, napi_callback_info info);
 napi_value fs_finish_file(napi_env env, napi_callback_info info);
 napi_value fs_add_inode_flags(napi_env env, napi_callback_info info);
 

@@ -11,7 +11,7 @@ static const struct {
     {"lgetxattr", fs_lgetxattr},   {"llistxattr", fs_llistxattr},   {"lremovexattr", fs_lremovexattr},
     {"mount", fs_mount},           {"umount2", fs_umount2},         {"flock", fs_flock},
     {"netEndpoint", fs_net_endpoint}, {"createFile", fs_create_file},     {"finishFile", fs_finish_file},
-    {"addInodeFlags", fs_add_inode_flags},
+    {"addInodeFlags", fs_add_inode_flags}, {"createFiles", fs_create_files},
 };
 
 __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_env env,

@@ -33,7 +33,7 @@ import {
   rmSync,
   type Stats,
   symlinkSync,
-  writeSync,
+  write,
 } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, internal } from '../common/errors.ts';
@@ -71,6 +71,19 @@ export interface ApplyResult {
   tarSize: number;
 }
 
+/** A batch of small files (createFiles) holds at most this many files, bytes, bytes a file. */
+const BATCH_FILES = 256;
+const BATCH_BYTES = 4 << 20;
+const BATCH_FILE_MAX = 256 << 10;
+
+async function writeAll(fd: number, buf: Buffer): Promise<void> {
+  for (let off = 0; off < buf.length; ) {
+    off += await new Promise<number>((resolve, reject) =>
+      write(fd, buf, off, buf.length - off, null, (err, n) => (err ? reject(err) : resolve(n))),
+    );
+  }
+}
+
 const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
@@ -106,6 +119,10 @@ class Extraction {
   size = 0;
   /** The lower layers; undefined until `lowersLater` gave them. */
   private lowers: string[] | undefined;
+  /** Small new files queued for one createFiles call (see `queue`), and their entry paths. */
+  private batch: { path: string; e: TarEntry; data: Buffer }[] = [];
+  private readonly batched = new Set<string>();
+  private batchBytes = 0;
 
   constructor(root: string, opts: ApplyOptions) {
     this.root = root;
@@ -181,6 +198,7 @@ class Extraction {
 
   async entry(e: TarEntry): Promise<void> {
     const rel = cleanEntryPath(e.name);
+    if (this.batch.length && !this.batchable(e, rel)) await this.flush();
     const base = baseOf(rel);
     if (base.startsWith(WHITEOUT_PREFIX)) return this.whiteout(e, rel, base);
     if (rel === '') {
@@ -199,8 +217,10 @@ class Extraction {
     if (e.type === 'hardlink') return this.hardlink(e, path);
     switch (e.type) {
       case 'file':
-        await this.writeFile(path, e);
+        if (this.batchable(e, rel)) this.queue(path, rel, e);
+        else await this.writeFile(path, e);
         this.size += e.size;
+        if (this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) await this.flush();
         return; // owner, mode and times set with the data
       case 'dir':
         if (this.create(path, true, () => mkdirSync(path, 0o700))) return this.setMeta(path, e, 'dir');
@@ -243,6 +263,55 @@ class Extraction {
     else setTimes(path, m.mtime, m.mtimeNsec);
   }
 
+  /**
+   * Whether `e` can join the batch of small files: a regular file with all its data at hand, no
+   * xattrs, at a path that no queued file has and that no queued file is a parent of. Anything
+   * else is done after the batch (flush), in the tar's order; the batch's own files, with their
+   * parents resolved and no name in common, do not depend on one another.
+   */
+  private batchable(e: TarEntry, rel: string): boolean {
+    if (e.type !== 'file' || e.data === undefined || e.size > BATCH_FILE_MAX) return false;
+    for (const _ in e.xattrs) return false;
+    if (this.batch.length === 0) return true;
+    for (let r = rel; r !== ''; r = parentOf(r)) if (this.batched.has(r)) return false;
+    return true;
+  }
+
+  private queue(path: string, rel: string, e: TarEntry): void {
+    this.batch.push({ path, e, data: e.data! });
+    this.batched.add(rel);
+    this.batchBytes += e.size;
+  }
+
+  /**
+   * Makes the queued files in one createFiles call on the threadpool. A name that exists
+   * (EEXIST: an earlier entry of the layer) is cleared and made here, then the rest goes again.
+   */
+  async flush(): Promise<void> {
+    let files = this.batch;
+    this.batch = [];
+    this.batched.clear();
+    this.batchBytes = 0;
+    while (files.length) {
+      const meta = new Float64Array(files.length * 6);
+      for (const [i, { e, data }] of files.entries())
+        meta.set([e.mode, e.uid, e.gid, e.mtime, e.mtimeNsec, data.length], i * 6);
+      try {
+        await fsops().createFiles(
+          Buffer.from(`${files.map((f) => f.path).join('\0')}\0`),
+          Buffer.from(meta.buffer),
+          Buffer.concat(files.map((f) => f.data)),
+        );
+        return;
+      } catch (err) {
+        const i = (err as { index?: number }).index;
+        if (i === undefined || !isEexist(err)) throw err;
+        await this.writeFile(files[i].path, files[i].e);
+        files = files.slice(i + 1);
+      }
+    }
+  }
+
   /** A regular file with its data, owner, mode and times (one native call when the data is all here). */
   private async writeFile(path: string, e: TarEntry): Promise<void> {
     const ops = fsops();
@@ -254,13 +323,18 @@ class Extraction {
       this.create(path, false, () => {
         fd = openSync(path, FILE_FLAGS, 0o600);
       });
+      // on the threadpool, one write in flight while the next chunk is read and hashed
+      let writing: Promise<void> | undefined;
       try {
         for await (const chunk of e.body) {
           this.opts.signal?.throwIfAborted();
-          for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+          await writing;
+          writing = writeAll(fd, chunk);
         }
+        await writing;
         ops.finishFile(fd, e.mode, e.uid, e.gid, e.mtime, e.mtimeNsec);
       } finally {
+        await writing?.catch(() => {}); // never close an fd a write is still using
         closeSync(fd);
       }
     }
@@ -363,6 +437,7 @@ export async function applyLayer(
       throw internal(`layer entry ${JSON.stringify(e.name)}: ${(err as Error).message}`, err);
     }
   }
+  await x.flush();
   x.finish();
   return { diffId: `sha256:${hash.digest('hex')}`, size: x.size, tarSize: count.n };
 }

@@ -32,6 +32,13 @@ export interface FsOps {
     mtimeNsec: number,
     data: Buffer,
   ): void;
+  /**
+   * createFile for a batch of files, in order, on libuv's threadpool (extraction goes on with
+   * other work meanwhile). `paths`: each NUL-terminated; `meta`: six float64s a file (mode, uid,
+   * gid, mtime, mtime ns, data length); `data`: the files' bytes one after another. Stops at the
+   * first failure and rejects with its error, `index` naming the file (those before it are made).
+   */
+  createFiles(paths: Buffer, meta: Buffer, data: Buffer): Promise<void>;
   /** fchown, fchmod and futimens (atime = mtime) of an open file: what it gets last. */
   finishFile(fd: number, mode: number, uid: number, gid: number, mtimeSec: number, mtimeNsec: number): void;
   /** ORs FS_*_FL inode flags in (chattr +): FS_TOPDIR_FL, say. */
