@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -140,4 +148,36 @@ test('applyLayer: entries that replace earlier ones in the layer, read whole or 
   ]);
   for (const tree of trees.slice(1)) assert.deepEqual(tree, trees[0]);
   assert.equal(existsSync(join(base, 'outside')), false);
+});
+
+test('fsops.createFiles makes a batch in order and stops at the first failure, naming its index', async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'berth-apply-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  writeFileSync(join(base, 'taken'), 'old');
+  const files = [
+    { path: join(base, 'a'), data: Buffer.from('aa'), mode: 0o4755, mtime: 7 },
+    { path: join(base, 'taken'), data: Buffer.from('new'), mode: 0o644, mtime: 8 },
+    { path: join(base, 'c'), data: Buffer.from('c'), mode: 0o644, mtime: 9 },
+  ];
+  const meta = new Float64Array(files.flatMap((f) => [f.mode, 5, 6, f.mtime, 0, f.data.length]));
+  await assert.rejects(
+    fsops().createFiles(
+      Buffer.from(`${files.map((f) => f.path).join('\0')}\0`),
+      Buffer.from(meta.buffer),
+      Buffer.concat(files.map((f) => f.data)),
+    ),
+    (err: NodeJS.ErrnoException & { index?: number }) => {
+      assert.equal(err.code, 'EEXIST');
+      assert.equal(err.index, 1);
+      assert.equal(err.path, join(base, 'taken'));
+      return true;
+    },
+  );
+  assert.equal(describeTree(base)[0], 'a: 100000 4755 5:6 2 961b6dd3ede3 t=7');
+  assert.equal(readFileSync(join(base, 'taken'), 'utf8'), 'old');
+  assert.equal(existsSync(join(base, 'c')), false);
+  assert.throws(
+    () => fsops().createFiles(Buffer.from('x\0'), Buffer.alloc(48 * 2), Buffer.alloc(0)),
+    /disagree/,
+  );
 });
