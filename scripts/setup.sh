@@ -24,7 +24,11 @@ fi
 make -s -C native
 
 # One-file bundles of the command-line entry points (start-up time); bin/ falls back to src/.
-bundle() { node_modules/.bin/esbuild "$1" --bundle --platform=node --format=esm --target=node24 --outfile="$2" --log-level=warning; }
-bundle src/runtime/cli/main.ts build/runtime/berth-runtime.mjs
-bundle src/daemon/main.ts build/daemon/berthd.mjs
-bundle src/cli/main.ts build/cli/berth.mjs
+# The two short-lived command lines are CommonJS: an ES module's `import … from 'node:fs'` makes
+# Node build a facade over every export of the built-in, whose lazy getters load more modules
+# (fs's streams, …); require() does not. import.meta.* become their CommonJS equivalents.
+bundle() { node_modules/.bin/esbuild "$1" --bundle --platform=node --target=node24 --outfile="$2" --log-level=warning "${@:3}"; }
+cjs=(--format=cjs --define:import.meta.dirname=__dirname --define:import.meta.url=__filename)
+bundle src/runtime/cli/main.ts build/runtime/berth-runtime.cjs "${cjs[@]}"
+bundle src/daemon/main.ts build/daemon/berthd.mjs --format=esm
+bundle src/cli/main.ts build/cli/berth.cjs "${cjs[@]}"

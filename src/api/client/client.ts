@@ -3,17 +3,15 @@
 
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, RequestOptions } from 'node:http';
-import { createRequire } from 'node:module';
-
 import type { Socket } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import { BerthError, type ErrorKind, invalidArgument, unavailable } from '../../common/errors.ts';
 
-// Loaded with require, not import: an ESM import of node:http builds a facade over every export,
-// and its lazy getters (WebSocket, fetch's classes) load undici — ~40 ms of every CLI command.
-const require = createRequire(import.meta.url);
-const http = () => require('node:http') as typeof import('node:http');
-const https = () => require('node:https') as typeof import('node:https');
+// Loaded on first use with getBuiltinModule, not import: an ESM import of node:http builds a
+// facade over every export, and its lazy getters (WebSocket, fetch's classes) load undici — ~40 ms
+// of every CLI command; createRequire would load node:module (readline, source maps) for nothing.
+const http = () => process.getBuiltinModule('node:http');
+const https = () => process.getBuiltinModule('node:https');
 
 export const CLIENT_API_VERSION = '1.45';
 
@@ -72,7 +70,9 @@ export class ApiClient {
   constructor(host: string, tls?: TlsOptions) {
     this.host = host;
     if (host.startsWith('unix://')) {
-      this.#base = { socketPath: host.slice('unix://'.length) };
+      // servername '' (no TLS here): else the agent checks the Host header with net.isIP, whose
+      // first IPv6 test compiles a regular expression that costs the CLI ~2-6 ms.
+      this.#base = { socketPath: host.slice('unix://'.length), servername: '' } as RequestOptions;
       this.#tls = false;
     } else if (host.startsWith('tcp://') || host.startsWith('https://')) {
       const url = new URL(host.replace(/^tcp:/, 'https:'));
