@@ -1,12 +1,11 @@
 // berth: the command-line client. Global flags, then a command from the registry; errors are
 // printed the way the docker CLI prints them.
 
-import { DaemonError } from '../api/client/client.ts';
+import { type ApiClient, DaemonError } from '../api/client/client.ts';
 import { BerthError, errorKind } from '../common/errors.ts';
 import { parseFlags, UsageError } from './args.ts';
 import type { CommandDef, FlagDef } from './command.ts';
-import { chooseHost, connect } from './connect.ts';
-import { COMMANDS, findCommand, groups } from './registry.ts';
+import { allCommands, findCommand, groups } from './registry.ts';
 
 const GLOBAL: FlagDef[] = [
   { name: 'host', short: 'H', type: 'string', description: 'Daemon socket to connect to' },
@@ -22,14 +21,16 @@ const GLOBAL: FlagDef[] = [
   { name: 'help', type: 'bool', description: 'Print usage' },
 ];
 
-function help(command?: CommandDef): string {
+async function help(command?: CommandDef): Promise<string> {
   if (command) {
     const flags = command.flags.map(
       (f) => `  ${f.short ? `-${f.short}, ` : '    '}--${f.name.padEnd(16)} ${f.description}`,
     );
     return `\nUsage:  ${command.usage}\n\n${command.summary}\n${flags.length ? `\nOptions:\n${flags.join('\n')}\n` : ''}`;
   }
-  const top = COMMANDS.filter((c) => c.path.length === 1 || c.aliases?.some((a) => a.length === 1));
+  const top = (await allCommands()).filter(
+    (c) => c.path.length === 1 || c.aliases?.some((a) => a.length === 1),
+  );
   const lines = top.map(
     (c) => `  ${(c.aliases?.find((a) => a.length === 1)?.[0] ?? c.path[0]).padEnd(12)}${c.summary}`,
   );
@@ -53,10 +54,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const { global, rest } = splitGlobal(argv);
   const { opts: g } = parseFlags(global, GLOBAL);
   if (g.version) return main(['version', '--format', 'berth version {{.Client.Version}}']);
-  const found = findCommand(rest);
+  const found = await findCommand(rest);
   if (!found) {
     if (rest.length === 0 || g.help) {
-      process.stdout.write(help());
+      process.stdout.write(await help());
       return 0;
     }
     throw new UsageError(`'${rest[0]}' is not a berth command.`);
@@ -64,7 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const { command, used } = found;
   const words = rest.slice(used);
   if (words.includes('--help')) {
-    process.stdout.write(help(command));
+    process.stdout.write(await help(command));
     return 0;
   }
   let parsed: ReturnType<typeof parseFlags>;
@@ -94,13 +95,18 @@ export async function main(argv: readonly string[]): Promise<number> {
           verify: tlsverify,
         }
       : undefined;
-  const host = chooseHost(g.host as string | undefined);
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  let client: Awaited<ReturnType<typeof connect>> | undefined;
+  let client: ApiClient | undefined;
   const code = await command.run(
     {
-      client: async () => (client ??= await connect(host, tls)),
+      // connect.ts (with the child_process module it starts berthd with) loads only when a
+      // command asks for the daemon.
+      client: async () => {
+        const { chooseHost, connect } = await import('./connect.ts');
+        client ??= await connect(chooseHost(g.host as string | undefined), tls);
+        return client;
+      },
       out: process.stdout,
       err: process.stderr,
       signal: controller.signal,

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { type ApiClient, DaemonError } from '../../../api/client/client.ts';
 import { BerthError } from '../../../common/errors.ts';
 import { familiarString, parseNormalizedTagged } from '../../../image/reference.ts';
-import type { CommandContext, CommandDef } from '../../command.ts';
+import type { CommandContext } from '../../command.ts';
 import type { CreateRequest } from '../../opts/container.ts';
 import { pullForCreate } from '../image/pull.ts';
 
@@ -166,29 +166,6 @@ export interface ContainerJSON {
 
 export function inspectContainer(client: ApiClient, id: string): Promise<ContainerJSON> {
   return client.json<ContainerJSON>('GET', cpath(id, '/json'));
-}
-
-/**
- * Daemon errors end a container command with status 1, whatever their HTTP status (the shared
- * error handler gives 400s the 125 of usage errors, which docker keeps for run and create).
- */
-export function daemonErrorsExitOne<T extends CommandDef>(command: T): T {
-  const guard =
-    <A extends unknown[]>(fn: (ctx: CommandContext, ...rest: A) => Promise<number | undefined>) =>
-    async (ctx: CommandContext, ...rest: A): Promise<number | undefined> => {
-      try {
-        return await fn(ctx, ...rest);
-      } catch (err) {
-        if (!(err instanceof DaemonError)) throw err;
-        ctx.err.write(`Error response from daemon: ${err.message}\n`);
-        return 1;
-      }
-    };
-  const wrapped = { ...command, run: guard(command.run) };
-  const raw = (command as { runRaw?: (ctx: CommandContext, words: string[]) => Promise<number | undefined> })
-    .runRaw;
-  if (raw) Object.assign(wrapped, { runRaw: guard(raw) });
-  return wrapped;
 }
 
 /**

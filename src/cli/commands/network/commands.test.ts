@@ -25,7 +25,7 @@ after(() => daemon.close());
 
 /** Runs `berth WORDS…` through the registry; what it sent, printed and returned. */
 async function berth(...words: string[]) {
-  const found = findCommand(words);
+  const found = await findCommand(words);
   assert.ok(found, words.join(' '));
   let out = '';
   let err = '';
@@ -55,8 +55,8 @@ test('create prints the ID; aliases find the same commands', async () => {
   const r = await berth('network', 'create', '--label', 'x=y', 'n1');
   assert.equal(r.out, 'abc123\n');
   assert.equal(r.requests[0].path, '/networks/create');
-  assert.equal(findCommand(['network', 'list'])?.command.path.join(' '), 'network ls');
-  assert.equal(findCommand(['network', 'remove', 'x'])?.command.path.join(' '), 'network rm');
+  assert.equal((await findCommand(['network', 'list']))?.command.path.join(' '), 'network ls');
+  assert.equal((await findCommand(['network', 'remove', 'x']))?.command.path.join(' '), 'network rm');
 });
 
 test('client-side errors: nothing is sent; main prints the message, exit status 1 (not 125)', async () => {
