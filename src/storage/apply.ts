@@ -258,8 +258,8 @@ class Extraction {
 
   private setMeta(path: string, m: Meta, type: TarEntry['type']): void {
     setMeta(path, m, type === 'symlink');
-    if (type === 'dir')
-      this.dirTimes.set(path, [m.mtime, m.mtimeNsec]); // a later entry's win
+    // a directory listed twice gets the later entry's times
+    if (type === 'dir') this.dirTimes.set(path, [m.mtime, m.mtimeNsec]);
     else setTimes(path, m.mtime, m.mtimeNsec);
   }
 
