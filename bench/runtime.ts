@@ -1,7 +1,8 @@
 // create + start + delete of /bin/true from a busybox bundle, side by side in one run:
 // berth in-process (Runtime with the launcher: the path berthd uses; and spawning berth-exec per
 // container, as before the launcher), `bin/berth-runtime run`, `runc run`, and `crun run` where
-// crun works on this host. Prints a markdown table.
+// crun works on this host, and `node -e 0` (Node's own start-up, the floor under any Node
+// command line). Prints a markdown table.
 //
 //   node bench/runtime.ts [runs]   (default 30 runs per runtime, interleaved)
 
@@ -64,12 +65,22 @@ function inProcess(name: string, runtime: Runtime): Case {
   };
 }
 
+/** Node starting and exiting, nothing else: what bin/berth-runtime pays before any of its work. */
+const nodeAlone: Case = {
+  name: 'node -e 0 (Node start-up alone)',
+  once() {
+    const res = spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    if (res.status !== 0) throw new Error(`node -e 0 exited with ${res.status}`);
+  },
+};
+
 const direct = new Runtime(join(state, 'direct'), { launcher: true });
 const cases: Case[] = [
   inProcess('berth direct (in-process Runtime + launcher)', direct),
   inProcess('berth in-process, berth-exec spawned per container', new Runtime(join(state, 'spawn'))),
   cli('bin/berth-runtime run', join(ROOT, 'bin', 'berth-runtime'), join(state, 'cli')),
   cli('runc run', 'runc', join(state, 'runc')),
+  nodeAlone,
 ];
 const crun = spawnSync('crun', ['--root', join(state, 'crun'), 'run', '--bundle', bundle.dir, 'probe'], {
   encoding: 'utf8',
