@@ -32,3 +32,5 @@ cjs=(--format=cjs --define:import.meta.dirname=__dirname --define:import.meta.ur
 bundle src/runtime/cli/main.ts build/runtime/berth-runtime.cjs "${cjs[@]}"
 bundle src/daemon/main.ts build/daemon/berthd.mjs --format=esm
 bundle src/cli/main.ts build/cli/berth.cjs "${cjs[@]}"
+# bin/berth and bin/berth-runtime run their bundle through this: a V8 code cache per command
+bundle src/runtime/cli/code-cache.ts build/code-cache.cjs --format=cjs

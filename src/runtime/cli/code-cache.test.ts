@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'berth-code-cache-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+// bundled as scripts/setup.sh bundles it
+const loader = join(dir, 'code-cache.cjs');
+execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), [
+  join(import.meta.dirname, 'code-cache.ts'),
+  '--bundle',
+  '--platform=node',
+  '--target=node24',
+  '--format=cjs',
+  `--outfile=${loader}`,
+  '--log-level=warning',
+]);
+mkdirSync(join(dir, 'app'));
+const app = join(dir, 'app', 'main.cjs');
+writeFileSync(
+  app,
+  `const { basename } = require('node:path');
+process.stdout.write(JSON.stringify({ argv: process.argv.slice(1), dirname: __dirname, file: __filename,
+  fsOk: typeof require('node:fs').readFileSync }));
+process.exitCode = process.argv.includes('7') ? 7 : 0;
+module.exports = { name: basename(__filename) };
+`,
+);
+const cacheDir = join(dir, 'cache');
+mkdirSync(cacheDir);
+
+function run(...args: string[]) {
+  const res = spawnSync(process.execPath, [loader, 'app/main.cjs', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_COMPILE_CACHE: cacheDir },
+  });
+  return { status: res.status, out: JSON.parse(res.stdout), stderr: res.stderr };
+}
+
+test('the bundle sees `node BUNDLE ARGS…` with an absolute path, its own exit status', () => {
+  const r = run('first', '7');
+  assert.equal(r.status, 7, r.stderr);
+  assert.deepEqual(r.out, {
+    argv: [app, 'first', '7'],
+    dirname: join(dir, 'app'),
+    file: app,
+    fsOk: 'function',
+  });
+});
+
+test('one cache file per command word, written once and then used', () => {
+  const files = () => readdirSync(cacheDir).filter((f) => f.endsWith('.v8cache'));
+  run('ps');
+  run('ps');
+  run('--root', '/x', 'run');
+  const names = files().sort();
+  assert.equal(names.filter((f) => f.endsWith('-ps.v8cache')).length, 1);
+  assert.equal(names.filter((f) => f.endsWith('-run.v8cache')).length, 1);
+  assert.equal(readdirSync(cacheDir).filter((f) => /\.\d+$/.test(f)).length, 0, 'temp files left');
+  // accepted by V8 the next time: not written again
+  const ps = join(cacheDir, names.find((f) => f.endsWith('-ps.v8cache'))!);
+  const { mtimeMs } = statSync(ps);
+  assert.equal(run('ps').status, 0);
+  assert.equal(statSync(ps).mtimeMs, mtimeMs);
+});
+
+test('no cache directory: runs without one', () => {
+  const res = spawnSync(process.execPath, [loader, app, 'x'], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_COMPILE_CACHE: '' },
+  });
+  assert.equal(res.status, 0, res.stderr);
+  assert.deepEqual(JSON.parse(res.stdout).argv, [app, 'x']);
+});
