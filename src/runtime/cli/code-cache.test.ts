@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -35,10 +35,14 @@ const cacheDir = join(dir, 'cache');
 mkdirSync(cacheDir);
 
 function run(...args: string[]) {
+  return runWith(cacheDir, ...args);
+}
+
+function runWith(cache: string, ...args: string[]) {
   const res = spawnSync(process.execPath, [loader, 'app/main.cjs', ...args], {
     cwd: dir,
     encoding: 'utf8',
-    env: { ...process.env, NODE_COMPILE_CACHE: cacheDir },
+    env: { ...process.env, NODE_COMPILE_CACHE: cache },
   });
   return { status: res.status, out: JSON.parse(res.stdout), stderr: res.stderr };
 }
@@ -77,4 +81,15 @@ test('no cache directory: runs without one', () => {
   });
   assert.equal(res.status, 0, res.stderr);
   assert.deepEqual(JSON.parse(res.stdout).argv, [app, 'x']);
+});
+
+test('a cache directory others can write is not used', () => {
+  const open = join(dir, 'open');
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  assert.equal(runWith(open, 'ps').status, 0);
+  assert.deepEqual(
+    readdirSync(open).filter((f) => f.endsWith('.v8cache')),
+    [],
+  );
 });

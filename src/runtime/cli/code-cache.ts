@@ -7,8 +7,10 @@
 // One cache file per bundle and command word (`run`, `ps`…), in $NODE_COMPILE_CACHE, written at
 // the exit of a run that found none or found it rejected (V8 checks the source and its own
 // version and flags). Failing to read or write it only costs the time it would have saved.
+// Compiled code is code: the directory and the file are used only if this user owns them and
+// nobody else can write them (the default directory is in /var/tmp, which anyone can write).
 
-import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Script } from 'node:vm';
 
@@ -18,7 +20,12 @@ process.argv.splice(1, 2, bundle);
 
 /** The command word: the first argument that looks like one (flag values have `/`, `:`, `=`…). */
 const command = args.find((a) => /^[a-z][a-z-]{0,19}$/.test(a)) ?? 'none';
-const dir = process.env.NODE_COMPILE_CACHE;
+/** Owned by this user, writable by no one else. */
+const ours = (st: { uid: number; mode: number }) => st.uid === process.getuid?.() && (st.mode & 0o022) === 0;
+const dir =
+  process.env.NODE_COMPILE_CACHE && ours(statOrNone(process.env.NODE_COMPILE_CACHE))
+    ? process.env.NODE_COMPILE_CACHE
+    : undefined;
 // the bundle's path and size name the file, so checkouts and rebuilds do not overwrite each other
 const source = readFileSync(bundle, 'utf8');
 const file = dir
@@ -27,7 +34,14 @@ const file = dir
 
 let cached: Buffer | undefined;
 try {
-  if (file) cached = readFileSync(file);
+  if (file) {
+    const fd = openSync(file, 'r');
+    try {
+      if (ours(fstatSync(fd))) cached = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
 } catch {
   // none yet
 }
@@ -55,3 +69,11 @@ if (file && (!cached || script.cachedDataRejected)) {
 // for built-ins and absolute paths (fsops.node) only, which resolve the same from here.
 const module = { exports: {} };
 script.runInThisContext()(module.exports, require, module, bundle, dirname(bundle));
+
+function statOrNone(path: string): { uid: number; mode: number } {
+  try {
+    return lstatSync(path);
+  } catch {
+    return { uid: -1, mode: 0 };
+  }
+}
