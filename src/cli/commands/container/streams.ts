@@ -196,7 +196,12 @@ export function monitorTtySize(
   return () => out.off('resize', onResize);
 }
 
-/** The signals a CLI can catch and forwards to the container (not SIGCHLD, SIGPIPE, SIGWINCH). */
+/**
+ * The signals a CLI can catch and forwards to the container: not SIGCHLD, SIGPIPE or SIGWINCH
+ * (resizes go through the resize call), and not SIGPROF, which belongs to the runtime the way
+ * SIGURG belongs to Go's (the docker CLI skips that one): V8's sampling profiler (`--cpu-prof`)
+ * sends it to itself hundreds of times a second, and each would become a kill request.
+ */
 export const FORWARDED_SIGNALS: NodeJS.Signals[] = [
   'SIGHUP',
   'SIGINT',
@@ -210,7 +215,6 @@ export const FORWARDED_SIGNALS: NodeJS.Signals[] = [
   'SIGTTOU',
   'SIGCONT',
   'SIGVTALRM',
-  'SIGPROF',
   'SIGXCPU',
   'SIGXFSZ',
   'SIGPWR',
