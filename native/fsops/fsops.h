@@ -31,6 +31,7 @@ napi_value fs_llistxattr(napi_env env, napi_callback_info info);
 napi_value fs_lremovexattr(napi_env env, napi_callback_info info);
 napi_value fs_mount(napi_env env, napi_callback_info info);
 napi_value fs_umount2(napi_env env, napi_callback_info info);
+napi_value fs_is_mount_point(napi_env env, napi_callback_info info);
 napi_value fs_flock(napi_env env, napi_callback_info info);
 napi_value fs_net_endpoint(napi_env env, napi_callback_info info);
 napi_value fs_create_file(napi_env env, napi_callback_info info);

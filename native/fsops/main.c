@@ -12,6 +12,7 @@ static const struct {
     {"mount", fs_mount},           {"umount2", fs_umount2},         {"flock", fs_flock},
     {"netEndpoint", fs_net_endpoint}, {"createFile", fs_create_file},     {"finishFile", fs_finish_file},
     {"addInodeFlags", fs_add_inode_flags}, {"createFiles", fs_create_files},
+    {"isMountPoint", fs_is_mount_point},
 };
 
 __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_env env,

@@ -3,11 +3,17 @@
  * they are relative to, and the mount is made by a forked child that chdirs there first (the
  * cwd is per process: changing Node's own would race its other threads). */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fsops.h"
+
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
+#endif
 
 /* Mounts from inside `cwd` in a child; returns 0 or an errno value. */
 static int mount_in(const char *cwd, const char *source, const char *target, const char *fstype,
@@ -65,4 +71,25 @@ napi_value fs_umount2(napi_env env, napi_callback_info info) {
   if (umount2(target, (int)flags) < 0)
     return throw_errno(env, errno, "umount2", target);
   return undefined(env);
+}
+
+/* isMountPoint(path): whether `path` (not followed if a symlink) is the root of a mount, from
+ * statx's STATX_ATTR_MOUNT_ROOT (Linux 5.8) — one call, where scanning /proc/self/mountinfo costs
+ * milliseconds on a host with a thousand mounts. */
+napi_value fs_is_mount_point(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (args_get(env, info, argv, 1) < 0)
+    return NULL;
+  cleanup_free char *path = arg_str(env, argv[0], "path");
+  if (path == NULL)
+    return NULL;
+  struct statx stx;
+  if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0)
+    return throw_errno(env, errno, "statx", path);
+  if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+    return throw_errno(env, ENOSYS, "statx", path);
+  napi_value out;
+  if (napi_get_boolean(env, (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0, &out) != 0)
+    return NULL;
+  return out;
 }

@@ -49,6 +49,7 @@ napi_status napi_throw(napi_env env, napi_value error);
 napi_status napi_throw_type_error(napi_env env, const char *code, const char *msg);
 napi_status napi_get_undefined(napi_env env, napi_value *result);
 napi_status napi_get_null(napi_env env, napi_value *result);
+napi_status napi_get_boolean(napi_env env, bool value, napi_value *result);
 
 /* Asynchronous work on libuv's threadpool, settled through a promise (extract.c). */
 typedef struct napi_async_work__ *napi_async_work;

@@ -6,6 +6,7 @@
 // is made from inside it (fsops's `cwd`: a forked child chdirs there and mounts), so each layer
 // costs a few bytes (`123/fs`), as docker's overlay2 does with its `l/` links.
 
+import { readFileSync } from 'node:fs';
 import { internal } from '../common/errors.ts';
 import {
   fsops,
@@ -111,5 +112,27 @@ export function unmount(target: string, opts: { detach?: boolean; all?: boolean 
       throw err;
     }
     if (!opts.all) return;
+  }
+}
+
+/**
+ * Whether `target` is the root of a mount: statx's STATX_ATTR_MOUNT_ROOT, one call; scanning
+ * /proc/self/mountinfo (the fallback, for kernels before 5.8) takes 10 ms and more on a host
+ * with a thousand mounts. A missing `target` is not mounted.
+ */
+export function isMountPoint(target: string): boolean {
+  try {
+    return fsops().isMountPoint(target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    if (code !== 'ENOSYS' && code !== 'EINVAL') throw err;
+  }
+  try {
+    return readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .some((line) => line.split(' ')[4] === target);
+  } catch {
+    return false;
   }
 }

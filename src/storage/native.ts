@@ -19,6 +19,8 @@ export interface FsOps {
   /** mount(2); '' for no fstype/data. A non-empty `cwd`: mounted by a child that chdirs there. */
   mount(source: string, target: string, fstype: string, flags: number, data: string, cwd: string): void;
   umount2(target: string, flags: number): void;
+  /** Whether `path` (a final symlink not followed) is the root of a mount (statx, Linux 5.8). */
+  isMountPoint(path: string): boolean;
   /**
    * A new regular file (O_EXCL, never through a final symlink) with `data` written and its
    * owner, mode (chown first: it clears set-id bits) and times set: one call for a small file.
