@@ -1,6 +1,7 @@
 /* berth-exec --serve: the launcher (native/PLAN.md, "Serve mode"). Started once by berthd, it
  * reads `run` requests on stdin, forks one interpreter per request (the code path of
- * `berth-exec PLANFILE`), and writes `<id> done <status>` on stdout when it reaps one. It is a
+ * `berth-exec PLANFILE`) or, for a `spawn` request, execs a program (berthd's shims), and writes
+ * `<id> done <status>` on stdout when it reaps one. It is a
  * child subreaper: a container whose interpreter has ended is reparented to it and reaped here.
  * The loop only polls stdin and a signalfd; it never waits for a child. */
 #include <errno.h>
@@ -37,6 +38,7 @@ struct server {
 };
 
 struct request {
+  bool spawn; /* `spawn`: the body is an argv to exec, not a plan */
   char id[ID_MAX + 1];
   size_t nbytes;
   char *stdio[3]; /* decoded paths; `-`: the launcher's own (fds 3, 4, 2) */
@@ -136,6 +138,56 @@ static void __attribute__((noreturn)) interpret(const struct request *r, char *t
   _exit(1);
 }
 
+/* The body of a `spawn` request: NUL-terminated strings, the program's path first. */
+static int spawn_argv(char *body, size_t n, char ***argv, struct berth_error *e) {
+  if (n == 0 || body[n - 1] != '\0')
+    return berth_fail(e, 0, "argv does not end with a NUL");
+  size_t count = 0;
+  for (size_t i = 0; i < n; i++)
+    count += body[i] == '\0';
+  char **v = calloc(count + 1, sizeof *v);
+  if (v == NULL)
+    return berth_fail(e, ENOMEM, "argv");
+  for (size_t i = 0, k = 0; i < n; i += strlen(body + i) + 1)
+    v[k++] = body + i;
+  if (v[0][0] != '/')
+    return berth_fail(e, 0, "program `%s` is not an absolute path", v[0]);
+  *argv = v;
+  return 0;
+}
+
+/* The forked child of a `spawn` request: the stdio, a report fd for a failure (close-on-exec),
+ * every other fd closed, then execv. */
+static void __attribute__((noreturn)) spawn_program(const struct request *r, char *body) {
+  struct ctx c = CTX_INIT;
+  struct berth_error e = {0};
+  const char *op = "stdio";
+  char **argv = NULL;
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  signal(SIGPIPE, SIG_DFL);
+  c.report_prefix = r->id;
+  c.report_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 10);
+  if (child_stdio(r, &e) == 0) {
+    if (dup3(c.report_fd, REPORT_FD, O_CLOEXEC) < 0 ||
+        syscall(SYS_close_range, REPORT_FD + 1, ~0U, 0) < 0) {
+      berth_fail(&e, errno, "report fd %d", REPORT_FD);
+    } else {
+      c.report_fd = REPORT_FD;
+      op = "exec";
+      if (spawn_argv(body, r->nbytes, &argv, &e) == 0) {
+        execv(argv[0], argv);
+        berth_fail(&e, errno, "exec `%s`", argv[0]);
+      }
+    }
+  }
+  char encoded[3 * sizeof e.msg + 1];
+  percent_encode(e.msg, encoded, sizeof encoded);
+  report_line(&c, "error 0 %s %d %s\n", op, e.err, encoded);
+  _exit(127);
+}
+
 /* ---- requests ---- */
 
 static bool id_ok(const char *id) {
@@ -144,17 +196,20 @@ static bool id_ok(const char *id) {
          strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
-/* `run <id> <nbytes> <stdin> <stdout> <stderr>` (the line, without its newline). */
+/* `run|spawn <id> <nbytes> <stdin> <stdout> <stderr>` (the line, without its newline). */
 static int parse_header(char *line, struct request *r, struct berth_error *e) {
+  static const char usage[] = "expected run|spawn ID NBYTES STDIN STDOUT STDERR";
   char *save = NULL, *tok[6];
   for (int i = 0; i < 6; i++)
     if ((tok[i] = strtok_r(i ? NULL : line, " ", &save)) == NULL)
-      return berth_fail(e, 0, "request `%.64s`: expected run ID NBYTES STDIN STDOUT STDERR", line);
+      return berth_fail(e, 0, "request `%.64s`: %s", line, usage);
   char *end;
   unsigned long long n = strtoull(tok[2], &end, 10);
-  if (strcmp(tok[0], "run") != 0 || strtok_r(NULL, " ", &save) || !id_ok(tok[1]) || *end ||
-      n == 0 || n > PLAN_MAX)
-    return berth_fail(e, 0, "request `%.64s`: expected run ID NBYTES STDIN STDOUT STDERR", line);
+  bool run = strcmp(tok[0], "run") == 0, spawn = strcmp(tok[0], "spawn") == 0;
+  if (!(run || spawn) || strtok_r(NULL, " ", &save) || !id_ok(tok[1]) || *end || n == 0 ||
+      n > PLAN_MAX)
+    return berth_fail(e, 0, "request `%.64s`: %s", line, usage);
+  r->spawn = spawn;
   snprintf(r->id, sizeof r->id, "%s", tok[1]);
   r->nbytes = (size_t)n;
   for (int k = 0; k < 3; k++) {
@@ -174,6 +229,8 @@ static void launch(struct server *s, const struct request *r, char *text) {
   int err = jobs ? errno : ENOMEM;
   if (jobs)
     s->jobs = jobs;
+  if (pid == 0 && r->spawn)
+    spawn_program(r, text);
   if (pid == 0)
     interpret(r, text);
   if (pid < 0) {

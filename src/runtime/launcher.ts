@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { internal, invalidArgument } from '../common/errors.ts';
-import { encodePlan, encodeValue } from '../plan/encode.ts';
+import { decodeValue, encodePlan, encodeValue } from '../plan/encode.ts';
 import type { Plan } from '../plan/types.ts';
-import { BERTH_EXEC, PlanReport, type PlanRun } from './native.ts';
+import { BERTH_EXEC, PlanFailure, PlanReport, type PlanRun } from './native.ts';
 
 /**
  * Where the container's stdin, stdout and stderr come from: absolute paths, opened by the forked
@@ -22,11 +22,54 @@ export interface LaunchStdio {
   stderr?: string;
 }
 
+/** What a request's reply lines go to: a PlanReport for `run`, a SpawnReply for `spawn`. */
+interface Pending {
+  line(line: string): void;
+  end(status: number): void;
+  fail(err: Error): void;
+}
+
+/** A `spawn` request's replies: an `error` line (it could not be exec'd), then `done STATUS`. */
+class SpawnReply implements Pending {
+  readonly status: Promise<number>;
+  #resolve!: (status: number) => void;
+  #reject!: (err: Error) => void;
+  #failure: PlanFailure | undefined;
+
+  constructor() {
+    this.status = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.status.catch(() => {});
+  }
+
+  line(line: string): void {
+    const [kind, step, op, errno, ...message] = line.split(' ');
+    if (kind === 'error')
+      this.#failure = new PlanFailure({
+        step: Number(step),
+        op,
+        errno: Number(errno),
+        message: decodeValue(message.join(' ')),
+      });
+  }
+
+  end(status: number): void {
+    if (this.#failure) this.#reject(this.#failure);
+    else this.#resolve(status);
+  }
+
+  fail(err: Error): void {
+    this.#reject(err);
+  }
+}
+
 interface Served {
   child: ChildProcess;
   requests: Socket;
   replies: Socket;
-  pending: Map<string, PlanReport>;
+  pending: Map<string, Pending>;
   exited: Promise<void>;
 }
 
@@ -52,19 +95,37 @@ export class Launcher {
 
   /** Performs `plan` in a fresh interpreter forked by the launcher (started on first use). */
   run(plan: Plan, stdio: LaunchStdio = {}): PlanRun {
+    const report = new PlanReport();
+    this.#request('run', Buffer.from(encodePlan(plan)), stdio, report);
+    return { pid: report.pid, exit: report.exit };
+  }
+
+  /**
+   * Runs the program `argv[0]` (an absolute path) with `argv`, forked and exec'd by the launcher,
+   * the child of no Node process (berthd's shims: a fork in C costs far less than
+   * child_process.spawn, which also blocks the event loop). Resolves with its exit status (or
+   * 128+signal) once it has ended; rejects when it could not be exec'd.
+   */
+  spawn(argv: readonly string[], stdio: LaunchStdio = {}): Promise<number> {
+    if (!isAbsolute(argv[0] ?? ''))
+      throw invalidArgument(`launcher spawn: \`${argv[0]}\` is not an absolute path`);
+    if (argv.some((a) => a.includes('\0'))) throw invalidArgument('launcher spawn: an argument holds a NUL');
+    const reply = new SpawnReply();
+    this.#request('spawn', Buffer.from(argv.map((a) => `${a}\0`).join('')), stdio, reply);
+    return reply.status;
+  }
+
+  #request(kind: 'run' | 'spawn', body: Buffer, stdio: LaunchStdio, reply: Pending): void {
     const fields = [
       stdioField('stdin', stdio.stdin),
       stdioField('stdout', stdio.stdout),
       stdioField('stderr', stdio.stderr),
     ].join(' ');
-    const text = Buffer.from(encodePlan(plan));
     const served = this.#served ?? this.#start();
     const id = String(++this.#seq);
-    const report = new PlanReport();
-    served.pending.set(id, report);
+    served.pending.set(id, reply);
     if (served.pending.size === 1) served.replies.ref();
-    served.requests.write(Buffer.concat([Buffer.from(`run ${id} ${text.length} ${fields}\n`), text]));
-    return { pid: report.pid, exit: report.exit };
+    served.requests.write(Buffer.concat([Buffer.from(`${kind} ${id} ${body.length} ${fields}\n`), body]));
   }
 
   /** Ends the launcher: it takes no more requests and exits once its interpreters have. */

@@ -172,6 +172,30 @@ describe('berth-exec --serve', () => {
     assert.equal(await again.exit, 0);
   });
 
+  test('spawn: runs a program with its argv and stdio, resolves its status; an orphan it leaves is reaped', async () => {
+    const out = join(tmp, 'spawn.out');
+    const err = join(tmp, 'spawn.err');
+    const script = 'echo "$0 $1"; echo oops >&2; sleep 0.2 & echo $!; exit 3';
+    const status = await launcher.spawn(['/bin/sh', '-c', script, 'two words', 'x'], {
+      stdin: '/dev/null',
+      stdout: out,
+      stderr: err,
+    });
+    assert.equal(status, 3);
+    const [line, orphan] = readFileSync(out, 'utf8').split('\n');
+    assert.equal(line, 'two words x');
+    assert.equal(readFileSync(err, 'utf8'), 'oops\n');
+    // the backgrounded sleep was reparented to the launcher (a subreaper), which reaps it
+    await until('the orphan is reaped', () => !existsSync(`/proc/${orphan}`));
+    // a program that cannot be exec'd: the launcher says why, and goes on
+    await assert.rejects(
+      launcher.spawn(['/nonexistent/berth-launcher-program'], { stdin: '/dev/null', stdout: '/dev/null' }),
+      (e) => e instanceof PlanFailure && e.detail.op === 'exec' && e.detail.errno === 2,
+    );
+    assert.throws(() => launcher.spawn(['sh', '-c', 'true']), /not an absolute path/);
+    assert.equal(await launcher.spawn(['/bin/true'], { stdin: '/dev/null', stdout: '/dev/null' }), 0);
+  });
+
   test('a create-mode container waits on its fifo under the launcher, which reaps it', async () => {
     const id = uniqueId();
     const fifo = join(tmp, `${id}.fifo`);

@@ -23,6 +23,7 @@ import type { Image } from '../../image/image-store.ts';
 import { encodePlan } from '../../plan/encode.ts';
 import type { Plan } from '../../plan/types.ts';
 import { hostFacts } from '../../runtime/facts.ts';
+import { Launcher } from '../../runtime/launcher.ts';
 import { PlanFailure } from '../../runtime/native.ts';
 import { isAlive } from '../../runtime/proc.ts';
 import { Runtime } from '../../runtime/runtime.ts';
@@ -105,6 +106,8 @@ function logMaxSize(text: string): number {
 export class Containers {
   readonly store: ContainerStore;
   readonly runtime: Runtime;
+  /** forks the shims (containers' and execs'): berth-exec --serve, started on first use */
+  readonly launcher = new Launcher();
   readonly #images: Images;
   readonly #events: EventBus;
   readonly #cfg: ContainersConfig;
@@ -393,14 +396,17 @@ export class Containers {
     const shimDir = this.shimDir(rec.ID);
     const planFile = join(shimDir, 'plan');
     writeFileSync(planFile, '', { mode: 0o600 });
-    const started = spawnShim({
-      dir: shimDir,
-      plan: planFile,
-      tty: rec.Config.Tty === true,
-      stdin: rec.Config.OpenStdin === true,
-      log: { path: rec.LogPath, ...this.#logOptions(rec) },
-      oom: this.#oomFile(rec),
-    });
+    const started = spawnShim(
+      {
+        dir: shimDir,
+        plan: planFile,
+        tty: rec.Config.Tty === true,
+        stdin: rec.Config.OpenStdin === true,
+        log: { path: rec.LogPath, ...this.#logOptions(rec) },
+        oom: this.#oomFile(rec),
+      },
+      this.launcher,
+    );
     started.catch(() => {}); // awaited where it is used
     return started;
   }
@@ -1103,6 +1109,7 @@ export class Containers {
   /** berthd shutting down: connections close, containers keep running. */
   close(): void {
     this.#closing = true;
+    void this.launcher.close();
     for (const live of this.#live.values()) {
       live.monitor?.close();
       if (live.restartTimer) clearTimeout(live.restartTimer);

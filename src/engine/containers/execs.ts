@@ -139,7 +139,10 @@ export class Execs {
     let spawned = false;
     let started = false;
     try {
-      await spawnShim({ dir, plan: planFile, tty, stdin: e.config.AttachStdin === true });
+      await spawnShim(
+        { dir, plan: planFile, tty, stdin: e.config.AttachStdin === true },
+        this.#containers.launcher,
+      );
       spawned = true;
       const conn = await ShimConnection.connect(dir);
       e.conn = conn;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { internal } from '../../common/errors.ts';
 import { encodeFrame, FrameParser } from '../../common/frames.ts';
 import { nativeBuild } from '../../common/paths.ts';
+import type { Launcher } from '../../runtime/launcher.ts';
 import { PlanReport, type PlanRun } from '../../runtime/native.ts';
 
 export const BERTH_SHIM = process.env.BERTH_SHIM ?? nativeBuild('berth-shim');
@@ -47,8 +48,12 @@ export interface ShimOptions {
 export const shimSocket = (dir: string) => join(dir, 'shim.sock');
 export const exitFile = (dir: string) => join(dir, 'exit.json');
 
-/** Starts a shim; resolves once it has detached and its socket accepts connections. */
-export function spawnShim(o: ShimOptions): Promise<void> {
+/**
+ * Starts a shim; resolves once it has detached and its socket accepts connections. With a
+ * launcher (berthd's), the launcher forks and execs it, its early stderr going to
+ * `DIR/shim.err` (read for the error when it fails, then removed); else a child of this process.
+ */
+export function spawnShim(o: ShimOptions, launcher?: Launcher): Promise<void> {
   if (!existsSync(BERTH_SHIM))
     throw internal(`${BERTH_SHIM} is missing: run scripts/setup.sh (make -C native)`);
   const args = ['--dir', o.dir, '--plan', o.plan];
@@ -64,6 +69,7 @@ export function spawnShim(o: ShimOptions): Promise<void> {
       String(o.log.maxFiles),
     );
   if (o.oom) args.push('--oom', o.oom);
+  if (launcher) return spawnThrough(launcher, o.dir, args);
   return new Promise((resolve, reject) => {
     const child = spawn(BERTH_SHIM, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -74,6 +80,31 @@ export function spawnShim(o: ShimOptions): Promise<void> {
       else reject(internal(stderr.trim() || `berth-shim failed (status ${code ?? signal})`));
     });
   });
+}
+
+async function spawnThrough(launcher: Launcher, dir: string, args: string[]): Promise<void> {
+  const errFile = join(dir, 'shim.err');
+  let status: number;
+  try {
+    status = await launcher.spawn([BERTH_SHIM, ...args], {
+      stdin: '/dev/null',
+      stdout: '/dev/null',
+      stderr: errFile,
+    });
+  } catch (err) {
+    rmSync(errFile, { force: true });
+    throw internal(`cannot run ${BERTH_SHIM}: ${(err as Error).message}`, err);
+  }
+  let stderr = '';
+  if (status !== 0) {
+    try {
+      stderr = readFileSync(errFile, 'utf8').trim();
+    } catch {
+      // it wrote nothing
+    }
+  }
+  rmSync(errFile, { force: true });
+  if (status !== 0) throw internal(stderr || `berth-shim failed (status ${status})`);
 }
 
 export function readExit(dir: string): ExitRecord | undefined {
