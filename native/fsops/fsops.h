@@ -38,5 +38,8 @@ napi_value fs_create_file(napi_env env, napi_callback_info info);
 napi_value fs_create_files(napi_env env, napi_callback_info info);
 napi_value fs_finish_file(napi_env env, napi_callback_info info);
 napi_value fs_add_inode_flags(napi_env env, napi_callback_info info);
+napi_value fs_sha256_init(napi_env env, napi_callback_info info);
+napi_value fs_sha256_update(napi_env env, napi_callback_info info);
+napi_value fs_sha256_final(napi_env env, napi_callback_info info);
 
 #endif

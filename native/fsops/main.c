@@ -13,6 +13,7 @@ static const struct {
     {"netEndpoint", fs_net_endpoint}, {"createFile", fs_create_file},     {"finishFile", fs_finish_file},
     {"addInodeFlags", fs_add_inode_flags}, {"createFiles", fs_create_files},
     {"isMountPoint", fs_is_mount_point},
+    {"sha256Init", fs_sha256_init}, {"sha256Update", fs_sha256_update}, {"sha256Final", fs_sha256_final},
 };
 
 __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_env env,

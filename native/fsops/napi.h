@@ -4,6 +4,7 @@
 #ifndef FSOPS_NAPI_H
 #define FSOPS_NAPI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,9 @@ napi_status napi_create_buffer_copy(napi_env env, size_t length, const void *dat
 napi_status napi_create_string_utf8(napi_env env, const char *str, size_t length, napi_value *result);
 napi_status napi_create_int32(napi_env env, int32_t value, napi_value *result);
 napi_status napi_create_array(napi_env env, napi_value *result);
+napi_status napi_is_array(napi_env env, napi_value value, bool *result);
+napi_status napi_get_array_length(napi_env env, napi_value value, uint32_t *result);
+napi_status napi_get_element(napi_env env, napi_value object, uint32_t index, napi_value *result);
 napi_status napi_set_element(napi_env env, napi_value object, uint32_t index, napi_value value);
 napi_status napi_set_named_property(napi_env env, napi_value object, const char *utf8name,
                                     napi_value value);

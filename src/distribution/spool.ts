@@ -3,18 +3,29 @@
 // unpacked before the download has finished (its parent permitting). The blob becomes visible in
 // the content store only when every byte has arrived and matched the digest; an unpack that read
 // from the spool is only kept if that happens (the caller removes it otherwise).
+//
+// The reader mostly takes the bytes from memory: the chunks received are kept (up to
+// MEMORY_BYTES) until it has passed them on, so they are not read back from the file; a reader
+// that falls further behind (its layer waiting on the one below) reads from the file instead.
 
-import { createHash } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import { invalidArgument } from '../common/errors.ts';
 import type { ContentStore } from '../image/content-store.ts';
 import type { Digest } from '../image/digest.ts';
+import { ThreadpoolSha256 } from '../storage/hash.ts';
 
-const SPOOL_WRITE = 1 << 20;
+/** Received bytes kept in memory for the reader, at most. */
+const MEMORY_BYTES = 16 << 20;
 
 export class Spool {
   readonly path: string;
+  /** Bytes in the file. */
   #written = 0;
+  /** Received chunks from file offset #memoryStart on, in order. */
+  #memory: Buffer[] = [];
+  #memoryStart = 0;
+  #memoryBytes = 0;
+  #reading = false;
   #done = false;
   #error: unknown;
   #waiters: (() => void)[] = [];
@@ -31,6 +42,20 @@ export class Spool {
     for (const w of this.#waiters.splice(0)) w();
   }
 
+  /** Keeps a received chunk for the reader, dropping the oldest beyond MEMORY_BYTES. */
+  #remember(chunk: Buffer): void {
+    this.#memory.push(chunk);
+    this.#memoryBytes += chunk.length;
+    while (this.#memoryBytes > MEMORY_BYTES) this.#forget();
+    this.#wake();
+  }
+
+  #forget(): void {
+    const first = this.#memory.shift()!;
+    this.#memoryStart += first.length;
+    this.#memoryBytes -= first.length;
+  }
+
   /**
    * Writes `chunks` to the spool, then checks size and digest and commits it as the blob.
    * Refused (InvalidArgument) and removed when the bytes do not match.
@@ -40,50 +65,44 @@ export class Spool {
     chunks: AsyncIterable<Buffer>,
     expect: { digest: Digest; size: number },
   ): Promise<void> {
-    const hash = createHash('sha256');
     const fh = await open(this.path, 'wx', 0o600);
+    // hashed and written on the threadpool, about 1 MiB an update (one wake-up of the reader each)
+    const hash = new ThreadpoolSha256({
+      fd: fh.fd,
+      onDone: (n) => {
+        this.#written += n;
+        this.#wake();
+      },
+    });
     try {
+      let received = 0;
       try {
-        // writes (and wake-ups of the reader) of about 1 MiB rather than per network read
-        let pending: Buffer[] = [];
-        let pendingBytes = 0;
-        const flush = async () => {
-          if (!pendingBytes) return;
-          const bufs = pending;
-          const n = pendingBytes;
-          pending = [];
-          pendingBytes = 0;
-          let written = 0;
-          while (written < n) {
-            const r = await fh.writev(written ? [Buffer.concat(bufs).subarray(written)] : bufs);
-            written += r.bytesWritten;
-          }
-          this.#written += n;
-          this.#wake();
-        };
         for await (const chunk of chunks) {
-          if (this.#written + pendingBytes + chunk.length > expect.size)
+          received += chunk.length;
+          if (received > expect.size)
             throw invalidArgument(
               `size mismatch for ${expect.digest}: expected ${expect.size} bytes, got more`,
             );
-          hash.update(chunk);
-          pending.push(chunk);
-          pendingBytes += chunk.length;
-          if (pendingBytes >= SPOOL_WRITE) await flush();
+          const full = hash.update(chunk);
+          this.#remember(chunk);
+          if (full) await full;
         }
-        await flush();
+        await hash.flush();
       } finally {
+        await hash.idle(); // never close an fd an update is still writing to
         await fh.close();
       }
-      if (this.#written !== expect.size)
+      if (received !== expect.size)
         throw invalidArgument(
-          `size mismatch for ${expect.digest}: expected ${expect.size} bytes, got ${this.#written}`,
+          `size mismatch for ${expect.digest}: expected ${expect.size} bytes, got ${received}`,
         );
-      const digest = `sha256:${hash.digest('hex')}`;
+      const digest = await hash.digest();
       if (digest !== expect.digest)
         throw invalidArgument(`digest mismatch: expected ${expect.digest}, got ${digest}`);
       await content.commit(this.path, expect.digest);
       this.#done = true;
+      // (no reader yet: one that comes now reads the blob; memory is no longer needed)
+      if (!this.#reading) while (this.#memory.length) this.#forget();
     } catch (err) {
       this.#error = err;
       await rm(this.path, { force: true });
@@ -98,11 +117,24 @@ export class Spool {
     let pos = 0;
     let fh: Awaited<ReturnType<typeof open>> | undefined;
     const wait = () => new Promise<void>((r) => this.#waiters.push(r));
+    this.#reading = true;
     try {
       for (;;) {
         if (this.#error !== undefined) throw this.#error;
-        if (pos >= this.#written) {
-          if (this.#done) return;
+        // from memory (what this reader has passed on is dropped there)
+        while (this.#memory.length && this.#memoryStart + this.#memory[0].length <= pos) this.#forget();
+        if (this.#memory.length && this.#memoryStart <= pos) {
+          const first = this.#memory[0];
+          const chunk = pos === this.#memoryStart ? first : first.subarray(pos - this.#memoryStart);
+          pos += chunk.length;
+          this.#forget();
+          yield chunk;
+          continue;
+        }
+        // from the file: what memory no longer holds, once written
+        const end = Math.min(this.#written, this.#memory.length ? this.#memoryStart : this.#written);
+        if (pos >= end) {
+          if (this.#done && pos >= this.#written) return;
           await wait();
           continue;
         }
@@ -116,9 +148,9 @@ export class Spool {
             continue;
           }
         }
-        const buf = Buffer.allocUnsafe(Math.min(chunkSize, this.#written - pos));
+        const buf = Buffer.allocUnsafe(Math.min(chunkSize, end - pos));
         const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-        if (bytesRead === 0) throw new Error(`${this.path}: short read at ${pos} of ${this.#written}`);
+        if (bytesRead === 0) throw new Error(`${this.path}: short read at ${pos} of ${end}`);
         pos += bytesRead;
         yield buf.subarray(0, bytesRead);
       }

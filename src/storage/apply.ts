@@ -19,7 +19,6 @@
 // File-system calls are synchronous (each is microseconds; the event loop turns between body
 // chunks, which are pulled from the source as they are written, so backpressure holds).
 
-import { createHash } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -37,6 +36,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, internal } from '../common/errors.ts';
+import { ThreadpoolSha256 } from './hash.ts';
 import { devMajor, devMinor, type Meta, metaOf, setMeta, setTimes, setXattrs } from './meta.ts';
 import { fsops } from './native.ts';
 import { baseOf, cleanEntryPath, entryError, type MakeDir, parentOf, RootResolver } from './paths.ts';
@@ -94,14 +94,11 @@ const lstatOrUndefined = (path: string): Stats | undefined => lstatSync(path, { 
 
 const isEexist = (err: unknown) => (err as NodeJS.ErrnoException).code === 'EEXIST';
 
-async function* hashing(
-  src: AsyncIterable<Buffer>,
-  hash: ReturnType<typeof createHash>,
-  count: { n: number },
-) {
+async function* hashing(src: AsyncIterable<Buffer>, hash: ThreadpoolSha256, count: { n: number }) {
   for await (const chunk of src) {
-    hash.update(chunk);
+    const full = hash.update(chunk);
     count.n += chunk.length;
+    if (full) await full;
     yield chunk;
   }
 }
@@ -425,7 +422,7 @@ export async function applyLayer(
   source: ChunkSource,
   opts: ApplyOptions,
 ): Promise<ApplyResult> {
-  const hash = createHash('sha256');
+  const hash = new ThreadpoolSha256();
   const count = { n: 0 };
   const x = new Extraction(target, opts);
   for await (const e of readTar(hashing(decompress(source, opts.signal), hash, count))) {
@@ -439,5 +436,5 @@ export async function applyLayer(
   }
   await x.flush();
   x.finish();
-  return { diffId: `sha256:${hash.digest('hex')}`, size: x.size, tarSize: count.n };
+  return { diffId: await hash.digest(), size: x.size, tarSize: count.n };
 }

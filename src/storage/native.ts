@@ -45,6 +45,15 @@ export interface FsOps {
   finishFile(fd: number, mode: number, uid: number, gid: number, mtimeSec: number, mtimeNsec: number): void;
   /** ORs FS_*_FL inode flags in (chattr +): FS_TOPDIR_FL, say. */
   addInodeFlags?(path: string, flags: number): void;
+  /** A new SHA-256 state (native/fsops/hash.c). */
+  sha256Init(): Buffer;
+  /**
+   * Hashes `chunks` into `state` on the threadpool and, when `fd` >= 0, writes them all to it.
+   * Nothing handed over may change, and no other update of the state start, until it settles.
+   */
+  sha256Update(state: Buffer, chunks: Buffer[], fd: number): Promise<void>;
+  /** The digest of a state, in hex; the state is spent. */
+  sha256Final(state: Buffer): string;
   /** flock(2) on an open fd: LOCK_EX | LOCK_NB, say. */
   flock(fd: number, operation: number): void;
   /**
