@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, RequestOptions } from 'node:http';
 import type { Socket } from 'node:net';
-import { pipeline, type Readable } from 'node:stream';
+import { finished, pipeline, type Readable } from 'node:stream';
 import { BerthError, type ErrorKind, invalidArgument, unavailable } from '../../common/errors.ts';
 
 // Loaded on first use with getBuiltinModule, not import: an ESM import of node:http builds a
@@ -275,10 +275,13 @@ export class ApiClient {
   }
 }
 
-async function readAll(res: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of res) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** The whole body; fails as an async iteration of it would (its error, or a premature close). */
+function readAll(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    finished(res, (err) => (err ? reject(err) : resolve(Buffer.concat(chunks).toString('utf8'))));
+  });
 }
 
 function abortError(): Error {

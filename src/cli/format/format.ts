@@ -36,13 +36,20 @@ function wrap(err: unknown): Error {
   return invalidArgument(`template parsing error: ${message}`, err);
 }
 
+/** Formats parsed so far: a stream (events, stats) renders one format many times. */
+const parsed = new Map<string, Template>();
+
 /** Parses a --format value; errors read `template parsing error: template: :1: …` as docker's. */
 export function parseFormat(format: string): Template {
+  let template = parsed.get(format);
+  if (template) return template;
   try {
-    return parseTemplate(templateText(format));
+    template = parseTemplate(templateText(format));
   } catch (err) {
     throw wrap(err);
   }
+  parsed.set(format, template);
+  return template;
 }
 
 /**

@@ -87,6 +87,13 @@ test('strconv.Quote', () => {
   assert.equal(quote("sh -c 'while…"), '"sh -c \'while…"');
   assert.equal(quote('a\tb\x01\x7f\u00a0'), '"a\\tb\\x01\\x7f\\u00a0"');
   assert.equal(quote('\\"'), '"\\\\\\""');
+  // plain ASCII is copied as it is; other text goes character by character
+  assert.equal(
+    quote('busybox sleep 100000 ~!#$%&()*+,-./:;<=>?@[]^_`{|}'),
+    '"busybox sleep 100000 ~!#$%&()*+,-./:;<=>?@[]^_`{|}"',
+  );
+  assert.equal(quote('x é\u200b日🎉'), '"x é\\u200b日🎉"');
+  assert.equal(quote(''), '""');
 });
 
 test('JSON like encoding/json', () => {
@@ -96,6 +103,10 @@ test('JSON like encoding/json', () => {
   );
   assert.equal(marshal('<&>', { escapeHTML: false }), '"<&>"');
   assert.equal(marshal('\u2028\x01\n'), '"\\u2028\\u0001\\n"');
+  // what JSON.stringify writes unlike Go: HTML characters, U+2028/U+2029, lone surrogates
+  assert.equal(marshal('a\ud800b\udc00'), '"a\\ufffdb\\ufffd"');
+  assert.equal(marshal('\u2029<', { escapeHTML: false }), '"\\u2029<"');
+  assert.equal(marshal('\b\f\x1f\x7f"\\é🎉'), '"\\b\\f\\u001f\x7f\\"\\\\é🎉"');
   assert.equal(
     marshal(
       new Map([

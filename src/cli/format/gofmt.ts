@@ -5,15 +5,25 @@
 import { formatFloat } from './gofloat.ts';
 import { formatV, kindOf, mapEntries, stringer, structFields, typeName } from './govalue.ts';
 
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+/** unicode.IsPrint, for the non-ASCII characters (a Unicode class is slow to build: made on demand). */
+let printable: RegExp | undefined;
+function isPrint(ch: string): boolean {
+  printable ??= /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+  return printable.test(ch);
+}
+
+/** Printable ASCII but the double quote and the backslash: what Quote copies unchanged. */
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** strconv.Quote: a double-quoted Go string literal, non-printable runes escaped. */
 export function quote(s: string): string {
+  if (PLAIN_ASCII.test(s)) return `"${s}"`;
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
     if (ch === '"' || ch === '\\') out += '\\' + ch;
-    else if (PRINTABLE.test(ch)) out += ch;
+    else if (cp >= 0x20 && cp < 0x7f) out += ch;
+    else if (isPrint(ch)) out += ch;
     else if (ch === '\x07') out += '\\a';
     else if (ch === '\b') out += '\\b';
     else if (ch === '\f') out += '\\f';

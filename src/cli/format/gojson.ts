@@ -25,7 +25,14 @@ function u(cp: number): string {
   return '\\u' + cp.toString(16).padStart(4, '0');
 }
 
+/** Characters Go escapes and JSON.stringify does not (Go also writes a lone surrogate as `\ufffd`). */
+const GO_ESCAPES_HTML = /[<>&\u2028\u2029]/;
+const GO_ESCAPES = /[\u2028\u2029]/;
+
 export function jsonString(s: string, opts: JSONOptions): string {
+  // JSON.stringify escapes the rest as Go does: \" \\ \n \r \t \b \f, other controls as \u00xx
+  const special = opts.escapeHTML ? GO_ESCAPES_HTML : GO_ESCAPES;
+  if (!special.test(s) && s.isWellFormed()) return JSON.stringify(s);
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
@@ -76,9 +83,4 @@ export function marshal(v: unknown, opts: JSONOptions = { escapeHTML: true }): s
     parts.push(jsonString(k, opts) + ':' + marshal(x, opts));
   }
   return '{' + parts.join(',') + '}';
-}
-
-/** A Go map's JSON (keys sorted) with json.Marshal's HTML escaping: what Docker's list rows emit. */
-export function marshalSortedMap(entries: Record<string, unknown>): string {
-  return marshal(new Map(Object.entries(entries)), { escapeHTML: true });
 }

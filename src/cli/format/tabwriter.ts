@@ -14,28 +14,32 @@ export interface TabwriterOptions {
 
 export const DOCKER_TABLE: TabwriterOptions = { minwidth: 10, padding: 3, padchar: ' ' };
 
-interface Cell {
-  text: string;
-  width: number;
-}
-
 /** Aligns tab-separated text into columns, as `tabwriter.Writer` followed by Flush. */
 export function tabwrite(text: string, opts: TabwriterOptions = DOCKER_TABLE): string {
-  const rawLines = text.split('\n');
-  const lines: Cell[][] = rawLines.map((line) =>
-    line.split('\t').map((t) => ({ text: t, width: stringWidth(t) })),
-  );
-  const out: string[] = [];
+  const lines = text.split('\n').map((line) => line.split('\t'));
+  // display widths of the cells, measured once; a line's last cell is never part of a column
+  const cellWidths = lines.map((cells) => {
+    const w = new Array<number>(cells.length - 1);
+    for (let j = 0; j < w.length; j++) w[j] = stringWidth(cells[j]);
+    return w;
+  });
+  const pads: string[] = [];
+  const padding = (n: number) => (pads[n] ??= opts.padchar.repeat(n));
+  let out = '';
   const widths: number[] = [];
 
   const writeLines = (from: number, to: number) => {
     for (let i = from; i < to; i++) {
-      let s = '';
-      lines[i].forEach((cell, j) => {
-        const padding = j < widths.length ? opts.padchar.repeat(Math.max(0, widths[j] - cell.width)) : '';
-        s += opts.alignRight ? padding + cell.text : cell.text + padding;
-      });
-      out.push(i + 1 === lines.length ? s : s + '\n');
+      const cells = lines[i];
+      const w = cellWidths[i];
+      for (let j = 0; j < cells.length; j++) {
+        if (j >= widths.length) out += cells[j];
+        else {
+          const pad = padding(Math.max(0, widths[j] - w[j]));
+          out += opts.alignRight ? pad + cells[j] : cells[j] + pad;
+        }
+      }
+      if (i + 1 < lines.length) out += '\n';
     }
   };
 
@@ -50,7 +54,7 @@ export function tabwrite(text: string, opts: TabwriterOptions = DOCKER_TABLE): s
       start = i;
       let width = opts.minwidth;
       for (; i < line1 && column < lines[i].length - 1; i++) {
-        width = Math.max(width, lines[i][column].width + opts.padding);
+        width = Math.max(width, cellWidths[i][column] + opts.padding);
       }
       widths.push(width);
       format(start, i);
@@ -62,5 +66,5 @@ export function tabwrite(text: string, opts: TabwriterOptions = DOCKER_TABLE): s
   };
 
   format(0, lines.length);
-  return out.join('');
+  return out;
 }

@@ -85,6 +85,11 @@ test('Ellipsis', () => {
   assert.equal(ellipsis('日本語日本語', 10), '日本語日…');
   assert.equal(ellipsis('abc', 1), 'a');
   assert.equal(ellipsis('abc', 0), '');
+  // below U+1100 every character is one cell; beyond, the widths are measured
+  assert.equal(ellipsis('é'.repeat(25), 20), `${'é'.repeat(19)}…`);
+  assert.equal(ellipsis('é'.repeat(20), 20), 'é'.repeat(20));
+  assert.equal(ellipsis('🎉abc', 1), '🎉');
+  assert.equal(ellipsis('ab🎉cd', 4), 'ab…');
 });
 
 test('container Status as the daemon writes it', () => {

@@ -70,9 +70,17 @@ export function truncateID(id: string): string {
   return bare.length > 12 ? bare.slice(0, 12) : bare;
 }
 
+/** A character from U+1100 on, or half of a surrogate pair. */
+const BEYOND_NARROW = /[\u1100-\uffff]/;
+
 /** docker/cli Ellipsis: fit into `max` display cells, ending with `…` when cut. */
 export function ellipsis(s: string, max: number): string {
   if (max <= 0) return '';
+  // below U+1100 every character is one cell wide here (no surrogates either): no need to measure
+  if (!BEYOND_NARROW.test(s)) {
+    if (s.length <= max) return s;
+    return max === 1 ? s[0] : s.slice(0, max - 1) + '…';
+  }
   const chars = [...s];
   if (max === 1) return chars[0] ?? '';
   let total = 0;

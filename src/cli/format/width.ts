@@ -62,12 +62,17 @@ const WIDE: [number, number][] = [
   [0x20000, 0x3fffd],
 ];
 
-const ZERO = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
+/** Combining marks and format characters (a Unicode class is slow to build: made on demand). */
+let zero: RegExp | undefined;
+function isZeroWidth(ch: string): boolean {
+  zero ??= /^[\p{Mn}\p{Me}\p{Cf}]$/u;
+  return zero.test(ch);
+}
 
 /** Cells one character takes: 2 for East Asian wide/fullwidth, 0 for combining and format chars. */
 export function charWidth(ch: string, zeroWidth = true): number {
   const cp = ch.codePointAt(0)!;
-  if (cp < 0x1100) return zeroWidth && (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || ZERO.test(ch)) ? 0 : 1;
+  if (cp < 0x1100) return zeroWidth && (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || isZeroWidth(ch)) ? 0 : 1;
   let lo = 0;
   let hi = WIDE.length - 1;
   while (lo <= hi) {
@@ -76,7 +81,7 @@ export function charWidth(ch: string, zeroWidth = true): number {
     else if (cp > WIDE[mid][1]) lo = mid + 1;
     else return 2;
   }
-  return zeroWidth && ZERO.test(ch) ? 0 : 1;
+  return zeroWidth && isZeroWidth(ch) ? 0 : 1;
 }
 
 /** Display width of a string (go-runewidth's StringWidth). */

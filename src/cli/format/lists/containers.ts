@@ -105,19 +105,24 @@ export class ContainerContext extends Row {
   readonly #c: ContainerSummary;
   readonly #trunc: boolean;
   readonly #clock: Clock;
+  /** IMAGE texts already worked out for this list, by image and image ID: most rows repeat them. */
+  readonly #images: Map<string, string>;
 
-  constructor(c: ContainerSummary, trunc: boolean, clock: Clock) {
+  constructor(c: ContainerSummary, trunc: boolean, clock: Clock, images = new Map<string, string>()) {
     super();
     this.#c = c;
     this.#trunc = trunc;
     this.#clock = clock;
+    this.#images = images;
   }
 
   get ID(): string {
     return this.#trunc ? truncateID(this.#c.Id) : this.#c.Id;
   }
   get Names(): string {
-    const names = (this.#c.Names ?? []).map((n) => n.replace(/^\//, ''));
+    const all = this.#c.Names ?? [];
+    if (all.length === 1 && all[0].lastIndexOf('/') <= 0) return all[0].slice(all[0].startsWith('/') ? 1 : 0);
+    const names = all.map((n) => n.replace(/^\//, ''));
     if (this.#trunc) return names.find((n) => !n.includes('/')) ?? '';
     return names.join(',');
   }
@@ -125,6 +130,15 @@ export class ContainerContext extends Row {
     const image = this.#c.Image ?? '';
     if (image === '') return '<no image>';
     if (!this.#trunc) return image;
+    const key = `${image}\n${this.#c.ImageID ?? ''}`;
+    let text = this.#images.get(key);
+    if (text === undefined) {
+      text = this.#shortImage(image);
+      this.#images.set(key, text);
+    }
+    return text;
+  }
+  #shortImage(image: string): string {
     const short = truncateID(this.#c.ImageID ?? '');
     if (short === truncateID(image)) return short;
     const ref = splitReference(image);
@@ -146,7 +160,8 @@ export class ContainerContext extends Row {
     return p ? new PlatformValue(p) : null;
   }
   get Ports(): string {
-    return displayablePorts(this.#c.Ports ?? []);
+    const ports = this.#c.Ports;
+    return ports && ports.length > 0 ? displayablePorts(ports) : '';
   }
   get State(): string {
     return this.#c.State ?? '';
@@ -258,6 +273,7 @@ export function formatContainerList(
   opts: ContainerListOptions,
 ): string {
   const format = containerListFormat(opts.format ?? '', opts.quiet ?? false, opts.size ?? false);
-  const rows = containers.map((c) => new ContainerContext(c, !opts.noTrunc, opts.clock));
+  const images = new Map<string, string>();
+  const rows = containers.map((c) => new ContainerContext(c, !opts.noTrunc, opts.clock, images));
   return renderFormat(format, rows, CONTAINER_HEADERS);
 }

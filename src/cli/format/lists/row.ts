@@ -1,7 +1,7 @@
 // What a list row is to a template: a Go struct whose getters are its fields. Its JSON, as
 // docker/cli's MarshalJSON, is a map of every field (keys sorted, `<` written `\u003c`).
 
-import { marshalSortedMap } from '../gojson.ts';
+import { jsonString, marshal } from '../gojson.ts';
 
 /** The time a list is rendered at, and the zone `CreatedAt` columns are printed in. */
 export interface Clock {
@@ -27,18 +27,33 @@ export abstract class Row {
   static goName = 'row';
 
   MarshalJSON(): string {
-    const fields: Record<string, unknown> = {};
-    for (
-      let proto = Object.getPrototypeOf(this);
-      proto && proto !== Row.prototype;
-      proto = Object.getPrototypeOf(proto)
-    ) {
-      for (const [name, desc] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
-        if (desc.get && /^[A-Z]/.test(name) && !(name in fields)) fields[name] = desc.get.call(this);
-      }
+    let out = '';
+    for (const [key, get] of fieldsOf(Object.getPrototypeOf(this))) {
+      out += (out === '' ? '' : ',') + key + ':' + marshal(get.call(this), HTML);
     }
-    return marshalSortedMap(fields);
+    return '{' + out + '}';
   }
+}
+
+const HTML = { escapeHTML: true };
+
+/** A row class's fields: its capitalised getters (a subclass's first), as JSON keys, sorted. */
+const fieldLists = new WeakMap<object, [key: string, get: () => unknown][]>();
+
+function fieldsOf(proto: object): [key: string, get: () => unknown][] {
+  let fields = fieldLists.get(proto);
+  if (fields) return fields;
+  const getters = new Map<string, () => unknown>();
+  for (let p = proto; p && p !== Row.prototype; p = Object.getPrototypeOf(p)) {
+    for (const [name, desc] of Object.entries(Object.getOwnPropertyDescriptors(p))) {
+      if (desc.get && /^[A-Z]/.test(name) && !getters.has(name)) getters.set(name, desc.get);
+    }
+  }
+  fields = [...getters]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, get]) => [jsonString(name, HTML), get]);
+  fieldLists.set(proto, fields);
+  return fields;
 }
 
 /** `k=v` pairs sorted and joined with commas, '' for no labels. */

@@ -85,6 +85,7 @@ class State {
         this.out += node.text;
         return;
       case 'action': {
+        if (this.printLoneField(dot, node.pipe)) return;
         const value = this.evalPipeline(dot, node.pipe);
         if (node.pipe.decl.length === 0) this.print(value);
         return;
@@ -106,6 +107,30 @@ class State {
       case 'continue':
         throw new Continue();
     }
+  }
+
+  /**
+   * `{{.Name}}` on a struct or a map, the bulk of list templates, printed without going through
+   * the pipeline; false for anything else (methods, errors), which the general path evaluates.
+   */
+  private printLoneField(dot: unknown, pipe: Pipe): boolean {
+    if (pipe.decl.length !== 0 || pipe.cmds.length !== 1 || typeof dot !== 'object' || dot === null)
+      return false;
+    const arg = pipe.cmds[0].args[0];
+    if (pipe.cmds[0].args.length !== 1 || arg.type !== 'field' || arg.idents.length !== 1) return false;
+    const name = arg.idents[0];
+    let value: unknown;
+    const kind = kindOf(dot);
+    if (kind === 'map' && !(dot instanceof Map))
+      value = Object.hasOwn(dot, name) ? (dot as Record<string, unknown>)[name] : undefined;
+    else if (kind === 'struct' && name !== 'constructor' && name in dot)
+      value = (dot as Record<string, unknown>)[name];
+    else return false;
+    if (typeof value === 'function') return false;
+    this.at(arg);
+    if (typeof value === 'string') this.out += value;
+    else this.print(value);
+    return true;
   }
 
   private walkRange(dot: unknown, node: ControlNode): void {

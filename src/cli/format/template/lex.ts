@@ -36,7 +36,15 @@ export interface Token {
 
 const SPACE = /[ \t\r\n]/;
 const isSpace = (c: string | undefined): boolean => c !== undefined && SPACE.test(c);
-const isAlnum = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{N}_]/u.test(c);
+/** Go's letter or digit or `_`; the Unicode classes only for non-ASCII (their regex is slow to build). */
+let alnum: RegExp | undefined;
+const isAlnum = (c: string | undefined): boolean => {
+  if (c === undefined) return false;
+  if (c < '\x80')
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_';
+  alnum ??= /[\p{L}\p{N}_]/u;
+  return alnum.test(c);
+};
 
 export class LexError extends Error {
   readonly line: number;
