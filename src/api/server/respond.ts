@@ -4,9 +4,10 @@ import type { ServerResponse } from 'node:http';
 import { errorBody, httpStatus } from '../../common/errors.ts';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+  // encoded once: Buffer.byteLength and then writing the string would each run through its UTF-8
+  const data = Buffer.from(`${JSON.stringify(body)}\n`);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': data.length });
+  res.end(data);
 }
 
 export function sendError(res: ServerResponse, err: unknown): void {

@@ -990,11 +990,19 @@ export class Containers {
   }
 
   async list(opts: { all: boolean; limit: number; size: boolean; filters: Filters }) {
+    // worked out once per image and name given: containers of a list mostly share a few images
+    const imageNames = new Map<string, string>();
     const imageName = (rec: ContainerRecord) => {
-      const img = this.#images.store.resolve(rec.Image);
       const given = rec.Config.Image ?? rec.Image;
-      if (!img) return rec.Image;
-      return img.repoTags.length === 0 && given.startsWith('sha256:') ? rec.Image : given;
+      const key = `${rec.Image}\n${given}`;
+      let name = imageNames.get(key);
+      if (name === undefined) {
+        const img = this.#images.store.resolve(rec.Image);
+        if (!img) name = rec.Image;
+        else name = img.repoTags.length === 0 && given.startsWith('sha256:') ? rec.Image : given;
+        imageNames.set(key, name);
+      }
+      return name;
     };
     const ctx = {
       imageMatches: (rec: ContainerRecord, ref: string) => {
