@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { humanDuration } from './inspect.ts';
+
+test('humanDuration words a Status as go-units does: seconds and minutes cut down, hours rounded', () => {
+  const s = 1000;
+  const m = 60 * s;
+  const h = 60 * m;
+  const cases: [number, string][] = [
+    [999, 'Less than a second'],
+    [1999, '1 second'],
+    [59.9 * s, '59 seconds'],
+    [60 * s, 'About a minute'],
+    [119 * s, 'About a minute'],
+    [34.9 * m, '34 minutes'],
+    [59.9 * m, '59 minutes'],
+    [60 * m, 'About an hour'],
+    [89 * m, 'About an hour'],
+    [90 * m, '2 hours'],
+    [47.4 * h, '47 hours'],
+    [47.5 * h, '2 days'],
+    [13 * 24 * h, '13 days'],
+    [14 * 24 * h, '2 weeks'],
+    [60 * 24 * h, '2 months'],
+    [730 * 24 * h, '2 years'],
+  ];
+  for (const [ms, want] of cases) assert.equal(humanDuration(ms), want, `${ms} ms`);
+});
