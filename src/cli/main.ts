@@ -117,6 +117,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   return code ?? 0;
 }
 
+// A reader that went away (`berth ps | head -1`) ends berth quietly, as SIGPIPE ends the docker
+// CLI, not with an unhandled EPIPE and a stack trace; 141 is the status a shell shows for it.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(141);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -4,7 +4,8 @@
 // e.g. the reference dockerd, to check the tests themselves.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -53,6 +54,17 @@ describe('container commands without a daemon', () => {
     const res = berth(NOWHERE, ['run', 'busybox', 'ls', '-l', '--color']);
     assert.equal(res.status, 1);
     assert.match(res.stderr, /Cannot connect to the berth daemon/);
+  });
+
+  test('a reader that goes away ends berth quietly, status 141 as SIGPIPE in a shell', async () => {
+    // stdout's reading end is closed before berth writes: its write fails with EPIPE
+    const child = spawn(BERTH, ['--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const [code] = await once(child, 'close');
+    assert.equal(stderr, '');
+    assert.equal(code, 141);
   });
 
   test('--help lists the flags', () => {
