@@ -10,24 +10,19 @@
 // 3. Per-container monitor memory with `idle` idle containers (`sleep 100000`): RSS and PSS of
 //    berth-shim, containerd-shim-runc-v2 (dockerd 20.10 spawns one per container) and conmon,
 //    from /proc/PID/smaps_rollup, mean per container.
-// 4. With 1000 idle containers in berthd: `docker ps` and `berth ps` latency (median ms).
+// 4. With 1000 idle containers in berthd: `docker ps` and `berth ps` latency (median ms), and
+//    berthd's answer to GET /containers/json alone (curl's time_total).
 //    (BENCH_MANY=0 skips it; BENCH_MANY=N for another count.)
+//
+// BENCH_ONLY=ps runs only part 4 (berthd alone: no dockerd, no podman); the default runs all.
 //
 // Prints markdown tables for bench/RESULTS.md.
 
 import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH, type Daemon, startDaemon } from '../test/e2e/daemon-helpers.ts';
+import { BERTH, type Daemon, removeBridge, startDaemon } from '../test/e2e/daemon-helpers.ts';
 import { makeBusyboxRootfs } from '../test/fixtures/busybox.ts';
 import { ensureDockerd, ensurePodman, podmanIn, removeTree, startDockerd } from './reference.ts';
 import { summary } from './stats.ts';
@@ -35,6 +30,9 @@ import { summary } from './stats.ts';
 const RUNS = Number(process.argv[2] ?? 20);
 const IDLE = Number(process.argv[3] ?? 100);
 const MANY = Number(process.env.BENCH_MANY ?? 1000);
+const PS_ONLY = process.env.BENCH_ONLY === 'ps';
+if (process.env.BENCH_ONLY && !PS_ONLY)
+  throw new Error(`BENCH_ONLY=${process.env.BENCH_ONLY}: only "ps" is known`);
 
 /** Runs that hung (killed after 30 s), by command: reported, not counted as samples. */
 const hung = new Map<string, number>();
@@ -65,6 +63,21 @@ function must(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env)
   const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120_000 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
+}
+
+/** Wall-clock ms of one API request as curl times it (time_total), without a client's start-up. */
+function apiMs(socket: string, path: string): number {
+  const out = must('curl', [
+    '-sf',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{time_total}',
+    '--unix-socket',
+    socket,
+    `http://berthd${path}`,
+  ]);
+  return Number(out) * 1000;
 }
 
 const dockerEnv = (host: string) => ({ ...process.env, DOCKER_HOST: host });
@@ -113,11 +126,11 @@ async function main(): Promise<void> {
   must('tar', ['-C', join(work, 'rootfs'), '-cf', tar, '.']);
 
   const berthd: Daemon = await startDaemon();
-  ensureDockerd();
+  if (!PS_ONLY) ensureDockerd();
   const refDir = mkdtempSync(join(tmpdir(), 'bench-dockerd-'));
-  const ref = await startDockerd(refDir);
-  const refHost = ref.host;
-  const hasPodman = ensurePodman();
+  const ref = PS_ONLY ? undefined : await startDockerd(refDir);
+  const refHost = ref?.host ?? '';
+  const hasPodman = !PS_ONLY && ensurePodman();
   const podmanRoot = join(work, 'podman');
   const podman = podmanIn(podmanRoot);
   try {
@@ -129,113 +142,126 @@ async function main(): Promise<void> {
     }
     const berthCli = (args: string[]) => [BERTH, ['-H', berthd.host, ...args]] as const;
 
-    // ---- run --rm ----
-    const run = ['run', '--rm', '--network', 'none', 'busybox', 'true'];
-    const samples: Record<string, number[]> = { 'docker → berthd': [], 'berth → berthd': [] };
-    if (ref) samples['docker → dockerd'] = [];
-    if (hasPodman) samples.podman = [];
-    // one warm-up each
-    time('docker', run, bEnv);
-    time(...berthCli(run));
-    if (ref) time('docker', run, dockerEnv(refHost));
-    if (hasPodman) time('podman', podman(run));
-    for (let i = 0; i < RUNS; i++) {
-      sample(samples['docker → berthd'], time('docker', run, bEnv));
-      sample(samples['berth → berthd'], time(...berthCli(run)));
-      if (ref) sample(samples['docker → dockerd'], time('docker', run, dockerEnv(refHost)));
-      if (hasPodman) sample(samples.podman, time('podman', podman(run)));
-    }
-    const base = ref ? summary(samples['docker → dockerd']).median : undefined;
-    console.log(`\n### run --rm --network none busybox true (${RUNS} runs each, interleaved)\n`);
-    console.log('| client → engine | median ms | p90 ms | dockerd ÷ this |');
-    console.log('|---|---:|---:|---:|');
-    for (const [name, s] of Object.entries(samples)) {
-      const m = summary(s);
-      console.log(
-        `| ${name} | ${fmt(m.median)} | ${fmt(m.p90)} | ${base ? `${(base / m.median).toFixed(2)}×` : '–'} |`,
-      );
-    }
+    if (!PS_ONLY) {
+      // ---- run --rm ----
+      const run = ['run', '--rm', '--network', 'none', 'busybox', 'true'];
+      const samples: Record<string, number[]> = { 'docker → berthd': [], 'berth → berthd': [] };
+      if (ref) samples['docker → dockerd'] = [];
+      if (hasPodman) samples.podman = [];
+      // one warm-up each
+      time('docker', run, bEnv);
+      time(...berthCli(run));
+      if (ref) time('docker', run, dockerEnv(refHost));
+      if (hasPodman) time('podman', podman(run));
+      for (let i = 0; i < RUNS; i++) {
+        sample(samples['docker → berthd'], time('docker', run, bEnv));
+        sample(samples['berth → berthd'], time(...berthCli(run)));
+        if (ref) sample(samples['docker → dockerd'], time('docker', run, dockerEnv(refHost)));
+        if (hasPodman) sample(samples.podman, time('podman', podman(run)));
+      }
+      const base = ref ? summary(samples['docker → dockerd']).median : undefined;
+      console.log(`\n### run --rm --network none busybox true (${RUNS} runs each, interleaved)\n`);
+      console.log('| client → engine | median ms | p90 ms | dockerd ÷ this |');
+      console.log('|---|---:|---:|---:|');
+      for (const [name, s] of Object.entries(samples)) {
+        const m = summary(s);
+        console.log(
+          `| ${name} | ${fmt(m.median)} | ${fmt(m.p90)} | ${base ? `${(base / m.median).toFixed(2)}×` : '–'} |`,
+        );
+      }
 
-    // ---- exec ----
-    must(
-      'docker',
-      ['run', '-d', '--name', 'bench-exec', '--network', 'none', 'busybox', 'sleep', '100000'],
-      bEnv,
-    );
-    if (ref)
+      // ---- exec ----
       must(
         'docker',
         ['run', '-d', '--name', 'bench-exec', '--network', 'none', 'busybox', 'sleep', '100000'],
-        dockerEnv(refHost),
+        bEnv,
       );
-    if (hasPodman)
-      must(
-        'podman',
-        podman(['run', '-d', '--name', 'bench-exec', '--network', 'none', 'busybox', 'sleep', '100000']),
-      );
-    const exec = ['exec', 'bench-exec', 'true'];
-    const ex: Record<string, number[]> = { 'docker → berthd': [], 'berth → berthd': [] };
-    if (ref) ex['docker → dockerd'] = [];
-    if (hasPodman) ex.podman = [];
-    for (let i = 0; i < RUNS; i++) {
-      sample(ex['docker → berthd'], time('docker', exec, bEnv));
-      sample(ex['berth → berthd'], time(...berthCli(exec)));
-      if (ref) sample(ex['docker → dockerd'], time('docker', exec, dockerEnv(refHost)));
-      if (hasPodman) sample(ex.podman, time('podman', podman(exec)));
-    }
-    const exBase = ref ? summary(ex['docker → dockerd']).median : undefined;
-    console.log(`\n### exec <container> true (${RUNS} runs each)\n`);
-    console.log('| client → engine | median ms | p90 ms | dockerd ÷ this |');
-    console.log('|---|---:|---:|---:|');
-    for (const [name, s] of Object.entries(ex)) {
-      const m = summary(s);
-      console.log(
-        `| ${name} | ${fmt(m.median)} | ${fmt(m.p90)} | ${exBase ? `${(exBase / m.median).toFixed(2)}×` : '–'} |`,
-      );
-    }
-
-    // ---- idle monitors ----
-    const before = {
-      shim: new Set(pidsOf('berth-shim')),
-      containerd: new Set(pidsOf('containerd-shim')),
-      conmon: new Set(pidsOf('conmon')),
-    };
-    for (let i = 0; i < IDLE; i++) {
-      must('docker', ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'], bEnv);
       if (ref)
-        must('docker', ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'], dockerEnv(refHost));
-      if (hasPodman) must('podman', podman(['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000']));
-    }
-    await new Promise((r) => setTimeout(r, 2000));
-    console.log(`\n### Per-container monitor memory, ${IDLE} idle containers each (kB per container)\n`);
-    console.log('| monitor | processes | RSS kB | PSS kB |');
-    console.log('|---|---:|---:|---:|');
-    const rows: [string, string, Set<number>][] = [['berth-shim', 'berth-shim', before.shim]];
-    if (ref) rows.push(['containerd-shim-runc-v2 (dockerd)', 'containerd-shim', before.containerd]);
-    if (hasPodman) rows.push(['conmon (podman)', 'conmon', before.conmon]);
-    for (const [label, comm, b] of rows) {
-      const m = memoryOf(comm, b);
-      console.log(`| ${label} | ${m.n} | ${fmt(m.rss)} | ${fmt(m.pss)} |`);
+        must(
+          'docker',
+          ['run', '-d', '--name', 'bench-exec', '--network', 'none', 'busybox', 'sleep', '100000'],
+          dockerEnv(refHost),
+        );
+      if (hasPodman)
+        must(
+          'podman',
+          podman(['run', '-d', '--name', 'bench-exec', '--network', 'none', 'busybox', 'sleep', '100000']),
+        );
+      const exec = ['exec', 'bench-exec', 'true'];
+      const ex: Record<string, number[]> = { 'docker → berthd': [], 'berth → berthd': [] };
+      if (ref) ex['docker → dockerd'] = [];
+      if (hasPodman) ex.podman = [];
+      for (let i = 0; i < RUNS; i++) {
+        sample(ex['docker → berthd'], time('docker', exec, bEnv));
+        sample(ex['berth → berthd'], time(...berthCli(exec)));
+        if (ref) sample(ex['docker → dockerd'], time('docker', exec, dockerEnv(refHost)));
+        if (hasPodman) sample(ex.podman, time('podman', podman(exec)));
+      }
+      const exBase = ref ? summary(ex['docker → dockerd']).median : undefined;
+      console.log(`\n### exec <container> true (${RUNS} runs each)\n`);
+      console.log('| client → engine | median ms | p90 ms | dockerd ÷ this |');
+      console.log('|---|---:|---:|---:|');
+      for (const [name, s] of Object.entries(ex)) {
+        const m = summary(s);
+        console.log(
+          `| ${name} | ${fmt(m.median)} | ${fmt(m.p90)} | ${exBase ? `${(exBase / m.median).toFixed(2)}×` : '–'} |`,
+        );
+      }
+
+      // ---- idle monitors ----
+      const before = {
+        shim: new Set(pidsOf('berth-shim')),
+        containerd: new Set(pidsOf('containerd-shim')),
+        conmon: new Set(pidsOf('conmon')),
+      };
+      for (let i = 0; i < IDLE; i++) {
+        must('docker', ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'], bEnv);
+        if (ref)
+          must(
+            'docker',
+            ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'],
+            dockerEnv(refHost),
+          );
+        if (hasPodman)
+          must('podman', podman(['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000']));
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+      console.log(`\n### Per-container monitor memory, ${IDLE} idle containers each (kB per container)\n`);
+      console.log('| monitor | processes | RSS kB | PSS kB |');
+      console.log('|---|---:|---:|---:|');
+      const rows: [string, string, Set<number>][] = [['berth-shim', 'berth-shim', before.shim]];
+      if (ref) rows.push(['containerd-shim-runc-v2 (dockerd)', 'containerd-shim', before.containerd]);
+      if (hasPodman) rows.push(['conmon (podman)', 'conmon', before.conmon]);
+      for (const [label, comm, b] of rows) {
+        const m = memoryOf(comm, b);
+        console.log(`| ${label} | ${m.n} | ${fmt(m.rss)} | ${fmt(m.pss)} |`);
+      }
     }
 
     // ---- many ----
     if (MANY > 0) {
-      const have = IDLE + 1;
+      const have = must('docker', ['ps', '-aq'], bEnv).split('\n').filter(Boolean).length;
       for (let i = have; i < MANY; i++)
         must('docker', ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'], bEnv);
       const count = must('docker', ['ps', '-q'], bEnv).split('\n').filter(Boolean).length;
       const psD: number[] = [];
       const psB: number[] = [];
-      for (let i = 0; i < 10; i++) {
+      const api: number[] = [];
+      // one warm-up each (the berth CLI writes its code cache on its first run)
+      time('docker', ['ps'], bEnv);
+      time(...berthCli(['ps']));
+      for (let i = 0; i < RUNS; i++) {
         sample(psD, time('docker', ['ps'], bEnv));
         sample(psB, time(...berthCli(['ps'])));
+        api.push(apiMs(berthd.socket, '/containers/json'));
       }
       const free = readFileSync('/proc/meminfo', 'utf8');
-      console.log(`\n### ${count} running containers in berthd\n`);
+      console.log(`\n### ${count} running containers in berthd (${RUNS} runs each, interleaved)\n`);
       console.log('| command | median ms | p90 ms |');
       console.log('|---|---:|---:|');
       console.log(`| docker ps | ${fmt(summary(psD).median)} | ${fmt(summary(psD).p90)} |`);
       console.log(`| berth ps | ${fmt(summary(psB).median)} | ${fmt(summary(psB).p90)} |`);
+      console.log(`| GET /containers/json (curl) | ${fmt(summary(api).median)} | ${fmt(summary(api).p90)} |`);
       console.log(`\n(MemAvailable with them running: ${/MemAvailable:\s+(\d+)/.exec(free)?.[1]} kB)`);
     }
     if (hung.size)
@@ -247,6 +273,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < ids.length; i += 100)
       spawnSync('docker', ['rm', '-f', ...ids.slice(i, i + 100)], { env: dockerEnv(berthd.host) });
     await berthd.stop();
+    removeBridge(berthd.bridge);
     rmSync(berthd.dir, { recursive: true, force: true });
     if (ref) {
       const rids = spawnSync('docker', ['ps', '-aq'], {
@@ -258,7 +285,7 @@ async function main(): Promise<void> {
       if (rids.length) spawnSync('docker', ['rm', '-f', ...rids], { env: dockerEnv(refHost) });
       await ref.stop();
       removeTree(refDir);
-    }
+    } else rmSync(refDir, { recursive: true, force: true });
     if (hasPodman) {
       spawnSync('podman', podman(['rm', '-af', '-t', '0']));
       try {
