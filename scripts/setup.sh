@@ -34,3 +34,5 @@ bundle src/daemon/main.ts build/daemon/berthd.mjs --format=esm
 bundle src/cli/main.ts build/cli/berth.cjs "${cjs[@]}"
 # bin/berth and bin/berth-runtime run their bundle through this: a V8 code cache per command
 bundle src/runtime/cli/code-cache.ts build/code-cache.cjs --format=cjs
+# native/build/berth-warm hands commands to a pre-started worker running this (berth-warm/WARM.md)
+bundle src/runtime/cli/warm-worker.ts build/warm-worker.cjs "${cjs[@]}"

@@ -41,5 +41,9 @@ napi_value fs_add_inode_flags(napi_env env, napi_callback_info info);
 napi_value fs_sha256_init(napi_env env, napi_callback_info info);
 napi_value fs_sha256_update(napi_env env, napi_callback_info info);
 napi_value fs_sha256_final(napi_env env, napi_callback_info info);
+napi_value fs_warm_accept(napi_env env, napi_callback_info info);
+napi_value fs_warm_pending(napi_env env, napi_callback_info info);
+napi_value fs_warm_hand_off(napi_env env, napi_callback_info info);
+napi_value fs_warm_stdio(napi_env env, napi_callback_info info);
 
 #endif

@@ -1,0 +1,194 @@
+// The warm CLI worker (native/berth-warm/WARM.md): a Node process started ahead of time by the
+// berth-warm supervisor, with the listening socket on fd 3 and the supervisor's channel on fd 4.
+// It loads what every command needs, takes ONE request, checks that the client could have run
+// the command itself with the same result (same user, files, Node options, capabilities,
+// namespaces, cgroups, limits), puts the client's stdio on 0, 1 and 2 before anything has
+// touched process.stdout/stdin, takes its environment, cwd, umask and argv, and runs the bundle
+// exactly as build/code-cache.cjs would. It never reads the environment, cwd or terminal for
+// the command before the request: everything the command sees is read at command time.
+// `node build/warm-worker.cjs IDENTITY CACHE MAIN SOCKET`.
+
+import { closeSync, readFileSync, readlinkSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Compiled, commandWord, compileBundle, runBundle } from './run-bundle.ts';
+
+const LISTENER = 3;
+const CHANNEL = 4;
+
+type Request = [number, number, number, number, Buffer, number, number, number];
+interface WarmOps {
+  /** null when no client came within idleMs (fsops warm.c) */
+  warmAccept(listenFd: number, channelFd: number, idleMs: number, ioMs: number): Request | null;
+  /** 1 when a client waits in the listener's backlog */
+  warmPending(listenFd: number): number;
+  warmHandOff(channelFd: number, conn: number): void;
+  warmStdio(fd0: number, fd1: number, fd2: number): void;
+}
+
+const [identity, , main, socket] = process.argv.slice(2);
+/** The command word the previous worker ran: compiled ahead with its code cache. */
+const LAST = `${socket}.last`;
+const startEnv = { ...process.env };
+const ops = require(join(import.meta.dirname, '..', 'native', 'build', 'fsops.node')) as WarmOps;
+
+/** Environment that Node reads once, at its own start: a request must bring the same. */
+const NODE_START_ENV = /^(NODE_|UV_|OPENSSL_|SSL_CERT_|LANG$|LANGUAGE$|LC_|TZ$)/;
+/** Built-ins that load without side effects (no warnings, no reads of the environment). */
+const PRELOAD = [
+  'fs',
+  'fs/promises',
+  'path',
+  'os',
+  'net',
+  'http',
+  'https',
+  'child_process',
+  'crypto',
+  'stream',
+  'stream/promises',
+  'events',
+  'util',
+  'url',
+  'zlib',
+  'tty',
+  'dns',
+  'readline',
+  'string_decoder',
+  'buffer',
+  'timers',
+  'timers/promises',
+  'assert',
+  'vm',
+  'querystring',
+  'dgram',
+];
+
+// Warm: the built-ins the bundle asks for, and the bundle compiled for the command word the
+// previous worker ran (another command compiles again at its start, as a cold one would). A
+// client already waiting (commands run back to back) stops this: the command loads what it
+// needs itself, as a cold start does, rather than waiting for the rest.
+const source = readFileSync(main, 'utf8');
+for (const m of PRELOAD) {
+  if (ops.warmPending(LISTENER)) break;
+  if (source.includes(`require("node:${m}")`) || source.includes(`require("${m}")`)) require(`node:${m}`);
+}
+let compiled: Compiled | undefined;
+try {
+  if (!ops.warmPending(LISTENER)) compiled = compileBundle(main, readFileSync(LAST, 'utf8').trim(), source);
+} catch {
+  // no previous command: compiled at the request
+}
+
+const idle = Number(process.env.BERTH_CLI_WARM_IDLE ?? 600) * 1000;
+const got = ops.warmAccept(LISTENER, CHANNEL, idle > 0 ? idle : 600_000, 3000);
+if (!got) process.exit(0);
+const [conn, peer, uid, gid, body, fd0, fd1, fd2] = got;
+const fields = body.toString('utf8').split('\0');
+const [reqIdentity, cwd, umask, argc] = fields;
+const args = fields.slice(4, 4 + Number(argc));
+const env = fields.slice(4 + Number(argc), -1);
+
+const refused = refusal();
+if (refused) {
+  if (process.env.BERTH_CLI_WARM_DEBUG) console.error(`berth-warm: refused: ${refused}`);
+  writeSync(conn, message('N', 0));
+  process.exit(0);
+}
+ops.warmHandOff(CHANNEL, conn);
+writeSync(conn, message('R', process.pid));
+const go = Buffer.alloc(5);
+let read = 0;
+try {
+  while (read < 5) {
+    const n = readSync(conn, go, read, 5 - read, null);
+    if (n === 0) break;
+    read += n;
+  }
+} catch {
+  // the client gave up (its timeout): it runs the command cold
+}
+if (read !== 5 || go[0] !== 'G'.charCodeAt(0)) process.exit(0);
+closeSync(conn);
+ops.warmStdio(fd0, fd1, fd2);
+for (const key of Object.keys(process.env)) delete process.env[key];
+for (const kv of env) {
+  const eq = kv.indexOf('=');
+  if (eq > 0) process.env[kv.slice(0, eq)] = kv.slice(eq + 1);
+}
+process.umask(Number.parseInt(umask, 8));
+reportExitEarly();
+try {
+  writeFileSync(LAST, commandWord(args), { mode: 0o600 });
+} catch {
+  // only a guess for the next worker
+}
+runBundle(
+  main,
+  args,
+  compiled?.command === commandWord(args) ? compiled : compileBundle(main, commandWord(args), source),
+);
+
+/**
+ * Once every 'exit' listener has run, the exit code is final (Node reads process.exitCode
+ * again after them): tell the supervisor now, so the client exits while Node tears down
+ * (~5 ms). A death by signal, or an exception in a listener, skips this; the supervisor then
+ * reports the wait status.
+ */
+function reportExitEarly(): void {
+  const emit = process.emit;
+  process.emit = function (this: NodeJS.Process, event: string | symbol, ...rest: unknown[]) {
+    const result = (emit as (e: string | symbol, ...a: unknown[]) => boolean).call(this, event, ...rest);
+    if (event === 'exit') {
+      try {
+        writeSync(CHANNEL, message('X', Number(process.exitCode ?? 0) & 0xff));
+      } catch {
+        // the supervisor reports the wait status instead
+      }
+    }
+    return result;
+  } as typeof process.emit;
+}
+
+/** Why this client must run the command cold, or undefined. */
+function refusal(): string | undefined {
+  if (uid !== process.getuid?.() || gid !== process.getgid?.()) return `uid ${uid} gid ${gid}`;
+  if (reqIdentity !== identity) return 'files changed';
+  const startup = (entries: [string, string | undefined][]) =>
+    entries
+      .filter(([k]) => NODE_START_ENV.test(k))
+      .map(([k, v]) => `${k}=${v}`)
+      .sort()
+      .join('\n');
+  const reqEnv = env.map((kv): [string, string] => [
+    kv.slice(0, kv.indexOf('=')),
+    kv.slice(kv.indexOf('=') + 1),
+  ]);
+  if (startup(reqEnv) !== startup(Object.entries(startEnv))) return 'Node start-up environment';
+  // what the kernel says about the peer, not what it sent
+  const status = (pid: number | string) =>
+    readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .filter((l) => /^(Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):/.test(l))
+      .join('\n');
+  const nice = (pid: number | string) =>
+    readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[16];
+  try {
+    if (status(peer) !== status('self')) return 'credentials';
+    for (const f of ['limits', 'cgroup'])
+      if (readFileSync(`/proc/${peer}/${f}`, 'utf8') !== readFileSync(`/proc/self/${f}`, 'utf8')) return f;
+    for (const ns of ['ns/mnt', 'ns/net', 'ns/pid', 'ns/ipc', 'ns/uts', 'ns/user', 'ns/cgroup', 'root'])
+      if (readlinkSync(`/proc/${peer}/${ns}`) !== readlinkSync(`/proc/self/${ns}`)) return ns;
+    if (nice(peer) !== nice('self')) return 'nice';
+    process.chdir(cwd);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return undefined;
+}
+
+function message(type: string, value: number): Buffer {
+  const b = Buffer.alloc(5);
+  b.write(type, 0, 'latin1');
+  b.writeInt32LE(value, 1);
+  return b;
+}
