@@ -71,8 +71,17 @@ describe('containers through the docker CLI', { concurrency: false }, () => {
     assert.equal(run.status, 0, run.stderr);
     const id = run.stdout.trim();
     assert.match(id, /^[0-9a-f]{64}$/);
-    const ps = docker(d, ['ps', '--format', '{{.Names}} {{.Status}}']);
-    assert.match(ps.stdout, /^web Up /m);
+    const ps = docker(d, ['ps', '--format', '{{.Names}} {{.Status}} {{.Networks}}']);
+    assert.match(ps.stdout, /^web Up .* none$/m);
+    // as dockerd: the `none` network's endpoint, with no address, an ID while it runs
+    const noneId = docker(d, ['network', 'inspect', '-f', '{{.Id}}', 'none']).stdout.trim();
+    const endpoint = JSON.parse(
+      docker(d, ['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'web']).stdout,
+    ) as Record<string, { NetworkID: string; EndpointID: string; IPAddress: string }>;
+    assert.deepEqual(Object.keys(endpoint), ['none']);
+    assert.equal(endpoint.none.NetworkID, noneId);
+    assert.match(endpoint.none.EndpointID, /^[0-9a-f]{64}$/);
+    assert.equal(endpoint.none.IPAddress, '');
     const exec = docker(d, ['exec', 'web', 'sh', '-c', 'echo in $(hostname); exit 4']);
     assert.equal(exec.status, 4, exec.stderr);
     assert.equal(exec.stdout, `in ${id.slice(0, 12)}\n`);
@@ -82,6 +91,8 @@ describe('containers through the docker CLI', { concurrency: false }, () => {
     assert.equal(stop.status, 0, stop.stderr);
     const state = docker(d, ['inspect', '-f', '{{.State.Status}} {{.State.Running}}', 'web']);
     assert.equal(state.stdout.trim(), 'exited false');
+    const stopped = docker(d, ['inspect', '-f', '{{.NetworkSettings.Networks.none.EndpointID}}', 'web']);
+    assert.equal(stopped.stdout.trim(), '');
     assert.equal(docker(d, ['ps', '-q', '--filter', 'name=web']).stdout, '');
     assert.match(
       docker(d, ['ps', '-a', '--filter', 'name=web', '--format', '{{.Status}}']).stdout,

@@ -3,6 +3,7 @@
 // (native/SHIM.md) holding its stdio and log; berthd keeps one monitor connection to it and
 // learns the exit from it (or, after a restart, from the shim's exit.json).
 
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ import {
 } from '../../spec/docker/container.ts';
 import { containerRef } from '../../spec/docker/container-validate.ts';
 import { hostnameFile, hostsFile, resolvConfFile } from '../../spec/docker/etc-files.ts';
-import { type EndpointRequest, parseLink } from '../../spec/docker/network.ts';
+import { type EndpointRequest, endpointSettings, parseLink } from '../../spec/docker/network.ts';
 import type { Spec } from '../../spec/oci.ts';
 import { isMountPoint, mount, unmount } from '../../storage/mount.ts';
 import type { EventBus, Filters } from '../events.ts';
@@ -985,8 +986,28 @@ export class Containers {
   }
 
   inspect(ref: string, execIds: string[] = []) {
-    const rec = this.store.get(ref);
+    const rec = this.#withFixedEndpoint(this.store.get(ref));
     return inspectContainer(rec, { graphDriver: this.#graphDriver(rec), execIds });
+  }
+
+  /**
+   * A container on the `host` or `none` network, as the API shows it: dockerd lists that
+   * network's endpoint under NetworkSettings.Networks (no address; an endpoint ID while it
+   * runs), where berth keeps no endpoint record for them.
+   */
+  #withFixedEndpoint(rec: ContainerRecord): ContainerRecord {
+    const mode = rec.HostConfig.NetworkMode;
+    if ((mode !== 'host' && mode !== 'none') || Object.keys(rec.NetworkSettings?.Networks ?? {}).length)
+      return rec;
+    const net = this.networks?.find(mode);
+    if (!net) return rec;
+    const endpoint = endpointSettings(undefined, net.Id);
+    if (rec.State.Running)
+      endpoint.EndpointID = createHash('sha256').update(`${rec.ID}\n${net.Id}`).digest('hex');
+    return {
+      ...rec,
+      NetworkSettings: { Ports: {}, SandboxKey: '', ...rec.NetworkSettings, Networks: { [mode]: endpoint } },
+    };
   }
 
   async list(opts: { all: boolean; limit: number; size: boolean; filters: Filters }) {
@@ -1016,7 +1037,7 @@ export class Containers {
     if (!opts.all && opts.limit <= 0 && !explicitStatus) out = out.filter((rec) => rec.State.Running);
     if (opts.limit > 0) out = out.slice(0, opts.limit);
     const sizes = opts.size ? await Promise.all(out.map((rec) => this.sizes(rec))) : [];
-    return out.map((rec, i) => summary(rec, imageName(rec), sizes[i]));
+    return out.map((rec, i) => summary(this.#withFixedEndpoint(rec), imageName(rec), sizes[i]));
   }
 
   // ---- logs, top, stats ------------------------------------------------------------------
