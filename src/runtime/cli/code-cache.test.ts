@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -92,4 +101,28 @@ test('a cache directory others can write is not used', () => {
     readdirSync(open).filter((f) => f.endsWith('.v8cache')),
     [],
   );
+});
+
+test('writing a cache removes those of earlier builds of the bundle and those unused for a week', () => {
+  const prune = join(dir, 'prune');
+  mkdirSync(prune, { mode: 0o700 });
+  const slug = app.replace(/[^A-Za-z0-9]+/g, '_').slice(-80);
+  const old = (name: string, daysAgo: number) => {
+    const path = join(prune, name);
+    writeFileSync(path, 'x');
+    const t = new Date(Date.now() - daysAgo * 24 * 3600 * 1000);
+    utimesSync(path, t, t);
+    return name;
+  };
+  const earlierBuild = old(`${slug}-12-ps.v8cache`, 0);
+  const goneCheckout = old('_tmp_gone_main_cjs-99-run.v8cache', 8);
+  const recentOther = old('_tmp_other_main_cjs-99-run.v8cache', 1);
+  const notOurs = old('notes.txt', 30);
+  assert.equal(runWith(prune, 'ps').status, 0);
+  const left = readdirSync(prune).sort();
+  assert.ok(!left.includes(earlierBuild), 'an earlier build of the same bundle is removed');
+  assert.ok(!left.includes(goneCheckout), 'a cache unread for 8 days is removed');
+  assert.ok(left.includes(recentOther), "another checkout's recent cache stays");
+  assert.ok(left.includes(notOurs), 'files not named as caches stay');
+  assert.equal(left.filter((f) => f.startsWith(`${slug}-`) && f.endsWith('-ps.v8cache')).length, 1);
 });

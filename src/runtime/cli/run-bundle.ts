@@ -4,7 +4,17 @@
 //
 // The cache itself: see code-cache.ts.
 
-import { closeSync, fstatSync, lstatSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Script } from 'node:vm';
 
@@ -87,13 +97,48 @@ export function runBundle(bundlePath: string, args: readonly string[], compiled?
         renameSync(tmp, write);
       } catch {
         // a directory we cannot write (another user's): run without
+        return;
       }
+      pruneCaches(write);
     });
   }
   // The bundle gets this file's CommonJS require (this file only runs bundled as CommonJS): it asks
   // for built-ins and absolute paths (fsops.node) only, which resolve the same from here.
   const module = { exports: {} };
   script.runInThisContext()(module.exports, require, module, bundle, dirname(bundle));
+}
+
+/** Caches not read for this long belong to checkouts or builds that are gone. */
+const UNUSED_FOR_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Run after writing cache file `written`, which is rare (a new build, a new command word): removes
+ * this user's cache files of earlier builds of the same bundle (same path, another size) and those
+ * no run has read for a week (reads update the access time, at least daily under relatime).
+ */
+export function pruneCaches(written: string, now = Date.now()): void {
+  const dir = dirname(written);
+  const name = written.slice(dir.length + 1);
+  const slug = name.slice(0, name.indexOf('-'));
+  const size = /^[^-]+-(\d+)-/.exec(name)?.[1];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const other of names) {
+    const m = /^([A-Za-z0-9_]+)-(\d+)-[a-z][a-z-]*\.v8cache$/.exec(other);
+    if (!m || other === name) continue;
+    const path = `${dir}/${other}`;
+    try {
+      const st = lstatSync(path);
+      if (!st.isFile() || st.uid !== process.getuid?.()) continue;
+      if ((m[1] === slug && m[2] !== size) || now - st.atimeMs > UNUSED_FOR_MS) unlinkSync(path);
+    } catch {
+      // gone meanwhile
+    }
+  }
 }
 
 function statOrNone(path: string): { uid: number; mode: number } {
