@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
@@ -98,4 +99,33 @@ test('containers keep running through a SIGKILL of berthd and are adopted by the
   for (const c of codes) assert.match(c, /^(137|143)$/);
   await attachEnded;
   assert.match(attached, /^\d+\n\d+\n/);
+});
+
+test('a removal cut short after its record went: the next berthd ends what the runtime still held', async () => {
+  const r = docker(d, [
+    'run',
+    '-d',
+    '--name',
+    'half-removed',
+    '--network',
+    'none',
+    'busybox',
+    'sleep',
+    '1000',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const id = r.stdout.trim();
+  const pid = Number(docker(d, ['inspect', '-f', '{{.State.Pid}}', id]).stdout.trim());
+  d.process.kill('SIGKILL');
+  await new Promise((res) => d.process.once('exit', res));
+  // what `rm` leaves when berthd dies right after forgetting the record (its first step)
+  rmSync(join(d.dataRoot, 'containers', id, 'container.json'));
+  const state = join(d.execRoot, 'runtime', id);
+  assert.ok(existsSync(state), `${state} is the runtime's state of the container`);
+  d = await startDaemon([], d.dir);
+  assert.equal(existsSync(state), false, 'the runtime state is removed');
+  const runDir = join(d.execRoot, 'c', id.slice(0, 32));
+  assert.equal(existsSync(runDir), false, 'its run-time directory is unmounted and removed');
+  assert.equal(existsSync(`/proc/${pid}`), false, 'the process is ended');
+  assert.equal(docker(d, ['inspect', id]).status, 1);
 });

@@ -4,7 +4,7 @@
 // learns the exit from it (or, after a restart, from the shim's exit.json).
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -500,7 +500,10 @@ export class Containers {
   }
 
   #unmountRootfs(rec: ContainerRecord): void {
-    const target = this.rootfs(rec.ID);
+    this.#unmountRootfsAt(this.rootfs(rec.ID));
+  }
+
+  #unmountRootfsAt(target: string): void {
     if (!existsSync(target)) return;
     try {
       if (this.#isMounted(target)) unmount(target, { detach: true, all: true });
@@ -592,7 +595,9 @@ export class Containers {
     if (rec.State.Health) rec.State.Health.Status = 'unhealthy';
     // the record first (exit.json goes only after it, so a crash in between loses nothing),
     // then the waiters get their answer, then the clean-up, serialised with start and remove
-    this.store.save(rec);
+    // (not for --rm: the record goes at once; a crash before that finds exit.json as for any
+    // container that exited while berthd was down, and removes it then)
+    if (!rec.HostConfig.AutoRemove) this.store.save(rec);
     if (rec.State.OOMKilled) this.#emit(rec, 'oom');
     this.#emit(rec, 'die', { exitCode: String(rec.State.ExitCode) });
     const exited = live.exited;
@@ -761,16 +766,21 @@ export class Containers {
         }
       }
       now.State.Status = 'removing';
-      if (this.runtime.store.exists(now.ID)) await this.runtime.delete(now.ID, true).catch(() => {});
       this.#unmountRootfs(now);
       const key = `container-${now.ID}`;
       // the snapshot leaves the metadata and is renamed away at once; its files go afterwards,
       // once the waiters (docker run --rm) have their answer
       const removing = this.#images.snapshots.has(key) ? this.#images.snapshots.remove(key) : undefined;
-      this.store.delete(now);
+      // the record goes (the name is free) before the answer; what only berthd sees goes after
+      // it: the runtime's state and cgroups (all its processes are gone), the directories
+      this.store.forget(now);
       this.#emit(now, 'destroy');
       this.#live.delete(now.ID);
       live.removed.resolve({ StatusCode: now.State.ExitCode, Error: null });
+      // the waiters' answers go out before the clean-up's synchronous work
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.runtime.store.exists(now.ID)) await this.runtime.delete(now.ID, true).catch(() => {});
+      this.store.removeDir(now.ID);
       rmSync(this.shimDir(now.ID), { recursive: true, force: true });
       // its addresses were free once the record went; its veths, rules and namespace go now,
       // after the waiters (docker run --rm) have their answer
@@ -1087,6 +1097,17 @@ export class Containers {
 
   /** After a berthd (re)start: reconnect to running containers' shims, settle the others. */
   async adopt(): Promise<void> {
+    // a removal cut short after the record went: the runtime's state, cgroups and run-time
+    // directory of no container
+    const known = new Set(this.store.all().map((rec) => rec.ID));
+    for (const id of this.runtime.store.list())
+      if (!known.has(id)) await this.runtime.delete(id, true).catch(() => {});
+    const shortIds = new Set([...known].map((id) => id.slice(0, 32)));
+    for (const name of readdirSync(join(this.#cfg.execRoot, 'c'))) {
+      if (shortIds.has(name)) continue;
+      this.#unmountRootfsAt(join(this.#cfg.execRoot, 'c', name, 'rootfs'));
+      rmSync(join(this.#cfg.execRoot, 'c', name), { recursive: true, force: true });
+    }
     for (const rec of this.store.all()) {
       if (rec.State.Status === 'removing') {
         await this.remove(rec.ID, { force: true, volumes: false }).catch(() => {});

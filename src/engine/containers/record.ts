@@ -243,12 +243,19 @@ export class ContainerStore {
     this.#records.set(rec.ID, rec);
   }
 
-  delete(rec: ContainerRecord): void {
-    // the record goes first: a crash half-way leaves a directory that open() removes
+  /**
+   * The container is gone from the store, its name free; its directory (logs…) is left for
+   * removeDir. The record goes first: a crash before removeDir leaves a directory without a
+   * record, which the next open() removes.
+   */
+  forget(rec: ContainerRecord): void {
     rmSync(join(this.dir(rec.ID), 'container.json'), { force: true });
     this.#records.delete(rec.ID);
     this.releaseName(rec.Name, rec.ID);
-    rmSync(this.dir(rec.ID), { recursive: true, force: true });
+  }
+
+  removeDir(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
   }
 
   count(): number {
