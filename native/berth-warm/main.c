@@ -54,23 +54,22 @@ static void cold(int argc, char **argv) {
 }
 
 /* A request the worker can take: stdio open, not a background job on a terminal, no Node
- * options the running worker cannot have. */
-static int eligible(void) {
+ * options the running worker cannot have, no fds handed to the command. Other fds the caller
+ * left open (a shell's, a test runner's) are not the command's: runc passes nothing beyond
+ * stdio to a container without `--preserve-fds` or `LISTEN_FDS`, and the docker CLI none. */
+static int eligible(int argc, char **argv) {
   const char *w = getenv("BERTH_CLI_WARM");
   if (w && strcmp(w, "0") == 0) return 0;
   const char *opts = getenv("NODE_OPTIONS"), *chan = getenv("NODE_CHANNEL_FD");
   if ((opts && *opts) || (chan && *chan)) return 0;
+  const char *listen = getenv("LISTEN_FDS");
+  if (listen && *listen) return 0;
+  for (int i = 5; i < argc; i++)
+    if (strncmp(argv[i], "--preserve-fds", 14) == 0) return 0;
   for (int fd = 0; fd < 3; fd++)
     if (fcntl(fd, F_GETFD) < 0) return 0;
   if (isatty(0) && tcgetpgrp(0) != getpgrp()) return 0;
-  /* fds beyond stdio (`--preserve-fds`, LISTEN_FDS, a caller's pipe) are the command's too */
-  DIR *d = opendir("/proc/self/fd");
-  if (!d) return 0;
-  int extra = 0;
-  for (struct dirent *de; !extra && (de = readdir(d));)
-    extra = de->d_name[0] != '.' && atoi(de->d_name) > 2 && atoi(de->d_name) != dirfd(d);
-  closedir(d);
-  return !extra;
+  return 1;
 }
 
 /* The request: magic, length, then NUL-terminated identity, cwd, umask, argc, args, environ. */
@@ -167,7 +166,7 @@ int main(int argc, char **argv) {
   struct tool t = {abs[0], abs[1], abs[2], abs[3]};
   struct warm_paths p;
   struct warm_error e;
-  if (!eligible()) note("cold", "not eligible (BERTH_CLI_WARM=0, NODE_OPTIONS, extra fds, closed stdio or a background job)"), cold(argc, argv);
+  if (!eligible(argc, argv)) note("cold", "not eligible (BERTH_CLI_WARM=0, NODE_OPTIONS, --preserve-fds or LISTEN_FDS, closed stdio or a background job)"), cold(argc, argv);
   if (warm_paths(&t, &p, &e) < 0) note("cold", e.msg), cold(argc, argv);
   size_t len;
   cleanup_free char *req = build_request(&p, argc, argv, &len);

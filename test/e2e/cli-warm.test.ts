@@ -37,6 +37,7 @@ const info = () => JSON.stringify({ argv: process.argv.slice(2), cwd: process.cw
   umask: process.umask(), tty: process.stdout.isTTY === true, cols: process.stdout.columns ?? null, pid: process.pid });
 if (what === 'info') process.stdout.write(info() + '\\n');
 if (what === 'exit') process.exitCode = Number(arg);
+if (what === 'fd3') { try { require('node:fs').writeSync(3, 'leaked'); } catch {} process.stdout.write('done\\n'); }
 if (what === 'slow-exit') setTimeout(() => (process.exitCode = Number(arg)), 500);
 if (what === 'echo') {
   let all = '';
@@ -242,7 +243,7 @@ describe('berth-warm', { concurrency: false }, () => {
     assert.equal(new Set(pids).size, pids.length);
   });
 
-  test('a changed bundle, a killed worker, BERTH_CLI_WARM=0, extra fds: cold and correct', async () => {
+  test('a changed bundle, a killed worker, BERTH_CLI_WARM=0, fds for the command: cold and correct; a stray fd: warm', async () => {
     await warmUp();
     writeFileSync(app, `${APP}\nif (what === 'v2') process.stdout.write('v2\\n');\n`);
     const stale = run(['v2']);
@@ -264,13 +265,24 @@ describe('berth-warm', { concurrency: false }, () => {
     const node = run(['exit', '6'], { env: { NODE_OPTIONS: '--no-warnings' } });
     assert.equal(node.how, 'cold');
     assert.equal(node.status, 6);
-    const fd3 = spawnSync(...clean([FRONT, NODE, WORKER, CACHE, app, 'exit', '8']), {
+    // fds handed to the command: cold
+    const preserve = run(['exit', '8', '--preserve-fds', '1']);
+    assert.equal(preserve.how, 'cold');
+    assert.equal(preserve.status, 8);
+    const listen = run(['exit', '9'], { env: { LISTEN_FDS: '1' } });
+    assert.equal(listen.how, 'cold');
+    assert.equal(listen.status, 9);
+    // an fd the caller left open is not the command's: warm, and the worker does not get it
+    await warmUp();
+    const fd3 = spawnSync(...clean([FRONT, NODE, WORKER, CACHE, app, 'fd3']), {
       env: env(),
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       encoding: 'utf8',
     });
-    assert.equal(how(fd3.stderr), 'cold');
-    assert.equal(fd3.status, 8);
+    assert.equal(how(fd3.stderr), 'warm', fd3.stderr);
+    assert.equal(fd3.status, 0, fd3.stderr);
+    assert.equal(fd3.stdout, 'done\n');
+    assert.equal(fd3.output[3], '', "the caller's fd 3 did not reach the worker");
   });
 });
 
