@@ -82,6 +82,16 @@ describe('containers through the docker CLI', { concurrency: false }, () => {
     assert.equal(endpoint.none.NetworkID, noneId);
     assert.match(endpoint.none.EndpointID, /^[0-9a-f]{64}$/);
     assert.equal(endpoint.none.IPAddress, '');
+    const listed = JSON.parse(
+      docker(d, ['network', 'inspect', '-f', '{{json .Containers}}', 'none']).stdout,
+    ) as Record<string, { Name: string; EndpointID: string; IPv4Address: string }>;
+    assert.deepEqual(listed[id], {
+      Name: 'web',
+      EndpointID: endpoint.none.EndpointID,
+      MacAddress: '',
+      IPv4Address: '',
+      IPv6Address: '',
+    });
     const exec = docker(d, ['exec', 'web', 'sh', '-c', 'echo in $(hostname); exit 4']);
     assert.equal(exec.status, 4, exec.stderr);
     assert.equal(exec.stdout, `in ${id.slice(0, 12)}\n`);

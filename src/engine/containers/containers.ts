@@ -3,7 +3,6 @@
 // (native/SHIM.md) holding its stdio and log; berthd keeps one monitor connection to it and
 // learns the exit from it (or, after a restart, from the shim's exit.json).
 
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -44,7 +43,7 @@ import type { Spec } from '../../spec/oci.ts';
 import { isMountPoint, mount, unmount } from '../../storage/mount.ts';
 import type { EventBus, Filters } from '../events.ts';
 import type { Images } from '../images.ts';
-import { type Networks, ownsNetns } from '../networks/networks.ts';
+import { fixedEndpointId, type Networks, ownsNetns } from '../networks/networks.ts';
 import { bridge, parseDetachKeys } from './attach.ts';
 import { inspectContainer, matchesFilters, summary } from './inspect.ts';
 import { deferred, type ExitInfo, Live } from './live.ts';
@@ -1012,8 +1011,7 @@ export class Containers {
     const net = this.networks?.find(mode);
     if (!net) return rec;
     const endpoint = endpointSettings(undefined, net.Id);
-    if (rec.State.Running)
-      endpoint.EndpointID = createHash('sha256').update(`${rec.ID}\n${net.Id}`).digest('hex');
+    if (rec.State.Running) endpoint.EndpointID = fixedEndpointId(rec.ID, net.Id);
     return {
       ...rec,
       NetworkSettings: { Ports: {}, SandboxKey: '', ...rec.NetworkSettings, Networks: { [mode]: endpoint } },

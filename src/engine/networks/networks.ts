@@ -78,6 +78,14 @@ const MASQ_OPT = 'com.docker.network.bridge.enable_ip_masquerade';
 const MTU_OPT = 'com.docker.network.driver.mtu';
 
 /** A usable gateway endpoint kind: the namespace is berth's to make. */
+/**
+ * The endpoint ID of a running container on the `host` or `none` network, where berth keeps no
+ * endpoint record: derived from the two IDs, so it is the same in every view.
+ */
+export function fixedEndpointId(containerId: string, networkId: string): string {
+  return createHash('sha256').update(`${containerId}\n${networkId}`).digest('hex');
+}
+
 export function ownsNetns(rec: ContainerRecord): boolean {
   const kind = parseNetworkMode(rec.HostConfig.NetworkMode).kind;
   return (kind === 'bridge' || kind === 'network') && !rec.Config.NetworkDisabled;
@@ -268,6 +276,18 @@ export class Networks {
   inspect(ref: string): NetworkRecord & { Containers: Record<string, unknown> } {
     const net = this.get(ref);
     const containers: Record<string, unknown> = {};
+    if (net.Driver === 'host' || net.Driver === 'null') {
+      // as dockerd: the running containers in that mode, with no address
+      for (const c of this.#store.all())
+        if (c.State.Running && c.HostConfig.NetworkMode === net.Name)
+          containers[c.ID] = {
+            Name: c.Name.slice(1),
+            EndpointID: fixedEndpointId(c.ID, net.Id),
+            MacAddress: '',
+            IPv4Address: '',
+            IPv6Address: '',
+          };
+    }
     for (const c of this.#endpoints(net)) {
       const e = endpointOn(c, net);
       if (!e?.IPAddress && !e?.GlobalIPv6Address) continue;
