@@ -9,11 +9,10 @@
 
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runtimeDefaultSpec } from '../src/spec/runtime-default.ts';
-import { BERTH, cleanup, startDaemon } from '../test/e2e/daemon-helpers.ts';
-import { makeBundle, makeBusyboxRootfs } from '../test/fixtures/busybox.ts';
+import { BERTH, cleanup, importBusybox, startDaemon } from '../test/e2e/daemon-helpers.ts';
+import { makeBundle } from '../test/fixtures/busybox.ts';
 import { summary } from './stats.ts';
 
 const RUNS = Number(process.argv[2] ?? 30);
@@ -68,19 +67,7 @@ async function main() {
   const d = await startDaemon();
   const rows: string[] = [];
   try {
-    const busy = mkdtempSync(join(tmpdir(), 'berth-bench-warm-busybox-'));
-    makeBusyboxRootfs(join(busy, 'rootfs'));
-    spawnSync('tar', ['-C', join(busy, 'rootfs'), '-cf', join(busy, 'rootfs.tar'), '.']);
-    spawnSync('docker', [
-      '-H',
-      d.host,
-      'import',
-      '-c',
-      'CMD ["sh"]',
-      join(busy, 'rootfs.tar'),
-      'busybox:latest',
-    ]);
-    rmSync(busy, { recursive: true, force: true });
+    importBusybox(d);
     const base = { ...process.env, BERTH_HOST: d.host, DOCKER_HOST: '', BERTH_CLI_WARM_DIR: sockets };
     let n = 0;
     const cases: { name: string; cmd: string; args: () => string[] }[] = [

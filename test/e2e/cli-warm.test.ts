@@ -6,7 +6,7 @@
 // (BERTH_CLI_WARM_DIR); BERTH_CLI_WARM_DEBUG=1 makes the front-end say which way it ran.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -19,8 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeBusyboxRootfs } from '../fixtures/busybox.ts';
-import { BERTH, cleanup, type Daemon, ROOT, startDaemon } from './daemon-helpers.ts';
+import { BERTH, cleanup, type Daemon, importBusybox, ROOT, startDaemon } from './daemon-helpers.ts';
 
 const FRONT = join(ROOT, 'native', 'build', 'berth-warm');
 const NODE = join(ROOT, 'node_modules', 'node', 'bin', 'node');
@@ -375,20 +374,11 @@ describe('berth run -it through the worker', { concurrency: false }, () => {
   const berthEnv = () => ({ BERTH_HOST: d ? d.host : '', DOCKER_HOST: '' });
   before(async () => {
     d = await startDaemon();
-    const busy = mkdtempSync(join(tmpdir(), 'berth-warm-busybox-'));
-    makeBusyboxRootfs(join(busy, 'rootfs'));
-    execFileSync('tar', ['-C', join(busy, 'rootfs'), '-cf', join(busy, 'rootfs.tar'), '.']);
-    const res = spawnSync('docker', [
-      '-H',
-      d.host,
-      'import',
-      '-c',
-      'CMD ["sh"]',
-      join(busy, 'rootfs.tar'),
-      'busybox:latest',
-    ]);
-    rmSync(busy, { recursive: true, force: true });
-    if (res.status !== 0) skip = `cannot import busybox: ${res.stderr}`;
+    try {
+      importBusybox(d);
+    } catch (err) {
+      skip = `cannot import busybox: ${(err as Error).message}`;
+    }
   });
   after(async () => {
     if (d) {
