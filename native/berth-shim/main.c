@@ -293,14 +293,25 @@ static int finish(struct shim *s) {
   return 0;
 }
 
+/* How long to wait for START: berthd sends it within milliseconds of the spawn; a shim that
+ * never gets it (berthd died in between) must not wait for ever. */
+static int64_t start_wait_ms(void) {
+  const char *v = getenv("BERTH_SHIM_START_WAIT_MS");
+  long long ms = v && *v ? atoll(v) : 0;
+  return ms > 0 ? ms : START_WAIT_MS;
+}
+
 static int run(struct shim *s) {
-  int64_t drain_until = 0;
+  int64_t drain_until = 0, start_by = mono_ms() + start_wait_ms();
   for (;;) {
+    if (!s->started && mono_ms() >= start_by)
+      return 0; /* nothing ran: no exit.json; its files are left to berthd (a newer shim may
+                   hold the same names by now) */
     if (!drain_until && ended(s))
       drain_until = mono_ms() + DRAIN_MS;
     if (drain_until && ((s->out[0] < 0 && s->out[1] < 0) || mono_ms() >= drain_until))
       return finish(s);
-    poll_once(s, drain_until);
+    poll_once(s, s->started ? drain_until : start_by);
   }
 }
 

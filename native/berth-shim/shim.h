@@ -50,6 +50,7 @@ enum frame_type {
 #define QUEUE_MAX (1u << 20)   /* queued per client before it is dropped */
 #define CHUNK 16384            /* one read of output, one log entry at most, stdin buffered */
 #define DRAIN_MS 2000          /* output read after the process ended, and EXIT flushed */
+#define START_WAIT_MS 600000  /* how long a shim waits for START (BERTH_SHIM_START_WAIT_MS) */
 #define STALL_MS 5000          /* a full client that sends nothing for this long is dropped */
 #define QUEUE_HIGH (QUEUE_MAX - 8 - CHUNK) /* above this, output waits for the client */
 

@@ -418,6 +418,22 @@ describe('berth-shim', () => {
     assert.equal(client.output(), 'after-kill\n');
   });
 
+  test('a shim that never gets START ends after its wait, running nothing and writing no exit.json', async () => {
+    const c = container(['sh', '-c', 'echo ran']);
+    const started = spawn(SHIM, shimArgs(c.dir, c.plan), {
+      stdio: 'ignore',
+      env: { ...process.env, BERTH_SHIM_START_WAIT_MS: '300' },
+    });
+    assert.equal(await new Promise((r) => started.on('close', r)), 0);
+    const pid = shimPid(c.dir);
+    assert.ok(alive(pid));
+    // a client that connects and never sends START does not keep it either
+    const client = await ShimClient.connect(join(c.dir, 'shim.sock'));
+    await until('the shim has given up waiting', () => !alive(pid), 5_000);
+    await client.closed;
+    assert.ok(!existsSync(join(c.dir, 'exit.json')), 'no exit.json: nothing ran');
+  });
+
   test('an exec (compileExec, detached) run by a second shim in a running container', async () => {
     const c = container(['sleep', '1000']);
     const main = await shim(c, { log: c.log });
