@@ -101,20 +101,36 @@ static int child_stdio(const struct request *r, struct berth_error *e) {
   return 0;
 }
 
-/* Stdio from the request, the reply channel as the report fd (REPORT_FD, close-on-exec, lines
- * prefixed with the id), every other fd closed; then the plan is parsed. */
-static int child_setup(struct ctx *c, const struct request *r, char *text, struct plan *plan,
-                       const char **op, struct berth_error *e) {
-  *op = "stdio";
+/* The start of a forked child: default signal handling, the reply channel as its report fd
+ * (lines prefixed with the request's id). */
+static void child_begin(struct ctx *c, const struct request *r) {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  signal(SIGPIPE, SIG_DFL);
+  c->report_prefix = r->id;
+  c->report_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 10);
+}
+
+/* Stdio from the request, the report fd moved to REPORT_FD (close-on-exec), every other fd
+ * closed. */
+static int child_fds(struct ctx *c, const struct request *r, struct berth_error *e) {
   if (child_stdio(r, e) < 0)
     return -1;
   if (dup3(c->report_fd, REPORT_FD, O_CLOEXEC) < 0 ||
       syscall(SYS_close_range, REPORT_FD + 1, ~0U, 0) < 0)
     return berth_fail(e, errno, "report fd %d", REPORT_FD);
   c->report_fd = REPORT_FD;
-  *op = "plan";
-  text[r->nbytes] = '\0'; /* this process's copy of the input */
-  return plan_parse(text, plan, e);
+  return 0;
+}
+
+/* A child that failed before its work began: an `error` line naming `op`, then out. */
+static void __attribute__((noreturn)) child_failed(struct ctx *c, const char *op,
+                                                   const struct berth_error *e, int status) {
+  char encoded[3 * sizeof e->msg + 1];
+  percent_encode(e->msg, encoded, sizeof encoded);
+  report_line(c, "error 0 %s %d %s\n", op, e->err, encoded);
+  _exit(status);
 }
 
 /* The forked child: sets up, then performs the plan exactly as `berth-exec PLANFILE` does. */
@@ -122,20 +138,16 @@ static void __attribute__((noreturn)) interpret(const struct request *r, char *t
   struct ctx c = CTX_INIT;
   struct berth_error e = {0};
   struct plan plan;
-  const char *op;
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  signal(SIGPIPE, SIG_DFL);
-  c.report_prefix = r->id;
-  c.report_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 10);
-  if (child_setup(&c, r, text, &plan, &op, &e) == 0)
-    _exit(plan_perform(&c, &plan));
-  char encoded[3 * sizeof e.msg + 1];
+  const char *op = "stdio";
+  child_begin(&c, r);
+  if (child_fds(&c, r, &e) == 0) {
+    op = "plan";
+    text[r->nbytes] = '\0'; /* this process's copy of the input */
+    if (plan_parse(text, &plan, &e) == 0)
+      _exit(plan_perform(&c, &plan));
+  }
   fprintf(stderr, "berth-exec: %s\n", e.msg);
-  percent_encode(e.msg, encoded, sizeof encoded);
-  report_line(&c, "error 0 %s %d %s\n", op, e.err, encoded);
-  _exit(1);
+  child_failed(&c, op, &e, 1);
 }
 
 /* The body of a `spawn` request: NUL-terminated strings, the program's path first. */
@@ -163,29 +175,15 @@ static void __attribute__((noreturn)) spawn_program(const struct request *r, cha
   struct berth_error e = {0};
   const char *op = "stdio";
   char **argv = NULL;
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  signal(SIGPIPE, SIG_DFL);
-  c.report_prefix = r->id;
-  c.report_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 10);
-  if (child_stdio(r, &e) == 0) {
-    if (dup3(c.report_fd, REPORT_FD, O_CLOEXEC) < 0 ||
-        syscall(SYS_close_range, REPORT_FD + 1, ~0U, 0) < 0) {
-      berth_fail(&e, errno, "report fd %d", REPORT_FD);
-    } else {
-      c.report_fd = REPORT_FD;
-      op = "exec";
-      if (spawn_argv(body, r->nbytes, &argv, &e) == 0) {
-        execv(argv[0], argv);
-        berth_fail(&e, errno, "exec `%s`", argv[0]);
-      }
+  child_begin(&c, r);
+  if (child_fds(&c, r, &e) == 0) {
+    op = "exec";
+    if (spawn_argv(body, r->nbytes, &argv, &e) == 0) {
+      execv(argv[0], argv);
+      berth_fail(&e, errno, "exec `%s`", argv[0]);
     }
   }
-  char encoded[3 * sizeof e.msg + 1];
-  percent_encode(e.msg, encoded, sizeof encoded);
-  report_line(&c, "error 0 %s %d %s\n", op, e.err, encoded);
-  _exit(127);
+  child_failed(&c, op, &e, 127);
 }
 
 /* ---- requests ---- */
