@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { internal, invalidArgument } from '../common/errors.ts';
-import { decodeValue, encodePlan, encodeValue } from '../plan/encode.ts';
+import { encodePlan, encodeValue } from '../plan/encode.ts';
 import type { Plan } from '../plan/types.ts';
-import { BERTH_EXEC, PlanFailure, PlanReport, type PlanRun } from './native.ts';
+import { BERTH_EXEC, type PlanFailure, PlanReport, type PlanRun, reportedFailure } from './native.ts';
 
 /**
  * Where the container's stdin, stdout and stderr come from: absolute paths, opened by the forked
@@ -45,14 +45,8 @@ class SpawnReply implements Pending {
   }
 
   line(line: string): void {
-    const [kind, step, op, errno, ...message] = line.split(' ');
-    if (kind === 'error')
-      this.#failure = new PlanFailure({
-        step: Number(step),
-        op,
-        errno: Number(errno),
-        message: decodeValue(message.join(' ')),
-      });
+    const [kind, ...rest] = line.split(' ');
+    if (kind === 'error') this.#failure = reportedFailure(rest);
   }
 
   end(status: number): void {

@@ -58,6 +58,16 @@ export interface RunningPlan extends PlanRun {
   child: ChildProcess;
 }
 
+/** An `error STEP OP ERRNO MESSAGE` report line's fields after `error`. */
+export function reportedFailure(fields: readonly string[]): PlanFailure {
+  return new PlanFailure({
+    step: Number(fields[0]),
+    op: fields[1],
+    errno: Number(fields[2]),
+    message: decodeValue(fields.slice(3).join(' ')),
+  });
+}
+
 /**
  * Folds an interpreter's report lines (`pid N`, `exit N`, `error …`) and its end into the
  * pid and exit promises. A failure is reported on both promises.
@@ -92,12 +102,7 @@ export class PlanReport implements PlanRun {
     if (kind === 'pid') this.#resolvePid(Number(rest[0]));
     else if (kind === 'exit') this.#exitCode = Number(rest[0]);
     else if (kind === 'error') {
-      this.#failure = new PlanFailure({
-        step: Number(rest[0]),
-        op: rest[1],
-        errno: Number(rest[2]),
-        message: decodeValue(rest.slice(3).join(' ')),
-      });
+      this.#failure = reportedFailure(rest);
       this.#rejectPid(this.#failure);
     }
   }
