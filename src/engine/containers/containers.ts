@@ -40,7 +40,7 @@ import { containerRef } from '../../spec/docker/container-validate.ts';
 import { hostnameFile, hostsFile, resolvConfFile } from '../../spec/docker/etc-files.ts';
 import { type EndpointRequest, endpointSettings, parseLink } from '../../spec/docker/network.ts';
 import type { Spec } from '../../spec/oci.ts';
-import { isMountPoint, mount, unmount } from '../../storage/mount.ts';
+import { isMountPoint, mount, mountVolatile, unmount } from '../../storage/mount.ts';
 import type { EventBus, Filters } from '../events.ts';
 import type { Images } from '../images.ts';
 import { fixedEndpointId, type Networks, ownsNetns } from '../networks/networks.ts';
@@ -466,28 +466,9 @@ export class Containers {
     mkdirSync(target, { recursive: true, mode: 0o700 });
     if (this.#isMounted(target)) return;
     const mounts = this.#images.snapshots.mounts(`container-${rec.ID}`);
-    if (!rec.HostConfig.AutoRemove || !mounts.some((m) => m.type === 'overlay')) {
-      mount(mounts, target);
-      return;
-    }
-    // as podman does for --rm: the upper layer is thrown away at the exit, so the overlay skips
-    // syncing it (`volatile`, Linux 5.10), and its unmount no longer waits for the file system's
-    // journal (10-30 ms on this ext4); older kernels refuse the option and get the plain mount.
-    // The kernel refuses to mount a volatile upper layer again while the marker that its last
-    // mount left is there (a crash, or a start that failed after mounting): it is cleared first.
-    for (const m of mounts) {
-      const workdir = m.options.find((o) => o.startsWith('workdir='))?.slice('workdir='.length);
-      if (workdir) rmSync(join(workdir, 'work', 'incompat', 'volatile'), { recursive: true, force: true });
-    }
-    try {
-      mount(
-        mounts.map((m) => (m.type === 'overlay' ? { ...m, options: [...m.options, 'volatile'] } : m)),
-        target,
-      );
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
-      mount(mounts, target);
-    }
+    // --rm: the upper layer is thrown away at the exit
+    if (rec.HostConfig.AutoRemove) mountVolatile(mounts, target);
+    else mount(mounts, target);
   }
 
   #isMounted(target: string): boolean {
