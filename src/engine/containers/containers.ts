@@ -38,12 +38,12 @@ import {
 } from '../../spec/docker/container.ts';
 import { containerRef } from '../../spec/docker/container-validate.ts';
 import { hostnameFile, hostsFile, resolvConfFile } from '../../spec/docker/etc-files.ts';
-import { type EndpointRequest, endpointSettings, parseLink } from '../../spec/docker/network.ts';
+import { type EndpointRequest, parseLink } from '../../spec/docker/network.ts';
 import type { Spec } from '../../spec/oci.ts';
 import { isMountPoint, mount, mountVolatile, unmount } from '../../storage/mount.ts';
 import type { EventBus, Filters } from '../events.ts';
 import type { Images } from '../images.ts';
-import { fixedEndpointId, type Networks, ownsNetns } from '../networks/networks.ts';
+import { type Networks, ownsNetns } from '../networks/networks.ts';
 import { bridge, parseDetachKeys } from './attach.ts';
 import { inspectContainer, matchesFilters, summary } from './inspect.ts';
 import { deferred, type ExitInfo, Live } from './live.ts';
@@ -986,16 +986,13 @@ export class Containers {
    * runs), where berth keeps no endpoint record for them.
    */
   #withFixedEndpoint(rec: ContainerRecord): ContainerRecord {
-    const mode = rec.HostConfig.NetworkMode;
-    if ((mode !== 'host' && mode !== 'none') || Object.keys(rec.NetworkSettings?.Networks ?? {}).length)
-      return rec;
-    const net = this.networks?.find(mode);
-    if (!net) return rec;
-    const endpoint = endpointSettings(undefined, net.Id);
-    if (rec.State.Running) endpoint.EndpointID = fixedEndpointId(rec.ID, net.Id);
+    if (Object.keys(rec.NetworkSettings?.Networks ?? {}).length) return rec;
+    const fixed = this.networks?.fixedModeEndpoint(rec);
+    if (!fixed) return rec;
+    const [name, endpoint] = fixed;
     return {
       ...rec,
-      NetworkSettings: { Ports: {}, SandboxKey: '', ...rec.NetworkSettings, Networks: { [mode]: endpoint } },
+      NetworkSettings: { Ports: {}, SandboxKey: '', ...rec.NetworkSettings, Networks: { [name]: endpoint } },
     };
   }
 

@@ -82,7 +82,7 @@ const MTU_OPT = 'com.docker.network.driver.mtu';
  * The endpoint ID of a running container on the `host` or `none` network, where berth keeps no
  * endpoint record: derived from the two IDs, so it is the same in every view.
  */
-export function fixedEndpointId(containerId: string, networkId: string): string {
+function fixedEndpointId(containerId: string, networkId: string): string {
   return createHash('sha256').update(`${containerId}\n${networkId}`).digest('hex');
 }
 
@@ -272,21 +272,37 @@ export class Networks {
       );
   }
 
+  /**
+   * The endpoint dockerd shows for a container in `host` or `none` mode, where berth keeps no
+   * endpoint record: that network's, no address, an ID while it runs.
+   */
+  fixedModeEndpoint(rec: ContainerRecord): [name: string, endpoint: EndpointSettings] | undefined {
+    const mode = rec.HostConfig.NetworkMode;
+    if (mode !== 'host' && mode !== 'none') return undefined;
+    const net = this.find(mode);
+    if (!net) return undefined;
+    const endpoint = endpointSettings(undefined, net.Id);
+    if (rec.State.Running) endpoint.EndpointID = fixedEndpointId(rec.ID, net.Id);
+    return [mode, endpoint];
+  }
+
   /** `GET /networks/{id}`: with `Containers`, the running endpoints. */
   inspect(ref: string): NetworkRecord & { Containers: Record<string, unknown> } {
     const net = this.get(ref);
     const containers: Record<string, unknown> = {};
     if (net.Driver === 'host' || net.Driver === 'null') {
       // as dockerd: the running containers in that mode, with no address
-      for (const c of this.#store.all())
-        if (c.State.Running && c.HostConfig.NetworkMode === net.Name)
+      for (const c of this.#store.all()) {
+        const e = c.State.Running ? this.fixedModeEndpoint(c)?.[1] : undefined;
+        if (e?.NetworkID === net.Id)
           containers[c.ID] = {
             Name: c.Name.slice(1),
-            EndpointID: fixedEndpointId(c.ID, net.Id),
+            EndpointID: e.EndpointID,
             MacAddress: '',
             IPv4Address: '',
             IPv6Address: '',
           };
+      }
     }
     for (const c of this.#endpoints(net)) {
       const e = endpointOn(c, net);
