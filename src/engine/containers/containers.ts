@@ -1078,11 +1078,12 @@ export class Containers {
     const known = new Set(this.store.all().map((rec) => rec.ID));
     for (const id of this.runtime.store.list())
       if (!known.has(id)) await this.runtime.delete(id, true).catch(() => {});
-    const shortIds = new Set([...known].map((id) => id.slice(0, 32)));
-    for (const name of readdirSync(join(this.#cfg.execRoot, 'c'))) {
-      if (shortIds.has(name)) continue;
-      this.#unmountRootfsAt(join(this.#cfg.execRoot, 'c', name, 'rootfs'));
-      rmSync(join(this.#cfg.execRoot, 'c', name), { recursive: true, force: true });
+    const kept = new Set([...known].map((id) => this.shimDir(id)));
+    const shimRoot = join(this.#cfg.execRoot, 'c');
+    for (const dir of readdirSync(shimRoot).map((name) => join(shimRoot, name))) {
+      if (kept.has(dir)) continue;
+      this.#unmountRootfsAt(join(dir, 'rootfs'));
+      rmSync(dir, { recursive: true, force: true });
     }
     for (const rec of this.store.all()) {
       if (rec.State.Status === 'removing') {
