@@ -85,6 +85,11 @@ static int build_start(struct build *b, const struct step *s, struct berth_error
   b->ctx = seccomp_init(b->def);
   if (b->ctx == NULL)
     return berth_fail(e, EINVAL, "seccomp_init `%s`", name);
+  /* a binary tree of syscall numbers, not a list: the kernel emulates the filter for every
+   * syscall number when it loads it (its allow-cache), walking the list took ~1.5 ms here */
+  int r = seccomp_attr_set(b->ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+  if (r < 0)
+    return berth_fail(e, -r, "seccomp: set the filter's optimization level");
   cleanup_free char **arches = field_list(s, "arch", NULL);
   if (arches == NULL)
     return berth_fail(e, ENOMEM, "seccomp");

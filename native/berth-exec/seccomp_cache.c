@@ -14,7 +14,7 @@
 
 #include "berth.h"
 
-#define MAGIC "berth-seccomp 2\n"
+#define MAGIC "berth-seccomp 3\n"
 #define MAX_ENTRY (4u << 20)
 
 static uint64_t fnv64(const void *data, size_t len) {
