@@ -26,8 +26,21 @@ function readBase(): Omit<HostFacts, 'cgroupFeatures'> {
   };
 }
 
-/** Facts for a container whose cgroup is cgroupsPath. */
-export function hostFacts(cgroupsPath: string): HostFacts {
+/**
+ * What does not change while the machine runs (architecture, kernel, cap_last_cap, where the
+ * cgroup hierarchies are mounted, file system types), read once per process: enough for the
+ * checks at create and for the container's spec.
+ */
+export function hostBaseFacts(): Omit<HostFacts, 'cgroupFeatures'> {
   base ??= readBase();
-  return { ...base, cgroupFeatures: cgroupHostFeatures(base.cgroup, cgroupsPath) };
+  return base;
+}
+
+/**
+ * Facts for a container whose cgroup is cgroupsPath: the base and the cgroup files around that
+ * path (cpuset values of its parent, swap accounting…), read afresh on each call.
+ */
+export function hostFacts(cgroupsPath: string): HostFacts {
+  const b = hostBaseFacts();
+  return { ...b, cgroupFeatures: cgroupHostFeatures(b.cgroup, cgroupsPath) };
 }

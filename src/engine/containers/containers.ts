@@ -4,7 +4,7 @@
 // learns the exit from it (or, after a restart, from the shim's exit.json).
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import {
@@ -22,7 +22,7 @@ import type { Digest } from '../../image/digest.ts';
 import type { Image } from '../../image/image-store.ts';
 import { encodePlan } from '../../plan/encode.ts';
 import type { Plan } from '../../plan/types.ts';
-import { hostFacts } from '../../runtime/facts.ts';
+import { hostBaseFacts } from '../../runtime/facts.ts';
 import { Launcher } from '../../runtime/launcher.ts';
 import { PlanFailure } from '../../runtime/native.ts';
 import { isAlive } from '../../runtime/proc.ts';
@@ -176,10 +176,10 @@ export class Containers {
   async create(name: string | undefined, body: CreateBody): Promise<{ Id: string; Warnings: string[] }> {
     const { HostConfig: hc = {}, NetworkingConfig: net, ...config } = body;
     if (!config.Image) throw invalidArgument('Config cannot be empty in order to create a container');
-    const facts = hostFacts('/berth');
+    const facts = hostBaseFacts();
     const cgroupVersion = facts.cgroup.version === 2 ? 2 : 1;
     const warnings = validateCreate(config, hc, {
-      ncpu: cpus().length,
+      ncpu: availableParallelism(),
       capLastCap: facts.capLastCap,
       cgroupVersion,
       networks: this.networks !== undefined,
@@ -894,9 +894,9 @@ export class Containers {
       // a new memory limit keeps swap at twice it, as at create
       next.MemorySwap = (body.Memory ?? 0) * 2;
     }
-    const facts = hostFacts(rec.CgroupsPath);
+    const facts = hostBaseFacts();
     const warnings = validateCreate(rec.Config, next, {
-      ncpu: cpus().length,
+      ncpu: availableParallelism(),
       capLastCap: facts.capLastCap,
       cgroupVersion: facts.cgroup.version === 2 ? 2 : 1,
       networks: true,

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { nativeBuild } from '../../common/paths.ts';
-import { hostFacts } from '../../runtime/facts.ts';
+import { hostBaseFacts } from '../../runtime/facts.ts';
 import { ALL_CAPABILITIES } from '../../spec/capabilities.ts';
 import {
   type ContainerFacts,
@@ -57,7 +57,7 @@ export function heldCapabilities(): Set<string> {
 }
 
 export function buildSpec(rec: ContainerRecord, ctx: SpecContext): Spec {
-  const facts = hostFacts(rec.CgroupsPath);
+  const facts = hostBaseFacts();
   const user = resolveUserIn(ctx.rootfs, rec.Config.User ?? '', rec.HostConfig.GroupAdd ?? []);
   return containerSpec({
     id: rec.ID,

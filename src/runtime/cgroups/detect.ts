@@ -130,14 +130,15 @@ export function cgroupHostFeatures(layout: CgroupLayout, cgroupsPath: string): C
     const read = (path: string, f: string) =>
       readOptional(`${path === '/' ? cpuset : cpuset + path}/${f}`)?.trim();
     let path = cgroupRelPath(cgroupsPath);
-    while (path !== '/' && !(read(path, 'cpuset.cpus') && read(path, 'cpuset.mems'))) {
+    for (;;) {
+      const cpus = read(path, 'cpuset.cpus');
+      const mems = cpus || path === '/' ? read(path, 'cpuset.mems') : undefined;
+      if ((cpus && mems) || path === '/') {
+        features.cpusetParent = { path, cpus: cpus ?? '', mems: mems ?? '' };
+        break;
+      }
       path = path.slice(0, path.lastIndexOf('/')) || '/';
     }
-    features.cpusetParent = {
-      path,
-      cpus: read(path, 'cpuset.cpus') ?? '',
-      mems: read(path, 'cpuset.mems') ?? '',
-    };
   }
   if (layout.unified) features.unifiedControllers = readControllersFile(layout.unified);
   return features;
