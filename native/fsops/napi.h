@@ -69,6 +69,8 @@ napi_status napi_delete_async_work(napi_env env, napi_async_work work);
 napi_status napi_create_promise(napi_env env, napi_deferred *deferred, napi_value *promise);
 napi_status napi_resolve_deferred(napi_env env, napi_deferred deferred, napi_value resolution);
 napi_status napi_reject_deferred(napi_env env, napi_deferred deferred, napi_value rejection);
+/* takes the pending exception (a thrown error), to reject a promise with it (netns.c) */
+napi_status napi_get_and_clear_last_exception(napi_env env, napi_value *result);
 napi_status napi_create_reference(napi_env env, napi_value value, uint32_t initial_refcount, napi_ref *result);
 napi_status napi_delete_reference(napi_env env, napi_ref ref);
 

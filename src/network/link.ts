@@ -102,14 +102,14 @@ export interface EndpointLink {
 
 /**
  * A veth pair: one end in the namespace, configured (with loopback up), the other on the
- * bridge (hairpin on). Done in berthd's own thread through rtnetlink (native/fsops/netns.c),
- * the namespace made first with `createNetns`: no process is spawned (the `ip` processes this
- * took cost ~15 ms per container start).
+ * bridge (hairpin on). Done by a thread of berthd's threadpool through rtnetlink
+ * (native/fsops/netns.c), the namespace made first with `createNetns`: no process is spawned
+ * (the `ip` processes this took cost ~15 ms per container start), and the event loop goes on.
  */
 export async function addEndpoint(e: EndpointLink): Promise<void> {
   if (e.createNetns) writeFileSync(e.netns, '', { mode: 0o444 });
   try {
-    fsops().netEndpoint(
+    await fsops().netEndpoint(
       e.netns,
       e.createNetns ? 1 : 0,
       e.ifname,

@@ -57,9 +57,10 @@ export interface FsOps {
   /** flock(2) on an open fd: LOCK_EX | LOCK_NB, say. */
   flock(fd: number, operation: number): void;
   /**
-   * A container's network endpoint without a process (native/fsops/netns.c): enters `ns` (made,
-   * and bind-mounted there, with `create`), makes a veth pair, configures the inside end and puts
-   * the host end on `bridge`. `addrs` (CIDRs) and `gateways` are space-separated.
+   * A container's network endpoint without a process (native/fsops/netns.c), on libuv's
+   * threadpool: a pool thread enters `ns` (made, and bind-mounted there, with `create`), makes a
+   * veth pair, configures the inside end, comes back and puts the host end on `bridge`. `addrs`
+   * (CIDRs) and `gateways` are space-separated.
    */
   netEndpoint(
     ns: string,
@@ -71,7 +72,7 @@ export interface FsOps {
     bridge: string,
     addrs: string,
     gateways: string,
-  ): void;
+  ): Promise<void>;
 }
 
 /** chattr +T: ext4's Orlov allocator spreads the directories made in this one across groups. */
