@@ -32,6 +32,11 @@ export interface ContainerState extends State {
 export interface CreateRequest {
   id: string;
   bundle: string;
+  /**
+   * The bundle's config.json as the caller wrote it (berthd builds and checks its specs), so it
+   * is not read back and checked again; without it, config.json is read and validated.
+   */
+  spec?: Spec;
   consoleSocket?: string;
   pidFile?: string;
   noPivot?: boolean;
@@ -80,7 +85,7 @@ export class Runtime {
     mode: 'create' | 'run' | 'run-detached' = 'create',
   ): Promise<{ record: ContainerRecord; exit: Promise<number> }> {
     const bundle = req.bundle;
-    const spec = readSpec(bundle);
+    const spec = req.spec ?? readSpec(bundle);
     const rootfs = checkRootfs(bundle, spec);
     this.store.claim(req.id);
     const cgroupsPath = cgroupsPathOf(spec, req.id);

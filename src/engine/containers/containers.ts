@@ -277,9 +277,13 @@ export class Containers {
     rmSync(join(shimDir, 'exit.json'), { force: true });
     // the shim starts (~5 ms) while the rest is prepared: it reads the plan only at START
     const shim = this.#spawnShim(rec);
-    // so is the network namespace with its endpoints
-    const netns = this.networks?.attach(rec) ?? Promise.resolve(undefined);
-    netns.catch(() => {}); // awaited below
+    // so are the network namespace and its endpoints (on the threadpool), while the rootfs,
+    // files and spec are made here: their path and addresses are known at once
+    const net = this.networks?.attach(rec) ?? { netns: undefined, ready: Promise.resolve() };
+    let netFailure: unknown;
+    net.ready.catch((err) => {
+      netFailure = err; // awaited before START
+    });
     let started = false;
     let spec: Spec;
     try {
@@ -290,8 +294,7 @@ export class Containers {
       }
       this.#mountRootfs(rec);
       const joined = this.#joinedNamespaces(rec);
-      const path = await netns;
-      if (path) joined.netns = { path };
+      if (net.netns) joined.netns = { path: net.netns };
       this.#writeEtcFiles(rec);
       spec = buildSpec(rec, {
         rootfs: this.rootfs(id),
@@ -299,27 +302,28 @@ export class Containers {
         initPath: this.#cfg.initPath,
         ...joined,
       });
+      writeFileSync(join(shimDir, 'config.json'), JSON.stringify(spec));
     } catch (err) {
       await this.#abandonShim(shimDir, shim);
       this.#unmountRootfs(rec);
-      await netns.then(
+      await net.ready.then(
         () => this.networks?.detach(rec),
         () => {},
       );
       throw err;
     }
-    writeFileSync(join(shimDir, 'config.json'), JSON.stringify(spec));
     if (this.runtime.store.exists(id)) await this.runtime.delete(id, true).catch(() => {});
     try {
       const { record } = await this.runtime.create(
         {
           id,
           bundle: shimDir,
+          spec,
           consoleSocket: rec.Config.Tty ? join(shimDir, 'console.sock') : undefined,
           reportFd: 3,
           perform: (plan) => {
             started = true;
-            return this.#performThroughShim(rec, plan, shim);
+            return this.#performThroughShim(rec, plan, shim, net.ready);
           },
         },
         'run-detached',
@@ -346,6 +350,11 @@ export class Containers {
       const conn = live.monitor;
       if (conn?.exit) void this.#exited(id, conn.exit);
     } catch (err) {
+      if (err === netFailure) {
+        // as a failure while preparing: attach undid itself, the shim was abandoned
+        this.#unmountRootfs(rec);
+        throw err;
+      }
       if (!started) await this.#abandonShim(shimDir, shim);
       // the docker CLI picks its exit status (126, 127) from these words, in lower case
       const message = (err as Error).message.replace(/Permission denied/g, 'permission denied');
@@ -358,7 +367,8 @@ export class Containers {
       for (const attach of live.pending) attach.finish();
       live.pending.clear();
       this.#unmountRootfs(rec);
-      await this.networks?.detach(rec).catch(() => {});
+      // once its endpoints are made (a failure before START may come first)
+      await net.ready.then(() => this.networks?.detach(rec)).catch(() => {});
       this.store.save(rec);
       throw invalidArgument(`failed to create task for container: ${message}`);
     }
@@ -421,11 +431,21 @@ export class Containers {
     abandonShim(shimDir);
   }
 
-  #performThroughShim(rec: ContainerRecord, plan: Plan, shim: Promise<void>) {
+  /**
+   * Writes the plan and, once the shim is up and the network namespace made (`network`; on its
+   * failure the shim is abandoned), sends START.
+   */
+  #performThroughShim(rec: ContainerRecord, plan: Plan, shim: Promise<void>, network: Promise<void>) {
     const shimDir = this.shimDir(rec.ID);
     const live = this.live(rec.ID);
     const pid = (async () => {
       writeFileSync(join(shimDir, 'plan'), encodePlan(plan), { mode: 0o600 });
+      try {
+        await network;
+      } catch (err) {
+        await this.#abandonShim(shimDir, shim);
+        throw err;
+      }
       await shim;
       const monitor = await ShimConnection.connect(shimDir);
       live.monitor = monitor;

@@ -35,6 +35,7 @@ import {
 import {
   addEndpoint,
   deleteLink,
+  type EndpointLink,
   enableForwarding,
   ensureBridge,
   hostRoutes,
@@ -580,36 +581,48 @@ export class Networks {
   }
 
   /**
-   * Gives a starting container its namespace and endpoints, and publishes its ports. Returns the
-   * namespace path, or undefined for containers without bridge networking. On failure nothing
-   * is left behind.
+   * Gives a starting container its namespace and endpoints, and publishes its ports. Returns at
+   * once the namespace path (undefined for containers without bridge networking), every
+   * endpoint's address already set on `rec`, so the container's files and spec can be made
+   * while the namespace and its veths are made on the threadpool; `ready` settles when they are.
+   * On failure (`ready` rejects) nothing is left behind.
    */
-  async attach(rec: ContainerRecord): Promise<string | undefined> {
+  attach(rec: ContainerRecord): { netns: string | undefined; ready: Promise<void> } {
     const nw = networking(rec);
-    if (!nw || !ownsNetns(rec)) return undefined;
+    if (!nw || !ownsNetns(rec)) return { netns: undefined, ready: Promise.resolve() };
     const ns = join(this.netnsDir, rec.ID);
     // what the last run left (a restart comes before that run's clean-up; the kernel drops a
     // namespace's veths only some time after its last user is gone)
     if (existsSync(ns)) removeNetns(ns);
-    for (const e of Object.values(nw.Networks))
-      if (e.NetworkID) await deleteLink(hostInterface(rec.ID, e.NetworkID));
+    const stale = Object.values(nw.Networks)
+      .flatMap((e) => (e.NetworkID ? [hostInterface(rec.ID, e.NetworkID)] : []))
+      .filter(linkExists);
     nw.SandboxKey = ns;
+    const links: [NetworkRecord, EndpointSettings, EndpointLink][] = [];
     try {
-      let index = 0;
       for (const [name, e] of Object.entries(nw.Networks)) {
         const net = this.#records.get(e.NetworkID) ?? this.#byName(name);
         if (!net || net.Driver !== 'bridge') throw notFound(`network ${name} not found`);
         e.NetworkID = net.Id;
         // the first endpoint comes with the namespace itself
-        await this.#plug(rec, net, e, ns, index, index === 0);
-        index++;
+        links.push([net, e, this.#assign(rec, net, e, ns, links.length, links.length === 0)]);
       }
-      await this.#publish(rec);
     } catch (err) {
-      await this.detach(rec);
-      throw err;
+      return { netns: ns, ready: this.detach(rec).then(() => Promise.reject(err)) };
     }
-    return ns;
+    // nothing is awaited before the first veth pair is asked of the threadpool when there is
+    // no stale link to delete and the bridge is up: it is made while the caller goes on
+    const ready = (async () => {
+      try {
+        for (const name of stale) await deleteLink(name);
+        for (const [net, e, link] of links) await this.#link(rec, net, e, link);
+        await this.#publish(rec);
+      } catch (err) {
+        await this.detach(rec);
+        throw err;
+      }
+    })();
+    return { netns: ns, ready };
   }
 
   /** Takes a stopped container off its networks: endpoints, ports, namespace. */
@@ -643,13 +656,25 @@ export class Networks {
     index: number,
     create = false,
   ) {
-    // the default bridge is made on first use; any bridge gone from the host comes back
-    if (!linkExists(bridgeName(net))) await this.#bringUp(net);
+    await this.#link(rec, net, e, this.#assign(rec, net, e, ns, index, create));
+  }
+
+  /**
+   * An endpoint's address (taken synchronously, so two starts never get the same one), MAC,
+   * endpoint ID and interface name, set on `e`: what its veth pair is made with.
+   */
+  #assign(
+    rec: ContainerRecord,
+    net: NetworkRecord,
+    e: EndpointSettings,
+    ns: string,
+    index: number,
+    create: boolean,
+  ): EndpointLink {
     const v4 = net.IPAM.Config.find((c) => c.Subnet && !c.Subnet.includes(':'));
     const v6 = net.EnableIPv6 ? net.IPAM.Config.find((c) => c.Subnet?.includes(':')) : undefined;
     const addresses: string[] = [];
     const gateways: string[] = [];
-    // addresses are taken synchronously, so two starts never get the same one
     if (v4?.Subnet) {
       const { value, prefix } = this.#takeAddress(net, v4, e.IPAMConfig?.IPv4Address, rec);
       e.IPAddress = formatAddress(4, value);
@@ -671,21 +696,29 @@ export class Networks {
     e.DNSNames = isDefault(net) ? null : dnsNames(rec, e);
     const nw = networking(rec) as ContainerNetworking;
     nw.Interfaces = { ...(nw.Interfaces ?? {}), [net.Id]: `eth${index}` };
+    return {
+      createNetns: create,
+      netns: ns,
+      bridge: bridgeName(net),
+      hostIf: hostInterface(rec.ID, net.Id),
+      ifname: `eth${index}`,
+      mac: e.MacAddress,
+      mtu: mtuOf(net),
+      addresses,
+      gateways,
+    };
+  }
+
+  /** The veth pair of an assigned endpoint; on failure the endpoint's assignment is undone. */
+  async #link(rec: ContainerRecord, net: NetworkRecord, e: EndpointSettings, link: EndpointLink) {
     try {
-      await addEndpoint({
-        createNetns: create,
-        netns: ns,
-        bridge: bridgeName(net),
-        hostIf: hostInterface(rec.ID, net.Id),
-        ifname: `eth${index}`,
-        mac: e.MacAddress,
-        mtu: mtuOf(net),
-        addresses,
-        gateways,
-      });
+      // the default bridge is made on first use; any bridge gone from the host comes back
+      if (!linkExists(bridgeName(net))) await this.#bringUp(net);
+      await addEndpoint(link);
     } catch (err) {
       clearDynamic(e);
-      delete nw.Interfaces[net.Id];
+      const nw = networking(rec);
+      if (nw?.Interfaces) delete nw.Interfaces[net.Id];
       throw err;
     }
   }
