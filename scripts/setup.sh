@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(build-essential pkg-config libseccomp-dev busybox-static runc crun nftables iproute2 util-linux procps python3 openssl skopeo umoci docker-registry apache2-utils socat jq tmux)
+PACKAGES=(build-essential pkg-config libseccomp-dev libssl-dev zlib1g-dev busybox-static runc crun nftables iproute2 util-linux procps python3 openssl skopeo umoci docker-registry apache2-utils socat jq tmux)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -14,6 +14,7 @@ static const struct {
     {"addInodeFlags", fs_add_inode_flags}, {"createFiles", fs_create_files},
     {"isMountPoint", fs_is_mount_point},
     {"sha256Init", fs_sha256_init}, {"sha256Update", fs_sha256_update}, {"sha256Final", fs_sha256_final},
+    {"gunzipInit", fs_gunzip_init}, {"gunzipRun", fs_gunzip_run}, {"gunzipDigest", fs_gunzip_digest}, {"gunzipEnd", fs_gunzip_end},
     {"warmAccept", fs_warm_accept}, {"warmPending", fs_warm_pending}, {"warmHandOff", fs_warm_hand_off}, {"warmStdio", fs_warm_stdio},
 };
 

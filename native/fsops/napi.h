@@ -39,6 +39,7 @@ napi_status napi_create_buffer_copy(napi_env env, size_t length, const void *dat
                                     napi_value *result);
 napi_status napi_create_string_utf8(napi_env env, const char *str, size_t length, napi_value *result);
 napi_status napi_create_int32(napi_env env, int32_t value, napi_value *result);
+napi_status napi_create_int64(napi_env env, int64_t value, napi_value *result);
 napi_status napi_create_array(napi_env env, napi_value *result);
 napi_status napi_is_array(napi_env env, napi_value value, bool *result);
 napi_status napi_get_array_length(napi_env env, napi_value value, uint32_t *result);
@@ -73,5 +74,11 @@ napi_status napi_reject_deferred(napi_env env, napi_deferred deferred, napi_valu
 napi_status napi_get_and_clear_last_exception(napi_env env, napi_value *result);
 napi_status napi_create_reference(napi_env env, napi_value value, uint32_t initial_refcount, napi_ref *result);
 napi_status napi_delete_reference(napi_env env, napi_ref ref);
+
+/* External values: native state owned by a JS object, freed by its finalizer (inflate.c). */
+typedef void (*napi_finalize)(napi_env env, void *finalize_data, void *finalize_hint);
+napi_status napi_create_external(napi_env env, void *data, napi_finalize finalize_cb, void *finalize_hint,
+                                 napi_value *result);
+napi_status napi_get_value_external(napi_env env, napi_value value, void **result);
 
 #endif

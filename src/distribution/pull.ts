@@ -5,7 +5,6 @@
 // stacks them and commits them bottom first), then register and tag the image. On failure everything this pull added and nothing else uses is removed again:
 // blobs and unpacked layers.
 
-import { Readable } from 'node:stream';
 import { errorKind, invalidArgument, notFound } from '../common/errors.ts';
 import {
   allSettled,
@@ -487,7 +486,12 @@ function unpackSpool(
   desc: Descriptor,
   signal: AbortSignal,
 ): Promise<LayerRecord> {
-  const source = Readable.from(spool.read(store.content.path(layer.blob)));
-  signal.addEventListener('abort', () => source.destroy(signal.reason as Error), { once: true });
-  return unpackBlobStream(opts, layer, source, desc.size);
+  // (a reader waiting for bytes wakes when the aborted download fails the spool)
+  async function* source(): AsyncGenerator<Buffer> {
+    for await (const chunk of spool.read(store.content.path(layer.blob))) {
+      signal.throwIfAborted();
+      yield chunk;
+    }
+  }
+  return unpackBlobStream(opts, layer, source(), desc.size);
 }

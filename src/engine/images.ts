@@ -50,7 +50,7 @@ export class Images {
   /** Unpacks layers for load and import: once per ChainID, checked against the DiffID. */
   readonly #unpack: UnpackLayer = async (_chainId, parent, tar, expectedDiffId) => {
     const r = await this.snapshots.unpack(parent, tar, { diffId: expectedDiffId });
-    return { diffId: r.diffId as Digest, size: r.size };
+    return { diffId: r.diffId as Digest, size: r.size, tarSize: r.tarSize };
   };
 
   readonly #has = (chainId: Digest) => this.snapshots.has(chainId);

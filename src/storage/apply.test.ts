@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   createReadStream,
   existsSync,
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
+import zlib from 'node:zlib';
 import { cachedBusyboxRootfs } from '../../test/fixtures/busybox.ts';
 import {
   describeTree,
@@ -180,4 +182,40 @@ test('fsops.createFiles makes a batch in order and stops at the first failure, n
     () => fsops().createFiles(Buffer.from('x\0'), Buffer.alloc(48 * 2), Buffer.alloc(0)),
     /disagree/,
   );
+});
+
+test('applyLayer: a gzip layer (native inflate into reused buffers) gives the tree, DiffID and size of the plain tar', async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'berth-apply-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  // batches of small files across many 1 MiB output buffers, big files written as they stream
+  const entries: LayerEntry[] = [file('big', '', { data: randomBytes(6 << 20) } as Partial<LayerEntry>)];
+  for (let d = 0; d < 12; d++) {
+    entries.push(dir(`d${d}`));
+    // batches of 4 MiB of data (more than RING output buffers) and of 256 files
+    const [n, size] = d % 2 ? [40, 100 * 1024] : [300, 1024];
+    for (let f = 0; f < n; f++)
+      entries.push({ name: `d${d}/f${f}`, data: randomBytes(size + ((d * 100 + f) % 7) * 1024), mtime: f });
+    entries.push(symlink(`d${d}/s`, `f${d}`));
+    entries.push({ name: `d${d}/mid`, data: randomBytes(300 * 1024 + d) });
+  }
+  entries.push(file('big2', '', { data: randomBytes(3 << 20) } as Partial<LayerEntry>));
+  const tar = await layerTar(entries);
+  const gz = zlib.gzipSync(tar, { level: 1 });
+  const plain = join(base, 'plain');
+  const gzipped = join(base, 'gzip');
+  mkdirSync(plain);
+  mkdirSync(gzipped);
+  const a = await applyLayer(plain, [tar], { mode: 'overlay' });
+  async function* slowly() {
+    for (let off = 0; off < gz.length; off += 65536) {
+      if (off % (1 << 20) === 0) await new Promise((r) => setTimeout(r, 1));
+      yield gz.subarray(off, off + 65536);
+    }
+  }
+  const b = await applyLayer(gzipped, slowly(), { mode: 'overlay' });
+  assert.equal(a.compression, 'none');
+  assert.equal(b.compression, 'gzip');
+  assert.deepEqual({ ...b, compression: 'none' }, a);
+  assert.equal(b.diffId, `sha256:${createHash('sha256').update(tar).digest('hex')}`);
+  assert.deepEqual(describeTree(gzipped), describeTree(plain));
 });

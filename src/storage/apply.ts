@@ -37,10 +37,11 @@ import {
 import { join } from 'node:path';
 import { BerthError, internal } from '../common/errors.ts';
 import { ThreadpoolSha256 } from './hash.ts';
+import { Gunzip } from './inflate.ts';
 import { devMajor, devMinor, type Meta, metaOf, setMeta, setTimes, setXattrs } from './meta.ts';
 import { fsops } from './native.ts';
 import { baseOf, cleanEntryPath, entryError, type MakeDir, parentOf, RootResolver } from './paths.ts';
-import { decompress } from './tar/compression.ts';
+import { type Compression, inflate, sniff } from './tar/compression.ts';
 import type { ChunkSource, TarEntry } from './tar/reader.ts';
 import { readTar } from './tar/reader.ts';
 import { isWhiteoutDevice, OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX } from './whiteout.ts';
@@ -69,6 +70,8 @@ export interface ApplyResult {
   size: number;
   /** Bytes of the uncompressed tar. */
   tarSize: number;
+  /** What the source was compressed with. */
+  compression: Compression;
 }
 
 /** A batch of small files (createFiles) holds at most this many files, bytes, bytes a file. */
@@ -116,8 +119,13 @@ class Extraction {
   size = 0;
   /** The lower layers; undefined until `lowersLater` gave them. */
   private lowers: string[] | undefined;
-  /** Small new files queued for one createFiles call (see `queue`), and their entry paths. */
+  /**
+   * Small new files queued for one createFiles call (see `queue`), and their entry paths. Their
+   * data is copied into `arena` (the chunks a tar entry's data is a view of may be reused: see
+   * inflate.ts), which the next batch reuses.
+   */
   private batch: { path: string; e: TarEntry; data: Buffer }[] = [];
+  private arena: Buffer | undefined;
   private readonly batched = new Set<string>();
   private batchBytes = 0;
 
@@ -275,7 +283,10 @@ class Extraction {
   }
 
   private queue(path: string, rel: string, e: TarEntry): void {
-    this.batch.push({ path, e, data: e.data! });
+    this.arena ??= Buffer.allocUnsafeSlow(BATCH_BYTES + BATCH_FILE_MAX);
+    const data = this.arena.subarray(this.batchBytes, this.batchBytes + e.size);
+    e.data!.copy(data);
+    this.batch.push({ path, e: { ...e, data }, data });
     this.batched.add(rel);
     this.batchBytes += e.size;
   }
@@ -286,6 +297,8 @@ class Extraction {
    */
   async flush(): Promise<void> {
     let files = this.batch;
+    let start = 0;
+    const bytes = this.batchBytes;
     this.batch = [];
     this.batched.clear();
     this.batchBytes = 0;
@@ -297,13 +310,14 @@ class Extraction {
         await fsops().createFiles(
           Buffer.from(`${files.map((f) => f.path).join('\0')}\0`),
           Buffer.from(meta.buffer),
-          Buffer.concat(files.map((f) => f.data)),
+          this.arena!.subarray(start, bytes), // the files' data, one after another
         );
         return;
       } catch (err) {
         const i = (err as { index?: number }).index;
         if (i === undefined || !isEexist(err)) throw err;
         await this.writeFile(files[i].path, files[i].e);
+        for (const f of files.slice(0, i + 1)) start += f.data.length;
         files = files.slice(i + 1);
       }
     }
@@ -416,16 +430,49 @@ class Extraction {
   }
 }
 
+/**
+ * The tar in `source` and, once it has been read to the end, its digest and size: gzip through
+ * the native inflater (inflate.ts: chunks are views of reused buffers, hashed as they are made),
+ * anything else through node:zlib and the threadpool hash.
+ */
+async function openTar(
+  source: ChunkSource,
+  signal: AbortSignal | undefined,
+): Promise<{
+  kind: Compression;
+  tar: AsyncIterable<Buffer>;
+  end: () => Promise<{ diffId: string; tarSize: number }>;
+}> {
+  const { kind, bytes } = await sniff(source);
+  if (kind === 'gzip') {
+    const g = new Gunzip();
+    return {
+      kind,
+      tar: g.inflate(bytes),
+      end: async () => {
+        if (g.digest === undefined) throw internal('layer extraction: the tar was not read to its end');
+        return { diffId: g.digest, tarSize: g.size };
+      },
+    };
+  }
+  const hash = new ThreadpoolSha256();
+  const count = { n: 0 };
+  return {
+    kind,
+    tar: hashing(inflate(kind, bytes, signal), hash, count),
+    end: async () => ({ diffId: await hash.digest(), tarSize: count.n }),
+  };
+}
+
 /** Extracts `source` (a layer tar, compressed or not) into `target`; see the top of this file. */
 export async function applyLayer(
   target: string,
   source: ChunkSource,
   opts: ApplyOptions,
 ): Promise<ApplyResult> {
-  const hash = new ThreadpoolSha256();
-  const count = { n: 0 };
+  const { kind, tar, end } = await openTar(source, opts.signal);
   const x = new Extraction(target, opts);
-  for await (const e of readTar(hashing(decompress(source, opts.signal), hash, count))) {
+  for await (const e of readTar(tar)) {
     opts.signal?.throwIfAborted();
     try {
       await x.entry(e);
@@ -436,5 +483,5 @@ export async function applyLayer(
   }
   await x.flush();
   x.finish();
-  return { diffId: await hash.digest(), size: x.size, tarSize: count.n };
+  return { ...(await end()), size: x.size, compression: kind };
 }

@@ -54,6 +54,20 @@ export interface FsOps {
   sha256Update(state: Buffer, chunks: Buffer[], fd: number): Promise<void>;
   /** The digest of a state, in hex; the state is spent. */
   sha256Final(state: Buffer): string;
+  /** A new gunzip state (native/fsops/inflate.c; used through inflate.ts). */
+  gunzipInit(): object;
+  /**
+   * Inflates `chunks` into `out` on the threadpool until `out` is full or the chunks are used up,
+   * hashing what it wrote: [compressed bytes taken, bytes written, whether the input so far
+   * ends with a whole gzip member]. Rejects with the zlib error (`code` Z_DATA_ERROR,
+   * `consumed`). Nothing handed over may change, and no other run of the state start, until
+   * it settles.
+   */
+  gunzipRun(state: object, chunks: Buffer[], out: Buffer): Promise<[number, number, boolean]>;
+  /** The SHA-256 (hex) of everything the state wrote; frees it. */
+  gunzipDigest(state: object): string;
+  /** Frees a state given up on (once its run in flight, if any, settles). */
+  gunzipEnd(state: object): void;
   /** flock(2) on an open fd: LOCK_EX | LOCK_NB, say. */
   flock(fd: number, operation: number): void;
   /**

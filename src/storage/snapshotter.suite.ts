@@ -92,6 +92,7 @@ function harness(t: TestContext, make: MakeSnapshotter): Harness {
 }
 
 const read = (p: string) => readFileSync(p, 'utf8');
+const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 async function refused(h: Harness, entries: LayerEntry[], message: RegExp, parent?: string): Promise<void> {
   const before = h.sn.list().length;
@@ -432,6 +433,39 @@ export function snapshotterSuite(name: string, make: MakeSnapshotter): void {
       [base],
     );
     assert.deepEqual(readdirSync(join(h.root, 'snapshots')).length, 1);
+  });
+
+  it('a corrupt or truncated gzip layer is refused and leaves nothing; members and padding are read', async (h) => {
+    const tar = await layerTar([file('a', '1'), file('b', 'x'.repeat(3 << 20))]);
+    const gz = zlib.gzipSync(tar);
+    const corrupt = Buffer.from(gz);
+    corrupt[gz.length - 6] ^= 0xff; // the CRC-32
+    for (const [input, message] of [
+      [corrupt, /gzip: invalid data after \d+ compressed bytes: incorrect data check/],
+      [gz.subarray(0, gz.length >> 1), /gzip: unexpected EOF/],
+    ] as const) {
+      await assert.rejects(h.sn.unpack(undefined, [input], { diffId: sha256(tar) }), (err: unknown) => {
+        assert.ok(err instanceof BerthError, String(err));
+        assert.equal(err.kind, 'InvalidArgument');
+        assert.match(err.message, message);
+        return true;
+      });
+      assert.deepEqual(h.sn.list(), []);
+      assert.deepEqual(readdirSync(join(h.root, 'tmp')), []);
+    }
+    const half = tar.length >> 1;
+    const members = Buffer.concat([
+      zlib.gzipSync(tar.subarray(0, half)),
+      zlib.gzipSync(tar.subarray(half)),
+      Buffer.alloc(64),
+    ]);
+    const r = await h.sn.unpack(undefined, [members], { diffId: sha256(tar) });
+    assert.equal(r.tarSize, tar.length);
+    assert.equal(r.diffId, sha256(tar));
+    // an empty layer: the gzip of no bytes at all
+    const empty = await h.sn.unpack(r.chainId, [zlib.gzipSync(Buffer.alloc(0))]);
+    assert.equal(empty.diffId, sha256(Buffer.alloc(0)));
+    assert.equal(empty.tarSize, 0);
   });
 
   it('an interrupted unpack leaves nothing visible; temp files go on the next open', async (h) => {

@@ -44,6 +44,8 @@ export interface UnpackResult {
   chainId: string;
   diffId: string;
   size: number;
+  /** Bytes of the uncompressed tar. */
+  tarSize: number;
   /** False when the ChainID was already there (the tar was still read and discarded). */
   created: boolean;
 }

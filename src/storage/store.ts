@@ -310,7 +310,7 @@ export class SnapshotStore implements Snapshotter {
           `layer content digest mismatch: expected ${opts.diffId}, got ${applied.diffId}`,
         );
       const chainId = chainIdOf(parent, applied.diffId);
-      const result = { chainId, diffId: applied.diffId, size: applied.size };
+      const result = { chainId, diffId: applied.diffId, size: applied.size, tarSize: applied.tarSize };
       if (this.has(chainId)) {
         rmSync(tmp, { recursive: true, force: true });
         return { ...result, created: false };

@@ -2,18 +2,19 @@
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { pipeline, type Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { internal, invalidArgument } from '../../common/errors.ts';
 import type { ContentStore } from '../content-store.ts';
 import type { Digest } from '../digest.ts';
 import type { ImageStore, LayerRecord } from '../image-store.ts';
 import { MediaType } from '../types.ts';
-import { type Compression, decompress } from './compression.ts';
+import { type Compression, decompress, detectCompression } from './compression.ts';
 
 /**
- * Unpacks one layer (an uncompressed tar stream) as the snapshot `chainId` on top of
- * `parentChainId`, and reports its DiffID (the sha256 of every byte of the stream, which it must
- * read to the end) and unpacked size. It must check the DiffID against `expectedDiffId` before
+ * Unpacks one layer (a tar stream, plain or compressed with gzip or zstd) as the snapshot
+ * `chainId` on top of `parentChainId`, and reports its DiffID (the sha256 of every byte of the
+ * uncompressed stream, which it must read to the end), unpacked size and, if it knows it, the
+ * size of the uncompressed tar. It must check the DiffID against `expectedDiffId` before
  * the snapshot becomes visible, and discard it otherwise (src/storage's unpack does both); the
  * caller checks the reported DiffID again, but does not hash the stream a second time.
  * `parentChainId` may be a layer whose unpack was handed over (the call made) but has not
@@ -23,9 +24,9 @@ import { type Compression, decompress } from './compression.ts';
 export type UnpackLayer = (
   chainId: Digest,
   parentChainId: Digest | undefined,
-  tar: Readable,
+  tar: AsyncIterable<Uint8Array>,
   expectedDiffId: Digest,
-) => Promise<{ diffId: Digest; size: number }>;
+) => Promise<{ diffId: Digest; size: number; tarSize?: number }>;
 
 /**
  * Runs `run(i, unpack)` for layers 0..n-1 (bottom first) at the same time. Each gets an
@@ -68,18 +69,6 @@ export type HasLayer = (chainId: Digest) => boolean | Promise<boolean>;
 
 export function layerMediaType(c: Compression): string {
   return c === 'gzip' ? MediaType.OciLayerGzip : c === 'zstd' ? MediaType.OciLayerZstd : MediaType.OciLayer;
-}
-
-/** Passes data through, counting the bytes. */
-function countingStream(): Transform & { size: () => number } {
-  let size = 0;
-  const t = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      size += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  return Object.assign(t, { size: () => size });
 }
 
 /** Reads of stored layer blobs: 1 MiB chunks (not 64 KiB) cut the per-chunk cost of big layers. */
@@ -157,8 +146,9 @@ export async function ensureLayer(
 
 /**
  * Unpacks layer `layer.index` from the bytes of its (maybe compressed) blob, of `blobSize`
- * bytes: decompressed, counted and handed to the snapshotter, which checks the DiffID. The
- * caller sees to the blob's own digest (stored blobs were verified; a pull verifies as it reads).
+ * bytes: handed as they are to the snapshotter, which decompresses them and checks the DiffID.
+ * The caller sees to the blob's own digest (stored blobs were verified; a pull verifies as it
+ * reads).
  */
 export async function unpackBlobStream(
   opts: { unpackLayer: UnpackLayer },
@@ -166,11 +156,25 @@ export async function unpackBlobStream(
   blob: AsyncIterable<Uint8Array>,
   blobSize: number,
 ): Promise<LayerRecord> {
-  const { compression, stream } = await decompress(blob);
-  const count = countingStream();
-  const tar = pipeline(stream, count, () => {});
-  const res = await opts.unpackLayer(layer.chainId, layer.parent, tar, layer.diffId);
-  if (!count.readableEnded)
+  let compression: Compression = 'none';
+  let ended = false;
+  async function* passed(): AsyncGenerator<Uint8Array> {
+    let head: Buffer | undefined = Buffer.alloc(0); // the first bytes, until the magic is known
+    for await (const c of blob) {
+      if (head) {
+        head = Buffer.concat([head, c.subarray(0, 6)]);
+        if (head.length >= 6) {
+          compression = detectCompression(head);
+          head = undefined;
+        }
+      }
+      yield c;
+    }
+    if (head) compression = detectCompression(head);
+    ended = true;
+  }
+  const res = await opts.unpackLayer(layer.chainId, layer.parent, passed(), layer.diffId);
+  if (!ended)
     throw internal(`layer ${layer.index} (${layer.chainId}): the unpacker did not read the whole layer`);
   if (res.diffId !== layer.diffId)
     throw invalidArgument(
@@ -182,7 +186,7 @@ export async function unpackBlobStream(
     digest: layer.blob,
     size: blobSize,
     mediaType: layerMediaType(compression),
-    tarSize: count.size(),
+    tarSize: res.tarSize ?? (compression === 'none' ? blobSize : undefined),
     diffSize: res.size,
   };
 }

@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { ImageStore } from '../image-store.ts';
+import { decompress } from './compression.ts';
 import type { UnpackLayer } from './layers.ts';
 import { type TarWriteEntry, writeTar } from './tar.ts';
 
@@ -55,18 +55,18 @@ export interface FakeSnapshotter {
 }
 
 /**
- * Hashes each layer stream; "commits" only when it ends cleanly and hashes to the expected
+ * Decompresses and hashes each layer stream; "commits" only when it ends cleanly and hashes to the expected
  * DiffID, like a real snapshotter (which would also throw; this one reports what it saw).
  */
 export function fakeSnapshotter(): FakeSnapshotter {
   const layers = new Map<string, { parent?: string; diffId: string }>();
   const calls: string[] = [];
-  const unpackLayer: UnpackLayer = async (chainId, parent, stream: Readable, expected) => {
+  const unpackLayer: UnpackLayer = async (chainId, parent, stream, expected) => {
     calls.push(chainId);
-    const data = await collect(stream);
+    const data = await collect((await decompress(stream)).stream);
     const diffId = sha(data);
     if (diffId === expected) layers.set(chainId, { parent, diffId });
-    return { diffId, size: data.length * 2 };
+    return { diffId, size: data.length * 2, tarSize: data.length };
   };
   return { unpackLayer, hasLayer: (c) => layers.has(c), layers, calls };
 }

@@ -29,17 +29,27 @@ async function* rest(first: Buffer, src: ByteSource): AsyncGenerator<Buffer> {
   }
 }
 
-/** The uncompressed bytes of `source`, whatever its compression. */
-export async function* decompress(source: ChunkSource, signal?: AbortSignal): AsyncGenerator<Buffer> {
+/** What compression `source` has (by its first bytes), and all its bytes. */
+export async function sniff(
+  source: ChunkSource,
+): Promise<{ kind: Compression; bytes: AsyncGenerator<Buffer> }> {
   const src = new ByteSource(source);
   const head = await src.read(6);
-  const kind = detectCompression(head);
+  return { kind: detectCompression(head), bytes: rest(head, src) };
+}
+
+/** The uncompressed bytes of `bytes`, compressed with `kind`, through node:zlib. */
+export async function* inflate(
+  kind: Compression,
+  bytes: AsyncIterable<Buffer>,
+  signal?: AbortSignal,
+): AsyncGenerator<Buffer> {
   if (kind === 'none') {
-    yield* rest(head, src);
+    yield* bytes;
     return;
   }
-  const inflate = kind === 'gzip' ? zlib.createGunzip() : zlib.createZstdDecompress();
-  const out = pipeline(Readable.from(rest(head, src), { objectMode: false }), inflate, () => {});
+  const inflater = kind === 'gzip' ? zlib.createGunzip() : zlib.createZstdDecompress();
+  const out = pipeline(Readable.from(bytes, { objectMode: false }), inflater, () => {});
   const abort = () => out.destroy(signal?.reason);
   signal?.addEventListener('abort', abort, { once: true });
   try {
@@ -47,6 +57,12 @@ export async function* decompress(source: ChunkSource, signal?: AbortSignal): As
   } finally {
     signal?.removeEventListener('abort', abort);
   }
+}
+
+/** The uncompressed bytes of `source`, whatever its compression. */
+export async function* decompress(source: ChunkSource, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  const { kind, bytes } = await sniff(source);
+  yield* inflate(kind, bytes, signal);
 }
 
 /** Compresses a stream (for tests and `save`). */
