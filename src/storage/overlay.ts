@@ -4,7 +4,8 @@
 // index=off, redirect_dir=off (a renamed lower dir is copied, not redirected) and metacopy=off
 // (copied-up files carry their data).
 
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diffDirectory } from './diff.ts';
 import type { Mount } from './snapshotter.ts';
@@ -17,8 +18,10 @@ const overlay: Driver = {
   applyMode: 'overlay',
 
   async create(dir, _parents, kind) {
-    await mkdir(join(dir, 'fs'));
-    if (kind === 'active') await mkdir(join(dir, 'work'));
+    // two mkdirs, done here rather than as two trips through the threadpool (measured idle:
+    // 0.14-0.17 ms against 0.20-0.26; more on a busy machine, where each trip waits its turn)
+    mkdirSync(join(dir, 'fs'));
+    if (kind === 'active') mkdirSync(join(dir, 'work'));
   },
 
   mounts(s: Snap): Mount[] {

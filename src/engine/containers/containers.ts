@@ -766,19 +766,20 @@ export class Containers {
         }
       }
       now.State.Status = 'removing';
-      this.#unmountRootfs(now);
-      const key = `container-${now.ID}`;
-      // the snapshot leaves the metadata and is renamed away at once; its files go afterwards,
-      // once the waiters (docker run --rm) have their answer
-      const removing = this.#images.snapshots.has(key) ? this.#images.snapshots.remove(key) : undefined;
-      // the record goes (the name is free) before the answer; what only berthd sees goes after
-      // it: the runtime's state and cgroups (all its processes are gone), the directories
+      // the record goes (the name is free) before the answer; the rest goes after it, before
+      // berthd reads any other request (the next turn of its event loop): the rootfs's unmount
+      // (~1 ms), the snapshot (out of the metadata and renamed away at once, its files
+      // afterwards), the runtime's state and cgroups (all its processes are gone), the
+      // directories
       this.store.forget(now);
       this.#emit(now, 'destroy');
       this.#live.delete(now.ID);
       live.removed.resolve({ StatusCode: now.State.ExitCode, Error: null });
-      // the waiters' answers go out before the clean-up's synchronous work
+      // the waiters' answers (docker run --rm) go out before the clean-up's synchronous work
       await new Promise<void>((resolve) => setImmediate(resolve));
+      this.#unmountRootfs(now);
+      const key = `container-${now.ID}`;
+      const removing = this.#images.snapshots.has(key) ? this.#images.snapshots.remove(key) : undefined;
       if (this.runtime.store.exists(now.ID)) await this.runtime.delete(now.ID, true).catch(() => {});
       this.store.removeDir(now.ID);
       rmSync(this.shimDir(now.ID), { recursive: true, force: true });
