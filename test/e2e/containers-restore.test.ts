@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
@@ -128,4 +128,56 @@ test('a removal cut short after its record went: the next berthd ends what the r
   assert.equal(existsSync(runDir), false, 'its run-time directory is unmounted and removed');
   assert.equal(existsSync(`/proc/${pid}`), false, 'the process is ended');
   assert.equal(docker(d, ['inspect', id]).status, 1);
+});
+
+test('a shim started at create is ended by rm, and by the next berthd when berthd died before the start', async () => {
+  const shimOf = (id: string) => {
+    const dir = join(d.execRoot, 'c', id.slice(0, 32));
+    return existsSync(join(dir, 'shim.pid')) ? Number(readFileSync(join(dir, 'shim.pid'), 'utf8')) : 0;
+  };
+  // ended: gone, or a zombie its parent (a launcher) has yet to reap
+  const gone = (pid: number) => {
+    try {
+      return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    } catch {
+      return true;
+    }
+  };
+  const ended = async (pid: number) => {
+    for (let i = 0; i < 100 && !gone(pid); i++) await sleep(20);
+    return gone(pid);
+  };
+  const waitForShim = async (id: string) => {
+    for (let i = 0; i < 100 && !shimOf(id); i++) await sleep(20);
+    return shimOf(id);
+  };
+  // rm of a container never started: its shim goes with it
+  const created = docker(d, ['create', '--network', 'none', 'busybox', 'true']);
+  assert.equal(created.status, 0, created.stderr);
+  const first = await waitForShim(created.stdout.trim());
+  assert.ok(first > 0 && existsSync(`/proc/${first}`), 'a shim waits for the start');
+  assert.equal(docker(d, ['rm', created.stdout.trim()]).status, 0);
+  assert.ok(await ended(first), 'rm ends the shim');
+
+  // berthd killed between create and start: the next one ends that shim, and the start works
+  const r = docker(d, [
+    'create',
+    '--name',
+    'created-then-killed',
+    '--network',
+    'none',
+    'busybox',
+    'echo',
+    'started',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const waiting = await waitForShim(r.stdout.trim());
+  assert.ok(waiting > 0, 'a shim waits for the start');
+  d.process.kill('SIGKILL');
+  await new Promise((res) => d.process.once('exit', res));
+  d = await startDaemon([], d.dir);
+  assert.ok(await ended(waiting), 'the next berthd ends the waiting shim');
+  const started = docker(d, ['start', '-a', 'created-then-killed']);
+  assert.equal(started.status, 0, started.stderr);
+  assert.equal(started.stdout.trim(), 'started');
 });

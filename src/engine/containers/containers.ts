@@ -60,6 +60,7 @@ import {
 import {
   abandonShim,
   type ExitRecord,
+  endWaitingShim,
   FRAME,
   readExit,
   ShimConnection,
@@ -90,6 +91,13 @@ export interface AttachOptions {
   stderr: boolean;
   detachKeys?: string;
 }
+
+/**
+ * How long a shim started at create waits for the container's start. `docker run` starts the
+ * container a few ms after its create: its shim, started at once, is up by then, off the
+ * start's path (~2-5 ms). Past this, the shim is ended and a start spawns one.
+ */
+const EARLY_SHIM_MS = 5_000;
 
 const DEFAULT_LOG_MAX_SIZE = 20 * 1024 * 1024;
 const DEFAULT_LOG_MAX_FILES = 5;
@@ -227,6 +235,8 @@ export class Containers {
       };
       this.store.save(rec);
       this.#emit(rec, 'create');
+      // once the answer has gone out
+      setImmediate(() => this.#spawnEarlyShim(id));
       return { Id: id, Warnings: warnings };
     } catch (err) {
       this.store.releaseName(fullName, id);
@@ -275,8 +285,12 @@ export class Containers {
     const shimDir = this.shimDir(id);
     mkdirSync(shimDir, { recursive: true, mode: 0o700 });
     rmSync(join(shimDir, 'exit.json'), { force: true });
-    // the shim starts (~5 ms) while the rest is prepared: it reads the plan only at START
-    const shim = this.#spawnShim(rec);
+    // the shim started at create, if it is still there (a new one if it failed); else one
+    // starts now (~2-5 ms) while the rest is prepared: it reads the plan only at START
+    const early = live.earlyShim;
+    live.earlyShim = undefined;
+    if (early) clearTimeout(early.timer);
+    const shim = early ? early.started.catch(() => this.#spawnShim(rec)) : this.#spawnShim(rec);
     // so are the network namespace and its endpoints (on the threadpool), while the rootfs,
     // files and spec are made here: their path and addresses are known at once
     const net = this.networks?.attach(rec) ?? { netns: undefined, ready: Promise.resolve() };
@@ -401,11 +415,54 @@ export class Containers {
     return out;
   }
 
+  /**
+   * A shim for a container just created, for its first start (which follows at once with
+   * `docker run`); ended after EARLY_SHIM_MS without a start, or when the container is removed.
+   */
+  #spawnEarlyShim(id: string): void {
+    const rec = this.store.find(id);
+    const live = this.live(id);
+    if (!rec || rec.State.Running || live.earlyShim || this.#closing) return;
+    const dir = this.shimDir(id);
+    let started: Promise<void>;
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      started = this.#spawnShim(rec);
+    } catch {
+      return; // the start spawns one, and reports what is wrong
+    }
+    const early = {
+      started,
+      // serialised with start and remove, which take it first
+      timer: setTimeout(() => {
+        void live.serialize(async () => {
+          if (live.earlyShim !== early) return;
+          live.earlyShim = undefined;
+          await this.#abandonShim(dir, started);
+        });
+      }, EARLY_SHIM_MS),
+    };
+    early.timer.unref();
+    live.earlyShim = early;
+  }
+
+  /** Ends a shim started at create that no start took. */
+  async #dropEarlyShim(id: string): Promise<void> {
+    const live = this.#live.get(id);
+    const early = live?.earlyShim;
+    if (!live || !early) return;
+    live.earlyShim = undefined;
+    clearTimeout(early.timer);
+    await this.#abandonShim(this.shimDir(id), early.started);
+  }
+
   /** Starts the container's shim; it waits for START (the plan file is filled in before). */
   #spawnShim(rec: ContainerRecord): Promise<void> {
     const shimDir = this.shimDir(rec.ID);
     const planFile = join(shimDir, 'plan');
-    writeFileSync(planFile, '', { mode: 0o600 });
+    // created empty if missing, never emptied: a shim spawned while the plan is being written
+    // (the early shim failed) must not truncate it
+    writeFileSync(planFile, '', { mode: 0o600, flag: 'a' });
     const started = spawnShim(
       {
         dir: shimDir,
@@ -750,6 +807,7 @@ export class Containers {
     await live.serialize(async () => {
       const now = this.store.find(rec.ID);
       if (!now) return;
+      await this.#dropEarlyShim(now.ID);
       if (now.State.Running || now.State.Restarting) {
         if (!opts.force)
           throw conflict(
@@ -1120,7 +1178,11 @@ export class Containers {
         this.#maybeRestart(rec);
         continue;
       }
-      if (!rec.State.Running) continue;
+      if (!rec.State.Running) {
+        // a shim started at create (or for a start) that berthd never sent START
+        endWaitingShim(this.shimDir(rec.ID));
+        continue;
+      }
       const dir = this.shimDir(rec.ID);
       const exit = readExit(dir);
       if (exit) {
@@ -1158,9 +1220,10 @@ export class Containers {
   close(): void {
     this.#closing = true;
     void this.launcher.close();
-    for (const live of this.#live.values()) {
+    for (const [id, live] of this.#live) {
       live.monitor?.close();
       if (live.restartTimer) clearTimeout(live.restartTimer);
+      void this.#dropEarlyShim(id);
     }
   }
 

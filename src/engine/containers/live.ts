@@ -40,6 +40,11 @@ export class Live {
   restartTimer: NodeJS.Timeout | undefined;
   /** the delay before the last automatic restart (ms), for dockerd's backoff; 0: none yet */
   restartDelay = 0;
+  /**
+   * A shim started when the container was created, waiting for its first start (which takes it)
+   * until `timer` ends it.
+   */
+  earlyShim: { started: Promise<void>; timer: NodeJS.Timeout } | undefined;
 
   serialize<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#lock.then(fn, fn);

@@ -210,3 +210,22 @@ export function abandonShim(dir: string): void {
   rmSync(join(dir, 'shim.sock'), { force: true });
   rmSync(join(dir, 'shim.pid'), { force: true });
 }
+
+/**
+ * A shim still waiting in `dir` for a START that will not come (its berthd ended between
+ * starting it and starting the container): killed, and its socket freed for the next start's
+ * shim. Only when shim.pid names a berth-shim serving that very directory (/proc/PID/cmdline).
+ */
+export function endWaitingShim(dir: string): void {
+  let pid: number;
+  let argv: string[];
+  try {
+    pid = Number(readFileSync(join(dir, 'shim.pid'), 'utf8'));
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return; // none, or gone
+  }
+  const at = argv.indexOf('--dir');
+  if (!argv[0]?.endsWith('berth-shim') || at < 0 || argv[at + 1] !== dir) return;
+  abandonShim(dir);
+}
