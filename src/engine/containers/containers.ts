@@ -4,6 +4,7 @@
 // learns the exit from it (or, after a restart, from the shim's exit.json).
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -294,12 +295,10 @@ export class Containers {
     // so are the network namespace and its endpoints (on the threadpool), while the rootfs,
     // files and spec are made here: their path and addresses are known at once
     const net = this.networks?.attach(rec) ?? { netns: undefined, ready: Promise.resolve() };
-    let netFailure: unknown;
-    net.ready.catch((err) => {
-      netFailure = err; // awaited before START
-    });
+    net.ready.catch(() => {}); // awaited before START
     let started = false;
     let spec: Spec;
+    let etcFiles: Promise<void> = Promise.resolve();
     try {
       for (const b of bindSources(rec.HostConfig)) {
         if (existsSync(b.path)) continue;
@@ -309,7 +308,8 @@ export class Containers {
       this.#mountRootfs(rec);
       const joined = this.#joinedNamespaces(rec);
       if (net.netns) joined.netns = { path: net.netns };
-      this.#writeEtcFiles(rec);
+      etcFiles = this.#writeEtcFiles(rec);
+      etcFiles.catch(() => {}); // awaited below
       spec = buildSpec(rec, {
         rootfs: this.rootfs(id),
         init: this.#cfg.init,
@@ -317,8 +317,11 @@ export class Containers {
         ...joined,
       });
       writeFileSync(join(shimDir, 'config.json'), JSON.stringify(spec));
+      // before the plan: it is compiled with the bind sources as they are on disk
+      await etcFiles;
     } catch (err) {
       await this.#abandonShim(shimDir, shim);
+      await etcFiles.catch(() => {});
       this.#unmountRootfs(rec);
       await net.ready.then(
         () => this.networks?.detach(rec),
@@ -326,6 +329,12 @@ export class Containers {
       );
       throw err;
     }
+    // what the process needs before it runs and is not made yet: its network namespace
+    let prepFailure: unknown;
+    const prepared = net.ready;
+    prepared.catch((err) => {
+      prepFailure = err; // seen by perform first, which abandons the shim
+    });
     if (this.runtime.store.exists(id)) await this.runtime.delete(id, true).catch(() => {});
     try {
       const { record } = await this.runtime.create(
@@ -337,7 +346,7 @@ export class Containers {
           reportFd: 3,
           perform: (plan) => {
             started = true;
-            return this.#performThroughShim(rec, plan, shim, net.ready);
+            return this.#performThroughShim(rec, plan, shim, prepared);
           },
         },
         'run-detached',
@@ -364,9 +373,13 @@ export class Containers {
       const conn = live.monitor;
       if (conn?.exit) void this.#exited(id, conn.exit);
     } catch (err) {
-      if (err === netFailure) {
-        // as a failure while preparing: attach undid itself, the shim was abandoned
+      if (err === prepFailure) {
+        // as a failure while preparing: the shim was abandoned, attach undid itself
         this.#unmountRootfs(rec);
+        await net.ready.then(
+          () => this.networks?.detach(rec),
+          () => {},
+        );
         throw err;
       }
       if (!started) await this.#abandonShim(shimDir, shim);
@@ -489,21 +502,24 @@ export class Containers {
   }
 
   /**
-   * Writes the plan and, once the shim is up and the network namespace made (`network`; on its
-   * failure the shim is abandoned), sends START.
+   * Writes the plan and, once the shim is up and the rest `prepared` (the network namespace; on
+   * its failure the shim is abandoned), sends START.
    */
-  #performThroughShim(rec: ContainerRecord, plan: Plan, shim: Promise<void>, network: Promise<void>) {
+  #performThroughShim(rec: ContainerRecord, plan: Plan, shim: Promise<void>, prepared: Promise<void>) {
     const shimDir = this.shimDir(rec.ID);
     const live = this.live(rec.ID);
     const pid = (async () => {
       writeFileSync(join(shimDir, 'plan'), encodePlan(plan), { mode: 0o600 });
       try {
-        await network;
+        await prepared;
       } catch (err) {
         await this.#abandonShim(shimDir, shim);
         throw err;
       }
       await shim;
+      // the monitor's connection and those of the clients attached before the start, at once
+      const early = [...live.pending].map(() => ShimConnection.connect(shimDir));
+      for (const c of early) c.catch(() => {}); // awaited below, unless the monitor's fails
       const monitor = await ShimConnection.connect(shimDir);
       live.monitor = monitor;
       this.#watch(rec.ID, monitor);
@@ -512,8 +528,11 @@ export class Containers {
       const size = rec.HostConfig.ConsoleSize;
       if (rec.Config.Tty && size && size[0] > 0 && size[1] > 0)
         monitor.send(FRAME.RESIZE, `${size[0]} ${size[1]}`);
-      for (const attach of live.pending) attach.join(await ShimConnection.connect(shimDir));
+      const conns = await Promise.all(early);
+      for (const attach of live.pending)
+        attach.join(conns.shift() ?? (await ShimConnection.connect(shimDir)));
       live.pending.clear();
+      for (const unused of conns) unused.close(); // their clients went away meanwhile
       return startThroughShim(monitor).pid;
     })();
     const exit = pid.then(() => 0);
@@ -570,29 +589,31 @@ export class Containers {
     }
   }
 
-  #writeEtcFiles(rec: ContainerRecord): void {
+  /**
+   * /etc/hostname, /etc/hosts and /etc/resolv.conf of the container: worked out here (a bad
+   * `--link` throws), written on the threadpool while the spec is built.
+   */
+  #writeEtcFiles(rec: ContainerRecord): Promise<void> {
     const hostname = rec.Config.Hostname || rec.ID.slice(0, 12);
-    writeFileSync(rec.HostnamePath, hostnameFile(hostname));
-    writeFileSync(
-      rec.HostsPath,
-      hostsFile({
-        hostname,
-        domainname: rec.Config.Domainname,
-        hostConfig: rec.HostConfig,
-        hostHosts: readOrUndefined('/etc/hosts'),
-        address: this.networks?.addressOf(rec),
-        hostGateway: this.networks?.hostGateway(),
-        links: this.#links(rec),
-      }),
+    const hosts = hostsFile({
+      hostname,
+      domainname: rec.Config.Domainname,
+      hostConfig: rec.HostConfig,
+      hostHosts: readOrUndefined('/etc/hosts'),
+      address: this.networks?.addressOf(rec),
+      hostGateway: this.networks?.hostGateway(),
+      links: this.#links(rec),
+    });
+    const resolvConf = resolvConfFile(
+      readOrUndefined('/etc/resolv.conf') ?? '',
+      rec.HostConfig,
+      this.networks?.dnsServerFor(rec),
     );
-    writeFileSync(
-      rec.ResolvConfPath,
-      resolvConfFile(
-        readOrUndefined('/etc/resolv.conf') ?? '',
-        rec.HostConfig,
-        this.networks?.dnsServerFor(rec),
-      ),
-    );
+    return Promise.all([
+      writeFile(rec.HostnamePath, hostnameFile(hostname)),
+      writeFile(rec.HostsPath, hosts),
+      writeFile(rec.ResolvConfPath, resolvConf),
+    ]).then(() => {});
   }
 
   /** `--link name:alias`: the linked containers, which must run, by address and names. */
