@@ -11,7 +11,7 @@ import { encodeStats } from '../../engine/containers/stats.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { parseFilters } from '../../engine/events.ts';
 import type { HostConfig } from '../../spec/docker/api.ts';
-import { readJsonBody, sendJson } from './respond.ts';
+import { readJsonBody, sendJson, sendJsonText } from './respond.ts';
 import type { Context, Router } from './router.ts';
 
 const truthy = (v: string | null) => v === '1' || v === 'true' || v === 'True';
@@ -65,16 +65,13 @@ export function containerRoutes(router: Router, engine: Engine): void {
   });
   router.add('GET', '/containers/json', async ({ res, query }) => {
     const filters = parseFilters(query.get('filters') ?? undefined);
-    sendJson(
-      res,
-      200,
-      await containers.list({
-        all: truthy(query.get('all')),
-        limit: intParam(query, 'limit') ?? -1,
-        size: truthy(query.get('size')),
-        filters,
-      }),
-    );
+    const json = await containers.listJson({
+      all: truthy(query.get('all')),
+      limit: intParam(query, 'limit') ?? -1,
+      size: truthy(query.get('size')),
+      filters,
+    });
+    sendJsonText(res, 200, json);
   });
   router.add('GET', '/containers/{id}/json', async ({ res, params, query }) => {
     const body = containers.inspect(params.id, engine.execs.idsOf(params.id));

@@ -4,8 +4,13 @@ import type { ServerResponse } from 'node:http';
 import { errorBody, httpStatus } from '../../common/errors.ts';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  sendJsonText(res, status, JSON.stringify(body));
+}
+
+/** sendJson for a body already serialised. */
+export function sendJsonText(res: ServerResponse, status: number, json: string): void {
   // encoded once: Buffer.byteLength and then writing the string would each run through its UTF-8
-  const data = Buffer.from(`${JSON.stringify(body)}\n`);
+  const data = Buffer.from(`${json}\n`);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': data.length });
   res.end(data);
 }

@@ -47,6 +47,7 @@ import type { Images } from '../images.ts';
 import { type Networks, ownsNetns } from '../networks/networks.ts';
 import { bridge, parseDetachKeys } from './attach.ts';
 import { inspectContainer, matchesFilters, summary } from './inspect.ts';
+import { ListCache } from './list.ts';
 import { deferred, type ExitInfo, Live } from './live.ts';
 import { encodeLogEntry, type LogsQuery, readLogs } from './logs.ts';
 import {
@@ -86,6 +87,14 @@ export interface CreateBody extends ContainerConfig {
   NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointRequest | null> | null } | null;
 }
 
+/** GET /containers/json's query. */
+export interface ListOptions {
+  all: boolean;
+  limit: number;
+  size: boolean;
+  filters: Filters;
+}
+
 export interface AttachOptions {
   stdin: boolean;
   stdout: boolean;
@@ -121,6 +130,7 @@ export class Containers {
   readonly #events: EventBus;
   readonly #cfg: ContainersConfig;
   readonly #live = new Map<string, Live>();
+  readonly #listCache = new ListCache();
   #closing = false;
   /** the healthcheck monitors (health.ts), told when a container starts and exits */
   health: { start(rec: ContainerRecord): void; stop(id: string): void } | undefined;
@@ -1096,7 +1106,27 @@ export class Containers {
     };
   }
 
-  async list(opts: { all: boolean; limit: number; size: boolean; filters: Filters }) {
+  async list(opts: ListOptions) {
+    const [out, imageName] = this.#listed(opts);
+    const sizes = opts.size ? await Promise.all(out.map((rec) => this.sizes(rec))) : [];
+    return out.map((rec, i) => summary(this.#withFixedEndpoint(rec), imageName(rec), sizes[i]));
+  }
+
+  /** list() as the JSON text GET /containers/json answers, from entries kept per record (list.ts). */
+  async listJson(opts: ListOptions): Promise<string> {
+    if (opts.size) return JSON.stringify(await this.list(opts));
+    const [out, imageName] = this.#listed(opts);
+    return this.#listCache.json(
+      out,
+      (id) => this.store.version(id),
+      imageName,
+      (rec) => this.#withFixedEndpoint(rec),
+      this.store.count(),
+    );
+  }
+
+  /** The records list() shows, and the image name it gives each. */
+  #listed(opts: ListOptions): [ContainerRecord[], (rec: ContainerRecord) => string] {
     // worked out once per image and name given: containers of a list mostly share a few images
     const imageNames = new Map<string, string>();
     const imageName = (rec: ContainerRecord) => {
@@ -1122,8 +1152,7 @@ export class Containers {
     const explicitStatus = (opts.filters.status ?? []).length > 0 || (opts.filters.exited ?? []).length > 0;
     if (!opts.all && opts.limit <= 0 && !explicitStatus) out = out.filter((rec) => rec.State.Running);
     if (opts.limit > 0) out = out.slice(0, opts.limit);
-    const sizes = opts.size ? await Promise.all(out.map((rec) => this.sizes(rec))) : [];
-    return out.map((rec, i) => summary(this.#withFixedEndpoint(rec), imageName(rec), sizes[i]));
+    return [out, imageName];
   }
 
   // ---- logs, top, stats ------------------------------------------------------------------

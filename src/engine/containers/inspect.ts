@@ -173,6 +173,20 @@ function quoteArg(a: string): string {
 
 export function summary(rec: ContainerRecord, imageName: string, size?: { rw: number; rootFs: number }) {
   const out: Record<string, unknown> = {
+    ...summaryHead(rec, imageName),
+    Status: statusText(rec),
+    ...summaryTail(rec),
+  };
+  if (size) {
+    out.SizeRw = size.rw;
+    out.SizeRootFs = size.rootFs;
+  }
+  return out;
+}
+
+/** summary()'s fields before Status. */
+function summaryHead(rec: ContainerRecord, imageName: string) {
+  return {
     Id: rec.ID,
     Names: [rec.Name],
     Image: imageName,
@@ -182,16 +196,27 @@ export function summary(rec: ContainerRecord, imageName: string, size?: { rw: nu
     Ports: portList(rec),
     Labels: rec.Config.Labels ?? {},
     State: rec.State.Status,
-    Status: statusText(rec),
+  };
+}
+
+/** summary()'s fields after Status. */
+function summaryTail(rec: ContainerRecord) {
+  return {
     HostConfig: { NetworkMode: networkMode(rec) },
     NetworkSettings: { Networks: rec.NetworkSettings?.Networks ?? {} },
     Mounts: mounts(rec).map((m) => ({ ...m, Name: '', Driver: '' })),
   };
-  if (size) {
-    out.SizeRw = size.rw;
-    out.SizeRootFs = size.rootFs;
-  }
-  return out;
+}
+
+/**
+ * summary() (without sizes) as JSON text in two parts around the value of Status, the one field
+ * that moves with the clock (`Up 3 minutes`): `head + JSON.stringify(statusText(rec)) + tail` is
+ * JSON.stringify(summary(rec, imageName)). The parts stay valid until the record changes.
+ */
+export function summaryJsonParts(rec: ContainerRecord, imageName: string): { head: string; tail: string } {
+  const head = JSON.stringify(summaryHead(rec, imageName));
+  const tail = JSON.stringify(summaryTail(rec));
+  return { head: `${head.slice(0, -1)},"Status":`, tail: `,${tail.slice(1)}` };
 }
 
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];

@@ -160,6 +160,9 @@ export class ContainerStore {
   readonly #records = new Map<string, ContainerRecord>();
   /** name without the leading slash → id */
   readonly #names = new Map<string, string>();
+  /** id → the number of the save that last wrote its record (see version()) */
+  readonly #versions = new Map<string, number>();
+  #saves = 0;
 
   constructor(root: string) {
     this.root = root;
@@ -175,6 +178,7 @@ export class ContainerStore {
         if (f.startsWith('container.json.tmp-')) rmSync(join(root, id, f), { force: true });
       const rec = JSON.parse(readFileSync(file, 'utf8')) as ContainerRecord;
       this.#records.set(rec.ID, rec);
+      this.#versions.set(rec.ID, ++this.#saves);
       this.#names.set(rec.Name.slice(1), rec.ID);
     }
   }
@@ -241,6 +245,16 @@ export class ContainerStore {
     // crash no container runs anyway (each fsync costs ~4 ms here, several per `docker run`)
     writeFileAtomic(join(this.dir(rec.ID), 'container.json'), JSON.stringify(rec), 0o600, { sync: false });
     this.#records.set(rec.ID, rec);
+    this.#versions.set(rec.ID, ++this.#saves);
+  }
+
+  /**
+   * Changes with every save of the container's record, undefined once it is forgotten: what
+   * keeps a form derived from the record (the list's JSON) is valid while this stays the same.
+   * Records are changed in place and then saved; a change not saved yet is not seen.
+   */
+  version(id: string): number | undefined {
+    return this.#versions.get(id);
   }
 
   /**
@@ -251,6 +265,7 @@ export class ContainerStore {
   forget(rec: ContainerRecord): void {
     rmSync(join(this.dir(rec.ID), 'container.json'), { force: true });
     this.#records.delete(rec.ID);
+    this.#versions.delete(rec.ID);
     this.releaseName(rec.Name, rec.ID);
   }
 
