@@ -44,20 +44,19 @@ function networkSettings(rec: ContainerRecord) {
   };
 }
 
-/** `ps`'s Ports: each binding, and exposed ports without one, as dockerd lists them. */
+/**
+ * `ps`'s Ports, as dockerd lists them: each binding of the container's NetworkSettings.Ports, and
+ * the ports there without one (a running container's exposed ports on a bridge network). Exposed
+ * ports are not listed otherwise: dockerd shows none for `host` or `none` containers, or once the
+ * container stopped and its ports were released.
+ */
 function portList(rec: ContainerRecord) {
   const out: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] = [];
-  const seen = new Set<string>();
   for (const [key, list] of Object.entries(rec.NetworkSettings?.Ports ?? {})) {
     const [port, type = 'tcp'] = key.split('/');
-    seen.add(`${Number(port)}/${type}`);
     if (!list?.length) out.push({ PrivatePort: Number(port), Type: type });
     for (const b of list ?? [])
       out.push({ IP: b.HostIp, PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type });
-  }
-  for (const key of Object.keys(rec.Config.ExposedPorts ?? {})) {
-    const [port, type = 'tcp'] = key.split('/');
-    if (!seen.has(`${Number(port)}/${type}`)) out.push({ PrivatePort: Number(port), Type: type });
   }
   return out;
 }
@@ -204,7 +203,8 @@ function summaryTail(rec: ContainerRecord) {
   return {
     HostConfig: { NetworkMode: networkMode(rec) },
     NetworkSettings: { Networks: rec.NetworkSettings?.Networks ?? {} },
-    Mounts: mounts(rec).map((m) => ({ ...m, Name: '', Driver: '' })),
+    // no Name or Driver for binds and tmpfs: dockerd omits them when empty
+    Mounts: mounts(rec),
   };
 }
 
