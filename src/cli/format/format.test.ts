@@ -196,6 +196,36 @@ test('renderFormat on plain objects, header row from the header map', () => {
   assert.equal(renderFormat('table {{.Other}}', [], { Name: 'NAME' }), '<no value>\n');
 });
 
+test('formats of text and lone fields print what the template prints (no template parsed)', () => {
+  // `{{ .ID }}` is the same action as `{{.ID}}` but is not a lone-field format: the template runs
+  const spaced = (f: string) => f.replace(/\{\{\.(\w+)\}\}/g, '{{ .$1 }}');
+  const fields = ['ID', 'Names', 'Image', 'Command', 'CreatedAt', 'RunningFor', 'Ports', 'State', 'Status'];
+  const more = ['Size', 'Labels', 'Mounts', 'LocalVolumes', 'Networks', 'Platform', 'Nope'];
+  for (const format of [
+    '',
+    'table',
+    `table {{.${fields.join('}}\\t{{.')}}}`,
+    `{{.${fields.join('}} {{.')}}}`,
+    ...more.map((f) => `table {{.ID}}\\t{{.${f}}}`),
+    'table {{.ID}} {{ {{.Names}}',
+  ]) {
+    const opts = { clock: { now, offsetMinutes: 0, zone: 'UTC' } };
+    const run = (f: string) => {
+      try {
+        return formatContainerList(containers, { ...opts, format: f });
+      } catch (err) {
+        // the spaced format's error names a later column
+        return `error: ${(err as Error).message.replace(/:1:\d+:/, ':1:N:')}`;
+      }
+    };
+    assert.equal(run(format), run(spaced(format)), format);
+  }
+  // maps: own keys only, as the template reads them
+  const rows = [{ Name: 'a' }, Object.create({ Name: 'inherited' })];
+  assert.equal(renderFormat('{{.Name}}', rows), renderFormat('{{ .Name }}', rows));
+  assert.equal(renderFormat('table {{.Name}}', [], { Name: 'NAME' }), 'NAME\n');
+});
+
 test('template errors are invalid arguments prefixed like docker', () => {
   assert.throws(
     () => formatImageList(images, { clock, format: '{{.Nope}}' }),

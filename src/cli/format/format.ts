@@ -4,6 +4,7 @@
 // written literally in the flag are turned into a tab and a newline.
 
 import { invalidArgument } from '../../common/errors.ts';
+import { kindOf } from './govalue.ts';
 import { tabwrite } from './tabwriter.ts';
 import { executePartial, HEADER_FUNCS, parseTemplate, type Template } from './template.ts';
 
@@ -62,15 +63,74 @@ export function renderFormat(
   rows: Iterable<unknown>,
   header: Record<string, string> = {},
 ): string {
+  const table = isTableFormat(format);
+  const list = [...rows];
+  const fields = loneFields(format);
+  if (fields) {
+    const body = renderFields(fields, list);
+    const head = table ? renderFields(fields, [header]) : '';
+    // the header's own newline is the one renderFields puts after each row
+    if (body !== undefined && head !== undefined) return table ? tabwrite(head + body) : body;
+  }
   const template = parseFormat(format);
   let body = '';
-  for (const row of rows) {
+  for (const row of list) {
     const { output, error } = executePartial(template, row);
     if (error) throw wrap(error);
     body += output + '\n';
   }
-  if (!isTableFormat(format)) return body;
+  if (!table) return body;
   // Like docker, a header that fails part-way keeps what it wrote (`{{.Label "x"}}` has no title).
   const head = executePartial(template, header, HEADER_FUNCS).output;
   return tabwrite(head + '\n' + body);
+}
+
+/** Text and lone `{{.Field}}` actions: the texts (one more than the names) and the field names. */
+interface LoneFields {
+  texts: string[];
+  names: string[];
+}
+
+const loneFieldFormats = new Map<string, LoneFields | null>();
+
+/**
+ * A format that is only text and `{{.Field}}` actions (every default table, most --format
+ * values) as its parts, without parsing it as a template; undefined for anything else.
+ */
+function loneFields(format: string): LoneFields | undefined {
+  let found = loneFieldFormats.get(format);
+  if (found === undefined) {
+    const parts = templateText(format).split(/\{\{\.([A-Za-z_][A-Za-z0-9_]*)\}\}/);
+    const texts = parts.filter((_, i) => i % 2 === 0);
+    found = texts.some((t) => t.includes('{{'))
+      ? null
+      : { texts, names: parts.filter((_, i) => i % 2 === 1) };
+    loneFieldFormats.set(format, found);
+  }
+  return found ?? undefined;
+}
+
+/**
+ * The rows through a lone-fields format, each followed by a newline, as the template would print
+ * them, when every field of every row is a string (a struct's getter or a map's own key, as the
+ * template's `{{.Field}}` reads them); undefined when one is not (the template decides then).
+ */
+function renderFields({ texts, names }: LoneFields, rows: readonly unknown[]): string | undefined {
+  const parts: string[] = [];
+  for (const row of rows) {
+    const kind = kindOf(row);
+    if ((kind !== 'map' && kind !== 'struct') || row instanceof Map) return undefined;
+    const obj = row as Record<string, unknown>;
+    const struct = kind === 'struct';
+    let line = texts[0];
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      if (!(struct ? name !== 'constructor' && name in obj : Object.hasOwn(obj, name))) return undefined;
+      const value = obj[name];
+      if (typeof value !== 'string') return undefined;
+      line += value + texts[i + 1];
+    }
+    parts.push(line);
+  }
+  return parts.length ? `${parts.join('\n')}\n` : '';
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { tabwrite } from './tabwriter.ts';
+import { DOCKER_TABLE, tabwrite } from './tabwriter.ts';
 
 test('columns are as wide as their widest cell plus 3, at least 10', () => {
   assert.equal(
@@ -21,4 +21,14 @@ test('a column is made of consecutive lines only (Go tabwriter example)', () => 
 test('text after the last tab is not padded; wide characters count twice', () => {
   assert.equal(tabwrite('名前\tx\nab\ty\n', { minwidth: 0, padding: 1, padchar: ' ' }), '名前 x\nab   y\n');
   assert.equal(tabwrite('a\tb\t\n'), 'a         b         \n');
+});
+
+test('a table whose lines all have the same cells aligns as ragged text does', () => {
+  const table = 'ID\tNAME\tSTATUS\nabc\tweb\tUp 2 hours\n名前名前名前\tx\t\n\t\tlast\n';
+  for (const opts of [DOCKER_TABLE, { minwidth: 0, padding: 1, padchar: '.', alignRight: true }]) {
+    // a line without tabs ends every column's block: the table above it is laid out on its own,
+    // by the general algorithm, and must come out as the table alone does
+    assert.equal(tabwrite(`${table}x\n`, opts), `${tabwrite(table, opts)}x\n`);
+    assert.equal(tabwrite(table.slice(0, -1), opts), tabwrite(table, opts).slice(0, -1));
+  }
 });

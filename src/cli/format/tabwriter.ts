@@ -25,6 +25,8 @@ export function tabwrite(text: string, opts: TabwriterOptions = DOCKER_TABLE): s
   });
   const pads: string[] = [];
   const padding = (n: number) => (pads[n] ??= opts.padchar.repeat(n));
+  const uniform = uniformWidths(lines, cellWidths, opts);
+  if (uniform) return writeUniform(lines, cellWidths, uniform, padding, opts);
   let out = '';
   const widths: number[] = [];
 
@@ -67,4 +69,47 @@ export function tabwrite(text: string, opts: TabwriterOptions = DOCKER_TABLE): s
 
   format(0, lines.length);
   return out;
+}
+
+/**
+ * A table (every line with the same cells, the last maybe empty) has one block per column, all
+ * its lines: each column is as wide as its widest cell, as format() would find. Undefined for
+ * ragged text, which format() handles.
+ */
+function uniformWidths(
+  lines: readonly string[][],
+  cellWidths: readonly number[][],
+  opts: TabwriterOptions,
+): number[] | undefined {
+  const n = lines[0].length;
+  if (n < 2) return undefined;
+  const last = lines.length - 1;
+  for (let i = 1; i < lines.length; i++)
+    if (lines[i].length !== n && !(i === last && lines[i].length === 1 && lines[i][0] === ''))
+      return undefined;
+  const widths = new Array<number>(n - 1).fill(opts.minwidth);
+  for (const w of cellWidths)
+    for (let j = 0; j < w.length; j++) if (w[j] + opts.padding > widths[j]) widths[j] = w[j] + opts.padding;
+  return widths;
+}
+
+function writeUniform(
+  lines: readonly string[][],
+  cellWidths: readonly number[][],
+  widths: readonly number[],
+  padding: (n: number) => string,
+  opts: TabwriterOptions,
+): string {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const cells = lines[i];
+    const w = cellWidths[i];
+    let line = '';
+    for (let j = 0; j < w.length; j++) {
+      const pad = padding(widths[j] - w[j]);
+      line += opts.alignRight ? pad + cells[j] : cells[j] + pad;
+    }
+    out.push(line + cells[cells.length - 1]);
+  }
+  return out.join('\n');
 }
