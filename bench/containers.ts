@@ -10,8 +10,9 @@
 // 3. Per-container monitor memory with `idle` idle containers (`sleep 100000`): RSS and PSS of
 //    berth-shim, containerd-shim-runc-v2 (dockerd 20.10 spawns one per container) and conmon,
 //    from /proc/PID/smaps_rollup, mean per container.
-// 4. With 1000 idle containers in berthd: `docker ps` and `berth ps` latency (median ms), and
-//    berthd's answer to GET /containers/json alone (curl's time_total).
+// 4. With 1000 idle containers in berthd: `docker ps` and `berth ps` latency (median ms), written
+//    to a file and, as before, read through a pipe by this process; and berthd's answer to GET
+//    /containers/json alone (curl's time_total).
 //    (BENCH_MANY=0 skips it; BENCH_MANY=N for another count.)
 //
 // BENCH_ONLY=ps runs only part 4 (berthd alone: no dockerd, no podman); the default runs all.
@@ -19,7 +20,7 @@
 // Prints markdown tables for bench/RESULTS.md.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERTH, type Daemon, removeBridge, startDaemon } from '../test/e2e/daemon-helpers.ts';
@@ -41,9 +42,17 @@ function time(
   cmd: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
+  stdout?: number,
 ): number | undefined {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, [...args], { env, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  const r = spawnSync(cmd, [...args], {
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+    killSignal: 'SIGKILL',
+    // a file's descriptor: the command writes there, not into this process's socketpair
+    stdio: stdout === undefined ? 'pipe' : ['ignore', stdout, 'pipe'],
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   // timed out: spawnSync sends SIGTERM, which `docker run` forwards to the container and may survive
   if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
@@ -244,23 +253,51 @@ async function main(): Promise<void> {
       for (let i = have; i < MANY; i++)
         must('docker', ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'], bEnv);
       const count = must('docker', ['ps', '-q'], bEnv).split('\n').filter(Boolean).length;
-      const psD: number[] = [];
-      const psB: number[] = [];
+      // Each `ps` writes to a file (as `docker ps > f`), checked for its rows; the same commands
+      // read through a pipe by this process, as this benchmark timed them before 2026-11-23 18:30,
+      // are the "piped to the benchmark" rows: spawnSync's stdio is a socketpair that this process drains, and
+      // the docker CLI's tab writer makes ~14 writes per row, each waking it. A pause before each
+      // command keeps one command's after-effects (the berth CLI's warm worker exiting and its
+      // successor starting, the docker CLI's exit) off the next one's time, as between commands
+      // typed by a user.
+      const out = join(work, 'ps.out');
+      const rows: Record<string, number[]> = {
+        'docker ps > file': [],
+        'berth ps > file': [],
+        'docker ps, piped to the benchmark': [],
+        'berth ps, piped to the benchmark': [],
+      };
       const api: number[] = [];
+      const pause = () => new Promise((r) => setTimeout(r, 250));
+      const timed = async (label: string, cmd: string, args: readonly string[], env = process.env) => {
+        await pause();
+        if (label.endsWith('piped to the benchmark')) return sample(rows[label], time(cmd, args, env));
+        const fd = openSync(out, 'w');
+        try {
+          sample(rows[label], time(cmd, args, env, fd));
+        } finally {
+          closeSync(fd);
+        }
+        const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean).length;
+        if (lines !== count + 1) throw new Error(`${label}: ${lines} lines for ${count} containers`);
+      };
       // one warm-up each (the berth CLI writes its code cache on its first run)
       time('docker', ['ps'], bEnv);
       time(...berthCli(['ps']));
       for (let i = 0; i < RUNS; i++) {
-        sample(psD, time('docker', ['ps'], bEnv));
-        sample(psB, time(...berthCli(['ps'])));
+        await timed('docker ps > file', 'docker', ['ps'], bEnv);
+        await timed('berth ps > file', ...berthCli(['ps']));
+        await timed('docker ps, piped to the benchmark', 'docker', ['ps'], bEnv);
+        await timed('berth ps, piped to the benchmark', ...berthCli(['ps']));
+        await pause();
         api.push(apiMs(berthd.socket, '/containers/json'));
       }
       const free = readFileSync('/proc/meminfo', 'utf8');
       console.log(`\n### ${count} running containers in berthd (${RUNS} runs each, interleaved)\n`);
       console.log('| command | median ms | p90 ms |');
       console.log('|---|---:|---:|');
-      console.log(`| docker ps | ${fmt(summary(psD).median)} | ${fmt(summary(psD).p90)} |`);
-      console.log(`| berth ps | ${fmt(summary(psB).median)} | ${fmt(summary(psB).p90)} |`);
+      for (const [label, s] of Object.entries(rows))
+        console.log(`| ${label} | ${fmt(summary(s).median)} | ${fmt(summary(s).p90)} |`);
       console.log(`| GET /containers/json (curl) | ${fmt(summary(api).median)} | ${fmt(summary(api).p90)} |`);
       console.log(`\n(MemAvailable with them running: ${/MemAvailable:\s+(\d+)/.exec(free)?.[1]} kB)`);
     }
