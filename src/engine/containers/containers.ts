@@ -42,6 +42,7 @@ import { hostnameFile, hostsFile, resolvConfFile } from '../../spec/docker/etc-f
 import { type EndpointRequest, parseLink } from '../../spec/docker/network.ts';
 import type { Spec } from '../../spec/oci.ts';
 import { isMountPoint, mount, mountVolatile, unmount } from '../../storage/mount.ts';
+import { changesSize } from '../../storage/usage.ts';
 import type { EventBus, Filters } from '../events.ts';
 import type { Images } from '../images.ts';
 import { type Networks, ownsNetns } from '../networks/networks.ts';
@@ -1059,10 +1060,19 @@ export class Containers {
     return { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
   }
 
-  /** SizeRw (the container's own layer) and SizeRootFs (with the image's). */
+  /**
+   * SizeRw (the container's own layer: with overlay, what its upper directory adds, as dockerd
+   * counts it; with vfs, the blocks of its whole copy) and SizeRootFs (with the image's).
+   */
   async sizes(rec: ContainerRecord): Promise<{ rw: number; rootFs: number }> {
     const key = `container-${rec.ID}`;
-    const rw = this.#images.snapshots.has(key) ? (await this.#images.snapshots.usage(key)).size : 0;
+    const snapshots = this.#images.snapshots;
+    let rw = 0;
+    if (snapshots.has(key))
+      rw =
+        rec.Driver === 'overlay'
+          ? await changesSize(snapshots.layerDirs(key).dir)
+          : (await snapshots.usage(key)).size;
     const image = this.#images.store.resolve(rec.Image);
     return { rw, rootFs: rw + (image?.size ?? 0) };
   }
