@@ -203,7 +203,7 @@ class Extraction {
 
   async entry(e: TarEntry): Promise<void> {
     const rel = cleanEntryPath(e.name);
-    if (this.batch.length && !this.batchable(e, rel)) await this.flush();
+    if (this.batch.length && !this.batchable(e, rel) && !this.independent(e, rel)) await this.flush();
     const base = baseOf(rel);
     if (base.startsWith(WHITEOUT_PREFIX)) return this.whiteout(e, rel, base);
     if (rel === '') {
@@ -277,6 +277,23 @@ class Extraction {
   private batchable(e: TarEntry, rel: string): boolean {
     if (e.type !== 'file' || e.data === undefined || e.size > BATCH_FILE_MAX) return false;
     for (const _ in e.xattrs) return false;
+    if (baseOf(rel).startsWith(WHITEOUT_PREFIX)) return false; // (it may delete a queued file)
+    return this.clearOfBatch(rel);
+  }
+
+  /**
+   * Whether `e`, which does not join the batch, can still be made before the queued files are:
+   * a directory or a symlink at a path that no queued file has and that no queued file is a
+   * parent of (a layer's directories come between its files: flushing at each would make a
+   * round trip to the threadpool per directory).
+   */
+  private independent(e: TarEntry, rel: string): boolean {
+    if ((e.type !== 'dir' && e.type !== 'symlink') || rel === '') return false;
+    return !baseOf(rel).startsWith(WHITEOUT_PREFIX) && this.clearOfBatch(rel);
+  }
+
+  /** No queued file is at `rel` or at one of its parents. */
+  private clearOfBatch(rel: string): boolean {
     if (this.batch.length === 0) return true;
     for (let r = rel; r !== ''; r = parentOf(r)) if (this.batched.has(r)) return false;
     return true;
