@@ -2,17 +2,20 @@
  * (the blob digest of the compressed bytes, the DiffID of the tar), which on the JS thread costs
  * as much as the rest of the per-byte work. The state is a Buffer that JS holds (one update in
  * flight at a time, which hash.ts sees to); an update can also write the same bytes to a file
- * (a download's spool) in the same job.
+ * (a download's spool) in the same job, and start their writeback (the spool is fsynced when
+ * it becomes the blob).
  *
  * OpenSSL's SHA256_* functions (SHA-NI where the CPU has it) come from the node binary, which
  * links OpenSSL and exports its symbols to addons, like the Node-API ones: nothing to link. */
 #define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_* are deprecated for EVP, but a fixed state suits here */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "fsops.h"
 
@@ -60,6 +63,7 @@ static void update_execute(napi_env env, void *p) {
     SHA256_Update(u->ctx, u->iov[i].iov_base, u->iov[i].iov_len);
   if (u->fd < 0)
     return;
+  off_t start = lseek(u->fd, 0, SEEK_CUR);
   struct iovec *iov = u->iov;
   int n = (int)u->count;
   while (n > 0) {
@@ -80,6 +84,11 @@ static void update_execute(napi_env env, void *p) {
       iov->iov_len -= (size_t)w;
     }
   }
+  /* Start writing these bytes to the disk now: the file is fsynced once complete (a blob's
+   * commit), which then has only the last ones left to wait for, not the whole file. */
+  off_t end = lseek(u->fd, 0, SEEK_CUR);
+  if (start >= 0 && end > start)
+    sync_file_range(u->fd, start, end - start, SYNC_FILE_RANGE_WRITE);
 }
 
 static void update_complete(napi_env env, napi_status status, void *p) {

@@ -48,7 +48,8 @@ export interface FsOps {
   /** A new SHA-256 state (native/fsops/hash.c). */
   sha256Init(): Buffer;
   /**
-   * Hashes `chunks` into `state` on the threadpool and, when `fd` >= 0, writes them all to it.
+   * Hashes `chunks` into `state` on the threadpool and, when `fd` >= 0, writes them all to it
+   * and starts their writeback (sync_file_range: the file is to be fsynced when complete).
    * Nothing handed over may change, and no other update of the state start, until it settles.
    */
   sha256Update(state: Buffer, chunks: Buffer[], fd: number): Promise<void>;
