@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -42,12 +43,13 @@ static int listen_at(const char *path, struct stat *st, struct warm_error *e) {
   return fd;
 }
 
-static pid_t start_worker(const struct tool *t, const struct warm_paths *p, int listener, int channel,
+static pid_t start_worker(const struct tool *t, const struct warm_paths *p, int listener, int channel, int lower,
                           struct warm_error *e) {
   pid_t pid = fork();
   if (pid < 0) return fail(e, errno, "fork");
   if (pid == 0) {
     if (dup2(listener, 3) < 0 || dup2(channel, 4) < 0) _exit(127);
+    if (lower) lower_nice(); /* inherited by every thread Node starts */
     const char *argv[] = {t->node, t->worker, p->identity, t->cache, t->main, p->sock, NULL};
     execv(t->node, (char **)argv);
     _exit(127);
@@ -55,8 +57,18 @@ static pid_t start_worker(const struct tool *t, const struct warm_paths *p, int 
   return pid;
 }
 
-/* Receives the client's connection from the worker: the fd, 0 when the worker exited first. */
-static int receive_connection(int channel) {
+/* Receives the client's connection from the worker: the fd, 0 when the worker exited first.
+ * A worker loading at a lowered priority (`nice` >= 0: the one to give back) gets it back as
+ * soon as a client waits on the listener. */
+static int receive_connection(int channel, int listener, pid_t pid, int nice) {
+  struct pollfd fds[2] = {{.fd = channel, .events = POLLIN}, {.fd = listener, .events = POLLIN}};
+  for (nfds_t n = nice >= -20 ? 2 : 1; !(fds[0].revents & (POLLIN | POLLHUP | POLLERR));) {
+    if (poll(fds, n, -1) < 0 && errno != EINTR) break;
+    if (n == 2 && fds[1].revents) {
+      restore_nice(pid, nice);
+      n = 1;
+    }
+  }
   char byte;
   char control[CMSG_SPACE(sizeof(int))];
   struct iovec iov = {.iov_base = &byte, .iov_len = 1};
@@ -140,11 +152,19 @@ int serve(const struct tool *t, int notify) {
   }
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) return -1;
-  pid_t pid = start_worker(t, &p, listener, pair[1], &e);
-  close(listener);
+  /* a worker started while a command runs loads at the lowest priority, if it can be given
+   * its own back (nice.c) */
+  int lower = can_restore_nice();
+  int nice = lower ? getpriority(PRIO_PROCESS, 0) : -100;
+  pid_t pid = start_worker(t, &p, listener, pair[1], lower, &e);
   close(pair[1]);
-  if (pid < 0) return -1;
-  cleanup_close int conn = receive_connection(pair[0]);
+  if (pid < 0) {
+    close(listener);
+    return -1;
+  }
+  cleanup_close int conn = receive_connection(pair[0], listener, pid, nice);
+  /* the worker has taken a client (or is gone): clients that come now go to the successor */
+  close(listener);
   if (conn <= 0) {
     /* idle timeout, refused request or a worker that died: unless a successor already took
      * the name, remove the socket nobody listens on */
@@ -158,6 +178,12 @@ int serve(const struct tool *t, int notify) {
   close(lock);
   lock = -1;
   int started = 0;
+  /* a successor that loads at the lowest priority can start now, beside the command, so that
+   * the next command finds it ready; else it starts when this command ends */
+  if (lower) {
+    spawn_supervisor(t, &p, SPAWN_WAIT_BOUND);
+    started = 1;
+  }
   wait_worker(t, &p, pid, pair[0], conn, &started);
   close(conn);
   conn = -1;

@@ -57,6 +57,12 @@ void spawn_supervisor(const struct tool *t, const struct warm_paths *p, int flag
  * to write one byte to once the socket is bound, or -1. */
 int serve(const struct tool *t, int notify);
 
+/* nice.c: whether this process may give a lowered worker its priority back (CAP_SYS_NICE or
+ * RLIMIT_NICE); lowering the calling thread to nice 19; giving every thread of `pid` `nice`. */
+int can_restore_nice(void);
+int lower_nice(void);
+int restore_nice(pid_t pid, int nice);
+
 /* io.c */
 int write_all(int fd, const void *buf, size_t len);
 int read_msg(int fd, char *type, int32_t *value);

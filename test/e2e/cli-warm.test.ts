@@ -33,7 +33,8 @@ const app = join(dir, 'app.cjs');
 // argv[2] picks what the app does; everything it sees is printed as JSON.
 const APP = `const [what, arg] = process.argv.slice(2);
 const info = () => JSON.stringify({ argv: process.argv.slice(2), cwd: process.cwd(), foo: process.env.FOO,
-  umask: process.umask(), tty: process.stdout.isTTY === true, cols: process.stdout.columns ?? null, pid: process.pid });
+  umask: process.umask(), tty: process.stdout.isTTY === true, cols: process.stdout.columns ?? null, pid: process.pid,
+  nice: [...new Set(require('node:fs').readdirSync('/proc/self/task').map((t) => require('node:os').getPriority(Number(t))))] });
 if (what === 'info') process.stdout.write(info() + '\\n');
 if (what === 'exit') process.exitCode = Number(arg);
 if (what === 'fd3') { try { require('node:fs').writeSync(3, 'leaked'); } catch {} process.stdout.write('done\\n'); }
@@ -48,6 +49,15 @@ if (what === 'trap') {
   process.on('SIGUSR1', () => process.stdout.write('got SIGUSR1\\n'));
   process.stdout.write('ready ' + process.pid + '\\n');
   setTimeout(() => {}, 20000);
+}
+// the bundle's use of http and child_process makes the worker warm them up (warm-up.ts) first
+if (what === 'resources') {
+  require('node:http');
+  require('node:child_process');
+  const fs = require('node:fs');
+  const children = fs.readdirSync('/proc/self/task').map((t) => fs.readFileSync('/proc/self/task/' + t + '/children', 'utf8').trim()).filter(Boolean);
+  process.stdout.write(JSON.stringify({ resources: process.getActiveResourcesInfo(), children, gc: typeof gc,
+    stderr: process.stderr.constructor.name, stdin: process.stdin.constructor.name }) + '\\n');
 }
 if (what === 'wait') { process.stdout.write('ready ' + process.pid + '\\n'); setTimeout(() => require('node:fs').writeFileSync(arg, 'ran'), 1500); }
 if (what === 'pty') {
@@ -176,6 +186,16 @@ describe('berth-warm', { concurrency: false }, () => {
     const code = run(['exit', '42']);
     assert.equal(code.how, 'warm');
     assert.equal(code.status, 42);
+  });
+
+  test('the warm-up leaves no handles, children or gc behind, and stdio to the command', async () => {
+    const cold = run(['resources'], { env: { BERTH_CLI_WARM: '0' } });
+    assert.equal(cold.how, 'cold');
+    await warmUp();
+    const warm = run(['resources']);
+    assert.equal(warm.how, 'warm', warm.stderr);
+    assert.deepEqual(JSON.parse(warm.stdout), JSON.parse(cold.stdout));
+    assert.deepEqual(JSON.parse(warm.stdout).children, []);
   });
 
   test('stdin, stdout and stderr are the caller’s pipes', async () => {

@@ -8,10 +8,24 @@
 // the command before the request: everything the command sees is read at command time.
 // `node build/warm-worker.cjs IDENTITY CACHE MAIN SOCKET`.
 
-import { closeSync, readFileSync, readlinkSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
+import { isatty } from 'node:tty';
 import { type Compiled, commandWord, compileBundle, runBundle } from './run-bundle.ts';
+import { warmUp } from './warm-up.ts';
 
+/** The nice value's index in statField() (field 19 of /proc/PID/stat). */
+const NICE = 16;
 const LISTENER = 3;
 const CHANNEL = 4;
 
@@ -30,6 +44,8 @@ const [identity, , main, socket] = process.argv.slice(2);
 const LAST = `${socket}.last`;
 const startEnv = { ...process.env };
 const ops = require(join(import.meta.dirname, '..', 'native', 'build', 'fsops.node')) as WarmOps;
+/** Exits 0 at once: what the warm-up spawns. */
+const NOOP = join(import.meta.dirname, '..', 'native', 'build', 'berth-warm');
 
 /** Environment that Node reads once, at its own start: a request must bring the same. */
 const NODE_START_ENV = /^(NODE_|UV_|OPENSSL_|SSL_CERT_|LANG$|LANGUAGE$|LC_|TZ$)/;
@@ -79,66 +95,82 @@ try {
   // no previous command: compiled at the request
 }
 
-const idle = Number(process.env.BERTH_CLI_WARM_IDLE ?? 600) * 1000;
-const got = ops.warmAccept(LISTENER, CHANNEL, idle > 0 ? idle : 600_000, 3000);
-if (!got) process.exit(0);
-const [conn, peer, uid, gid, body, fd0, fd1, fd2] = got;
-const fields = body.toString('utf8').split('\0');
-const [reqIdentity, cwd, umask, argc] = fields;
-const args = fields.slice(4, 4 + Number(argc));
-const env = fields.slice(4 + Number(argc), -1);
+// then the built-ins' code the commands run first (warm-up.ts); the request is taken from a
+// macrotask, as the main script's top level would run it
+warmUp(source, require, NOOP, () => ops.warmPending(LISTENER) === 1).then(() => setImmediate(serve));
 
-const refused = refusal();
-if (refused) {
-  if (process.env.BERTH_CLI_WARM_DEBUG) console.error(`berth-warm: refused: ${refused}`);
-  writeSync(conn, message('N', 0));
-  process.exit(0);
-}
-ops.warmHandOff(CHANNEL, conn);
-writeSync(conn, message('R', process.pid));
-const go = Buffer.alloc(5);
-let read = 0;
-try {
-  while (read < 5) {
-    const n = readSync(conn, go, read, 5 - read, null);
-    if (n === 0) break;
-    read += n;
+/** Takes one request and runs it, or exits. */
+function serve(): void {
+  const idle = Number(process.env.BERTH_CLI_WARM_IDLE ?? 600) * 1000;
+  const got = ops.warmAccept(LISTENER, CHANNEL, idle > 0 ? idle : 600_000, 3000);
+  if (!got) process.exit(0);
+  const [conn, peer, uid, gid, body, fd0, fd1, fd2] = got;
+  restorePriority();
+  const fields = body.toString('utf8').split('\0');
+  const [reqIdentity, cwd, umask, argc] = fields;
+  const args = fields.slice(4, 4 + Number(argc));
+  const env = fields.slice(4 + Number(argc), -1);
+
+  const refused = refusal({ peer, uid, gid, reqIdentity, env, cwd });
+  if (refused) {
+    if (process.env.BERTH_CLI_WARM_DEBUG) console.error(`berth-warm: refused: ${refused}`);
+    writeSync(conn, message('N', 0));
+    process.exit(0);
   }
-} catch {
-  // the client gave up (its timeout): it runs the command cold
+  ops.warmHandOff(CHANNEL, conn);
+  writeSync(conn, message('R', process.pid));
+  const go = Buffer.alloc(5);
+  let read = 0;
+  try {
+    while (read < 5) {
+      const n = readSync(conn, go, read, 5 - read, null);
+      if (n === 0) break;
+      read += n;
+    }
+  } catch {
+    // the client gave up (its timeout): it runs the command cold
+  }
+  if (read !== 5 || go[0] !== 'G'.charCodeAt(0)) process.exit(0);
+  closeSync(conn);
+  ops.warmStdio(fd0, fd1, fd2);
+  for (const key of Object.keys(process.env)) delete process.env[key];
+  for (const kv of env) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) process.env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  process.umask(Number.parseInt(umask, 8));
+  reportExitEarly();
+  try {
+    writeFileSync(LAST, commandWord(args), { mode: 0o600 });
+  } catch {
+    // only a guess for the next worker
+  }
+  runBundle(
+    main,
+    args,
+    compiled?.command === commandWord(args) ? compiled : compileBundle(main, commandWord(args), source),
+  );
 }
-if (read !== 5 || go[0] !== 'G'.charCodeAt(0)) process.exit(0);
-closeSync(conn);
-ops.warmStdio(fd0, fd1, fd2);
-for (const key of Object.keys(process.env)) delete process.env[key];
-for (const kv of env) {
-  const eq = kv.indexOf('=');
-  if (eq > 0) process.env[kv.slice(0, eq)] = kv.slice(eq + 1);
-}
-process.umask(Number.parseInt(umask, 8));
-reportExitEarly();
-try {
-  writeFileSync(LAST, commandWord(args), { mode: 0o600 });
-} catch {
-  // only a guess for the next worker
-}
-runBundle(
-  main,
-  args,
-  compiled?.command === commandWord(args) ? compiled : compileBundle(main, commandWord(args), source),
-);
 
 /**
  * Once every 'exit' listener has run, the exit code is final (Node reads process.exitCode
  * again after them): tell the supervisor now, so the client exits while Node tears down
  * (~5 ms). A death by signal, or an exception in a listener, skips this; the supervisor then
- * reports the wait status.
+ * reports the wait status. Before that, the caller's pipes, sockets and files on 0, 1 and 2 are
+ * let go (what was written is in the kernel by now: Node writes them synchronously), so that a
+ * reader (`$(berth …)`, a test's pipe) sees their end when the client exits, not once Node has
+ * torn down; a terminal stays, for Node's own reset of its mode at exit.
  */
 function reportExitEarly(): void {
   const emit = process.emit;
   process.emit = function (this: NodeJS.Process, event: string | symbol, ...rest: unknown[]) {
     const result = (emit as (e: string | symbol, ...a: unknown[]) => boolean).call(this, event, ...rest);
     if (event === 'exit') {
+      try {
+        releaseStdio();
+      } catch {
+        // they go with the process
+      }
       try {
         writeSync(CHANNEL, message('X', Number(process.exitCode ?? 0) & 0xff));
       } catch {
@@ -149,8 +181,44 @@ function reportExitEarly(): void {
   } as typeof process.emit;
 }
 
+/**
+ * A worker started beside a running command loads at nice 19 (its supervisor lowered it, where
+ * this is allowed back: berth-warm/nice.c): every thread gets the supervisor's priority back
+ * before the command runs. Where that fails, the priority check in refusal() sends the client
+ * cold.
+ */
+function restorePriority(): void {
+  const nice = Number(statField(process.ppid, NICE));
+  for (const task of readdirSync('/proc/self/task')) {
+    try {
+      if (Number(statField(`self/task/${task}`, NICE)) !== nice) setPriority(Number(task), nice);
+    } catch {
+      // a thread that ended, or not allowed: refusal() compares
+    }
+  }
+}
+
+/** Field `index` of /proc/PATH/stat, counted from the state (field 3) on. */
+function statField(path: number | string, index: number): string {
+  return readFileSync(`/proc/${path}/stat`, 'utf8').split(') ')[1].split(' ')[index];
+}
+
+/** Puts /dev/null on each of fds 0, 1, 2 that is not a terminal. */
+function releaseStdio(): void {
+  const fds = [0, 1, 2].map((fd) => (isatty(fd) ? fd : openSync('/dev/null', fd === 0 ? 'r' : 'w')));
+  ops.warmStdio(fds[0], fds[1], fds[2]);
+}
+
 /** Why this client must run the command cold, or undefined. */
-function refusal(): string | undefined {
+function refusal(req: {
+  peer: number;
+  uid: number;
+  gid: number;
+  reqIdentity: string;
+  env: string[];
+  cwd: string;
+}): string | undefined {
+  const { peer, uid, gid, reqIdentity, env, cwd } = req;
   if (uid !== process.getuid?.() || gid !== process.getgid?.()) return `uid ${uid} gid ${gid}`;
   if (reqIdentity !== identity) return 'files changed';
   const startup = (entries: [string, string | undefined][]) =>
@@ -170,8 +238,7 @@ function refusal(): string | undefined {
       .split('\n')
       .filter((l) => /^(Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):/.test(l))
       .join('\n');
-  const nice = (pid: number | string) =>
-    readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[16];
+  const nice = (pid: number | string) => statField(pid, NICE);
   try {
     if (status(peer) !== status('self')) return 'credentials';
     for (const f of ['limits', 'cgroup'])
