@@ -602,7 +602,7 @@ export class Networks {
     try {
       for (const [name, e] of Object.entries(nw.Networks)) {
         const net = this.#records.get(e.NetworkID) ?? this.#byName(name);
-        if (!net || net.Driver !== 'bridge') throw notFound(`network ${name} not found`);
+        if (net?.Driver !== 'bridge') throw notFound(`network ${name} not found`);
         e.NetworkID = net.Id;
         // the first endpoint comes with the namespace itself
         links.push([net, e, this.#assign(rec, net, e, ns, links.length, links.length === 0)]);
