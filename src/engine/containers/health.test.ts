@@ -15,7 +15,8 @@ import {
   probeCommand,
 } from './health.ts';
 import type { ProbeResult } from './probe.ts';
-import { type ContainerRecord, ContainerStore, type Health, initialState } from './record.ts';
+import { type ContainerRecord, ContainerStore, type Health } from './record.ts';
+import { runningRecord } from './testutil.ts';
 
 const MS = 1e6;
 
@@ -172,25 +173,9 @@ describe('HealthMonitors', () => {
   const events = new EventBus();
 
   const record = (id: string, test: string[], extra: Record<string, number> = {}): ContainerRecord => {
-    const rec = {
-      ID: id,
-      Created: new Date().toISOString(),
-      Path: 'sh',
-      Args: [],
-      State: { ...initialState(), Status: 'running', Running: true, StartedAt: new Date().toISOString() },
-      Image: 'sha256:x',
-      Name: `/${id}`,
-      RestartCount: 0,
-      Driver: 'vfs',
+    const rec = runningRecord(id, {
       Config: { Image: 'busybox', Healthcheck: { Test: test, Interval: 20 * MS, ...extra } },
-      HostConfig: {},
-      LogPath: '',
-      ResolvConfPath: '',
-      HostnamePath: '',
-      HostsPath: '',
-      ManuallyStopped: false,
-      CgroupsPath: '',
-    } as ContainerRecord;
+    });
     store.save(rec);
     return rec;
   };

@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import { summary } from './inspect.ts';
 import { ListCache } from './list.ts';
 import { type ContainerRecord, ContainerStore, initialState } from './record.ts';
+import { runningRecord } from './testutil.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-list-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,26 +14,17 @@ const store = new ContainerStore(dir);
 
 const started = new Date(Date.now() - 3 * 60_000).toISOString();
 function record(id: string, extra: Partial<ContainerRecord> = {}): ContainerRecord {
-  const rec = {
-    ID: id.padStart(64, '0'),
-    Created: new Date().toISOString(),
+  const rec = runningRecord(id.padStart(64, '0'), {
     Path: 'sleep',
     Args: ['100000', 'a b', ''],
     State: { ...initialState(), Status: 'running', Running: true, Pid: 42, StartedAt: started },
     Image: 'sha256:feed',
     Name: `/c${id}`,
-    RestartCount: 0,
     Driver: 'overlay',
     Config: { Image: 'busybox', Labels: { a: 'b"' }, ExposedPorts: { '80/tcp': {} } },
     HostConfig: { NetworkMode: 'none', Binds: ['/tmp:/host:ro'] },
-    LogPath: '',
-    ResolvConfPath: '',
-    HostnamePath: '',
-    HostsPath: '',
-    ManuallyStopped: false,
-    CgroupsPath: '',
     ...extra,
-  } as ContainerRecord;
+  });
   store.save(rec);
   return rec;
 }
