@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 
 #include "napi.h"
 
@@ -22,6 +23,16 @@ int arg_int(napi_env env, napi_value v, const char *what, int64_t *out);
  * like Node's own fs errors. Returns NULL, for `return throw_errno(...)`. */
 napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path);
 napi_value undefined(napi_env env);
+/* The same error, returned rather than thrown: to reject a promise with. */
+napi_value errno_error(napi_env env, int err, const char *syscall, const char *path);
+
+/* Creates a promise and queues `execute` on libuv's threadpool, `complete` to settle it
+ * (async.c); `name` labels the work (berth:NAME). NULL after throwing ERR_INTERNAL. */
+napi_value queue_job(napi_env env, const char *name, napi_async_execute_callback execute,
+                     napi_async_complete_callback complete, void *data, napi_async_work *work,
+                     napi_deferred *deferred);
+/* An array of at most `max` Buffers, into `iov`: their count, or -1 after throwing a TypeError. */
+int arg_buffers(napi_env env, napi_value v, struct iovec *iov, uint32_t max, const char *name);
 
 napi_value fs_mknod(napi_env env, napi_callback_info info);
 napi_value fs_lutimens(napi_env env, napi_callback_info info);

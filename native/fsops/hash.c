@@ -93,28 +93,17 @@ static void update_execute(napi_env env, void *p) {
 
 static void update_complete(napi_env env, napi_status status, void *p) {
   struct update *u = p;
-  napi_value result;
-  if (status != 0 || u->err != 0) {
-    const char *code = status != 0 ? "ERR_INTERNAL" : strerrorname_np(u->err);
-    char text[160];
-    if (status != 0)
-      snprintf(text, sizeof text, "fsops: sha256Update did not run");
-    else
-      snprintf(text, sizeof text, "%s: %s, write", code ? code : "EUNKNOWN", strerror(u->err));
-    napi_value msg, jscode, v;
+  napi_value result, msg, code;
+  if (status != 0) {
+    const char *text = "fsops: sha256Update did not run";
     napi_create_string_utf8(env, text, strlen(text), &msg);
-    napi_create_string_utf8(env, code ? code : "EUNKNOWN", strlen(code ? code : "EUNKNOWN"), &jscode);
-    napi_create_error(env, jscode, msg, &result);
-    if (status == 0) {
-      napi_create_int32(env, -u->err, &v);
-      napi_set_named_property(env, result, "errno", v);
-      napi_create_string_utf8(env, "write", 5, &v);
-      napi_set_named_property(env, result, "syscall", v);
-    }
+    napi_create_string_utf8(env, "ERR_INTERNAL", 12, &code);
+    napi_create_error(env, code, msg, &result);
     napi_reject_deferred(env, u->deferred, result);
+  } else if (u->err != 0) {
+    napi_reject_deferred(env, u->deferred, errno_error(env, u->err, "write", NULL));
   } else {
-    napi_get_undefined(env, &result);
-    napi_resolve_deferred(env, u->deferred, result);
+    napi_resolve_deferred(env, u->deferred, undefined(env));
   }
   for (int i = 0; i < 2; i++)
     napi_delete_reference(env, u->refs[i]);
@@ -127,43 +116,30 @@ static void update_complete(napi_env env, napi_status status, void *p) {
  * Neither the state nor the chunks may change until the promise settles, and only one update
  * of a state may be in flight. */
 napi_value fs_sha256_update(napi_env env, napi_callback_info info) {
-  napi_value argv[3], promise, name, el;
+  napi_value argv[3], promise;
   int64_t fd;
-  uint32_t count;
   if (args_get(env, info, argv, 3) < 0)
     return NULL;
   SHA256_CTX *ctx = arg_ctx(env, argv[0]);
   if (ctx == NULL || arg_int(env, argv[2], "fd", &fd) < 0)
     return NULL;
-  bool is_array = false;
-  if (napi_is_array(env, argv[1], &is_array) != 0 || !is_array ||
-      napi_get_array_length(env, argv[1], &count) != 0 || count > UPDATE_MAX_CHUNKS) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fsops: sha256Update takes an array of at most 1024 Buffers");
-    return NULL;
-  }
   struct update *u = calloc(1, sizeof *u);
   if (u == NULL)
     return throw_errno(env, ENOMEM, "sha256Update", NULL);
+  int count = arg_buffers(env, argv[1], u->iov, UPDATE_MAX_CHUNKS, "sha256Update");
+  if (count < 0) {
+    free(u);
+    return NULL;
+  }
   u->ctx = ctx;
   u->fd = fd < 0 || fd > INT_MAX ? -1 : (int)fd;
-  u->count = count;
-  for (uint32_t i = 0; i < count; i++) {
-    if (napi_get_element(env, argv[1], i, &el) != 0 ||
-        napi_get_buffer_info(env, el, &u->iov[i].iov_base, &u->iov[i].iov_len) != 0) {
-      free(u);
-      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fsops: sha256Update: a chunk is not a Buffer");
-      return NULL;
-    }
+  u->count = (size_t)count;
+  if ((promise = queue_job(env, "sha256Update", update_execute, update_complete, u, &u->work, &u->deferred)) == NULL) {
+    free(u);
+    return NULL;
   }
   for (int i = 0; i < 2; i++)
     napi_create_reference(env, argv[i], 1, &u->refs[i]);
-  napi_create_string_utf8(env, "berth:sha256Update", 18, &name);
-  if (napi_create_promise(env, &u->deferred, &promise) != 0 ||
-      napi_create_async_work(env, NULL, name, update_execute, update_complete, u, &u->work) != 0 ||
-      napi_queue_async_work(env, u->work) != 0) {
-    napi_throw_type_error(env, "ERR_INTERNAL", "fsops: sha256Update could not queue its work");
-    return NULL;
-  }
   return promise;
 }
 

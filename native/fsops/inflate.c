@@ -188,8 +188,7 @@ static void run_complete(napi_env env, napi_status status, void *p) {
  * error (`code` Z_DATA_ERROR, say). Nothing handed over may change, and no other run of the
  * state start, until it settles. */
 napi_value fs_gunzip_run(napi_env env, napi_callback_info info) {
-  napi_value argv[3], promise, name, el;
-  uint32_t count;
+  napi_value argv[3], promise;
   if (args_get(env, info, argv, 3) < 0)
     return NULL;
   struct inflater *f = arg_inflater(env, argv[0]);
@@ -199,38 +198,32 @@ napi_value fs_gunzip_run(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_STATE", "fsops: gunzipRun: the state is busy or ended");
     return NULL;
   }
-  bool is_array = false;
-  if (napi_is_array(env, argv[1], &is_array) != 0 || !is_array ||
-      napi_get_array_length(env, argv[1], &count) != 0 || count > RUN_MAX_CHUNKS) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fsops: gunzipRun takes an array of at most 1024 Buffers");
-    return NULL;
-  }
   struct run *r = calloc(1, sizeof *r);
   if (r == NULL)
     return throw_errno(env, ENOMEM, "gunzipRun", NULL);
-  r->f = f;
-  r->count = count;
+  int count = arg_buffers(env, argv[1], r->in, RUN_MAX_CHUNKS, "gunzipRun");
+  if (count < 0) {
+    free(r);
+    return NULL;
+  }
   void *out;
   bool bad = napi_get_buffer_info(env, argv[2], &out, &r->out_len) != 0 || r->out_len > UINT32_MAX;
-  for (uint32_t i = 0; i < count && !bad; i++)
-    bad = napi_get_element(env, argv[1], i, &el) != 0 ||
-          napi_get_buffer_info(env, el, &r->in[i].iov_base, &r->in[i].iov_len) != 0 ||
-          r->in[i].iov_len > UINT32_MAX;
+  for (int i = 0; i < count && !bad; i++)
+    bad = r->in[i].iov_len > UINT32_MAX;
   if (bad) {
     free(r);
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fsops: gunzipRun: a chunk or the output is not a Buffer");
     return NULL;
   }
+  r->f = f;
+  r->count = (size_t)count;
   r->out = out;
-  for (int i = 0; i < 3; i++)
-    napi_create_reference(env, argv[i], 1, &r->refs[i]);
-  napi_create_string_utf8(env, "berth:gunzipRun", 15, &name);
-  if (napi_create_promise(env, &r->deferred, &promise) != 0 ||
-      napi_create_async_work(env, NULL, name, run_execute, run_complete, r, &r->work) != 0 ||
-      napi_queue_async_work(env, r->work) != 0) {
-    napi_throw_type_error(env, "ERR_INTERNAL", "fsops: gunzipRun could not queue its work");
+  if ((promise = queue_job(env, "gunzipRun", run_execute, run_complete, r, &r->work, &r->deferred)) == NULL) {
+    free(r);
     return NULL;
   }
+  for (int i = 0; i < 3; i++)
+    napi_create_reference(env, argv[i], 1, &r->refs[i]);
   f->busy = true;
   return promise;
 }

@@ -56,7 +56,7 @@ napi_status napi_get_undefined(napi_env env, napi_value *result);
 napi_status napi_get_null(napi_env env, napi_value *result);
 napi_status napi_get_boolean(napi_env env, bool value, napi_value *result);
 
-/* Asynchronous work on libuv's threadpool, settled through a promise (extract.c). */
+/* Asynchronous work on libuv's threadpool, settled through a promise (async.c). */
 typedef struct napi_async_work__ *napi_async_work;
 typedef struct napi_deferred__ *napi_deferred;
 typedef struct napi_ref__ *napi_ref;

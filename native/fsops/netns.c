@@ -284,15 +284,12 @@ static void endpoint_execute(napi_env env, void *p) {
 
 static void endpoint_complete(napi_env env, napi_status status, void *p) {
   struct endpoint_work *w = p;
-  napi_value result;
   if (status != 0 && w->err == 0)
     w->err = ECANCELED, w->step = "not run";
   if (w->err) {
     char what[256];
     snprintf(what, sizeof what, "%s (%s)", w->ns, w->step);
-    throw_errno(env, w->err, "network endpoint", what);
-    napi_get_and_clear_last_exception(env, &result);
-    napi_reject_deferred(env, w->deferred, result);
+    napi_reject_deferred(env, w->deferred, errno_error(env, w->err, "network endpoint", what));
   } else {
     napi_resolve_deferred(env, w->deferred, undefined(env));
   }
@@ -304,7 +301,7 @@ static void endpoint_complete(napi_env env, napi_status status, void *p) {
  * once the work is done on the threadpool: addrs and gateways space-separated (CIDRs; bare
  * addresses). With create, `ns` must exist as a file. */
 napi_value fs_net_endpoint(napi_env env, napi_callback_info info) {
-  napi_value argv[9], promise, name;
+  napi_value argv[9];
   int64_t create, mtu;
   if (args_get(env, info, argv, 9) < 0)
     return NULL;
@@ -323,13 +320,8 @@ napi_value fs_net_endpoint(napi_env env, napi_callback_info info) {
   }
   w->create = (int)create;
   w->mtu = (int)mtu;
-  napi_create_string_utf8(env, "berth:netEndpoint", 17, &name);
-  if (napi_create_promise(env, &w->deferred, &promise) != 0 ||
-      napi_create_async_work(env, NULL, name, endpoint_execute, endpoint_complete, w, &w->work) != 0 ||
-      napi_queue_async_work(env, w->work) != 0) {
+  napi_value promise = queue_job(env, "netEndpoint", endpoint_execute, endpoint_complete, w, &w->work, &w->deferred);
+  if (promise == NULL)
     endpoint_work_free(w);
-    napi_throw_type_error(env, "ERR_INTERNAL", "fsops: netEndpoint could not queue its work");
-    return NULL;
-  }
   return promise;
 }
