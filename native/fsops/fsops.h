@@ -33,6 +33,9 @@ napi_value queue_job(napi_env env, const char *name, napi_async_execute_callback
                      napi_deferred *deferred);
 /* An array of at most `max` Buffers, into `iov`: their count, or -1 after throwing a TypeError. */
 int arg_buffers(napi_env env, napi_value v, struct iovec *iov, uint32_t max, const char *name);
+/* The SHA-256 of what `ctx` hashed, as a hex string; the state is spent (hash.c). */
+struct SHA256state_st;
+napi_value sha256_hex(napi_env env, struct SHA256state_st *ctx);
 
 napi_value fs_mknod(napi_env env, napi_callback_info info);
 napi_value fs_lutimens(napi_env env, napi_callback_info info);

@@ -143,19 +143,23 @@ napi_value fs_sha256_update(napi_env env, napi_callback_info info) {
   return promise;
 }
 
-/* sha256Final(state) -> string: the digest in hex; the state is spent. */
-napi_value fs_sha256_final(napi_env env, napi_callback_info info) {
-  napi_value argv[1], out;
+/* The digest as a hex string (sha256Final, gunzipDigest); the state is spent. */
+napi_value sha256_hex(napi_env env, SHA256_CTX *ctx) {
+  napi_value out;
   unsigned char md[SHA256_DIGEST_LENGTH];
   char hex[2 * SHA256_DIGEST_LENGTH + 1];
-  if (args_get(env, info, argv, 1) < 0)
-    return NULL;
-  SHA256_CTX *ctx = arg_ctx(env, argv[0]);
-  if (ctx == NULL)
-    return NULL;
   SHA256_Final(md, ctx);
   for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
     snprintf(hex + 2 * i, 3, "%02x", md[i]);
   napi_create_string_utf8(env, hex, 2 * SHA256_DIGEST_LENGTH, &out);
   return out;
+}
+
+/* sha256Final(state) -> string: the digest in hex; the state is spent. */
+napi_value fs_sha256_final(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (args_get(env, info, argv, 1) < 0)
+    return NULL;
+  SHA256_CTX *ctx = arg_ctx(env, argv[0]);
+  return ctx == NULL ? NULL : sha256_hex(env, ctx);
 }

@@ -230,9 +230,7 @@ napi_value fs_gunzip_run(napi_env env, napi_callback_info info) {
 
 /* gunzipDigest(state) -> string: the SHA-256 (hex) of everything written; frees zlib's state. */
 napi_value fs_gunzip_digest(napi_env env, napi_callback_info info) {
-  napi_value argv[1], out;
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  char hex[2 * SHA256_DIGEST_LENGTH + 1];
+  napi_value argv[1];
   if (args_get(env, info, argv, 1) < 0)
     return NULL;
   struct inflater *f = arg_inflater(env, argv[0]);
@@ -243,11 +241,7 @@ napi_value fs_gunzip_digest(napi_env env, napi_callback_info info) {
     return NULL;
   }
   inflater_end(f);
-  SHA256_Final(md, &f->sha);
-  for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-    snprintf(hex + 2 * i, 3, "%02x", md[i]);
-  napi_create_string_utf8(env, hex, 2 * SHA256_DIGEST_LENGTH, &out);
-  return out;
+  return sha256_hex(env, &f->sha);
 }
 
 /* gunzipEnd(state): frees zlib's state now (a stream given up on); later calls fail. */
