@@ -78,7 +78,6 @@ const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 const MASQ_OPT = 'com.docker.network.bridge.enable_ip_masquerade';
 const MTU_OPT = 'com.docker.network.driver.mtu';
 
-/** A usable gateway endpoint kind: the namespace is berth's to make. */
 /**
  * The endpoint ID of a running container on the `host` or `none` network, where berth keeps no
  * endpoint record: derived from the two IDs, so it is the same in every view.
@@ -87,6 +86,7 @@ function fixedEndpointId(containerId: string, networkId: string): string {
   return createHash('sha256').update(`${containerId}\n${networkId}`).digest('hex');
 }
 
+/** A usable gateway endpoint kind: the namespace is berth's to make. */
 export function ownsNetns(rec: ContainerRecord): boolean {
   const kind = parseNetworkMode(rec.HostConfig.NetworkMode).kind;
   return (kind === 'bridge' || kind === 'network') && !rec.Config.NetworkDisabled;
