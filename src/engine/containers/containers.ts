@@ -299,9 +299,7 @@ export class Containers {
     rmSync(join(shimDir, 'exit.json'), { force: true });
     // the shim started at create, if it is still there (a new one if it failed); else one
     // starts now (~2-5 ms) while the rest is prepared: it reads the plan only at START
-    const early = live.earlyShim;
-    live.earlyShim = undefined;
-    if (early) clearTimeout(early.timer);
+    const early = live.takeEarlyShim();
     const shim = early ? early.started.catch(() => this.#spawnShim(rec)) : this.#spawnShim(rec);
     // so are the network namespace and its endpoints (on the threadpool), while the rootfs,
     // files and spec are made here: their path and addresses are known at once
@@ -461,7 +459,7 @@ export class Containers {
       timer: setTimeout(() => {
         void live.serialize(async () => {
           if (live.earlyShim !== early) return;
-          live.earlyShim = undefined;
+          live.takeEarlyShim();
           await this.#abandonShim(dir, started);
         });
       }, EARLY_SHIM_MS),
@@ -472,11 +470,8 @@ export class Containers {
 
   /** Ends a shim started at create that no start took. */
   async #dropEarlyShim(id: string): Promise<void> {
-    const live = this.#live.get(id);
-    const early = live?.earlyShim;
-    if (!live || !early) return;
-    live.earlyShim = undefined;
-    clearTimeout(early.timer);
+    const early = this.#live.get(id)?.takeEarlyShim();
+    if (!early) return;
     await this.#abandonShim(this.shimDir(id), early.started);
   }
 

@@ -46,6 +46,14 @@ export class Live {
    */
   earlyShim: { started: Promise<void>; timer: NodeJS.Timeout } | undefined;
 
+  /** The early shim, now taken (by a start, or to be ended): its timer no longer runs. */
+  takeEarlyShim(): { started: Promise<void>; timer: NodeJS.Timeout } | undefined {
+    const early = this.earlyShim;
+    this.earlyShim = undefined;
+    if (early) clearTimeout(early.timer);
+    return early;
+  }
+
   serialize<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#lock.then(fn, fn);
     this.#lock = run.catch(() => {});
