@@ -331,11 +331,7 @@ export class Containers {
     } catch (err) {
       await this.#abandonShim(shimDir, shim);
       await etcFiles.catch(() => {});
-      this.#unmountRootfs(rec);
-      await net.ready.then(
-        () => this.networks?.detach(rec),
-        () => {},
-      );
+      await this.#unprepare(rec, net.ready);
       throw err;
     }
     // what the process needs before it runs and is not made yet: its network namespace
@@ -384,11 +380,7 @@ export class Containers {
     } catch (err) {
       if (err === prepFailure) {
         // as a failure while preparing: the shim was abandoned, attach undid itself
-        this.#unmountRootfs(rec);
-        await net.ready.then(
-          () => this.networks?.detach(rec),
-          () => {},
-        );
+        await this.#unprepare(rec, net.ready);
         throw err;
       }
       if (!started) await this.#abandonShim(shimDir, shim);
@@ -408,6 +400,18 @@ export class Containers {
       this.store.save(rec);
       throw invalidArgument(`failed to create task for container: ${message}`);
     }
+  }
+
+  /**
+   * Undoes what a start that failed before START prepared: the rootfs's mount and, once `ready`
+   * (a failed attach undid itself), the network endpoints.
+   */
+  async #unprepare(rec: ContainerRecord, ready: Promise<void>): Promise<void> {
+    this.#unmountRootfs(rec);
+    await ready.then(
+      () => this.networks?.detach(rec),
+      () => {},
+    );
   }
 
   /** The namespaces of other containers that `container:<name>` modes join. */
