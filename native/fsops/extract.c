@@ -112,22 +112,9 @@ static void create_files_execute(napi_env env, void *p) {
 
 /* An Error as throw_errno makes it (code, errno, syscall, path), plus `index`, not thrown. */
 static napi_value batch_error(napi_env env, struct batch *b) {
-  const char *code = strerrorname_np(b->err);
-  char msg[4200];
-  snprintf(msg, sizeof msg, "%s: %s, %s '%s'", code ? code : "EUNKNOWN", strerror(b->err), b->syscall,
-           b->path);
-  napi_value jsmsg, jscode, error, v;
-  napi_create_string_utf8(env, msg, strlen(msg), &jsmsg);
-  napi_create_string_utf8(env, code ? code : "EUNKNOWN", strlen(code ? code : "EUNKNOWN"), &jscode);
-  napi_create_error(env, jscode, jsmsg, &error);
-  napi_create_int32(env, -b->err, &v);
-  napi_set_named_property(env, error, "errno", v);
-  napi_create_string_utf8(env, b->syscall, strlen(b->syscall), &v);
-  napi_set_named_property(env, error, "syscall", v);
-  napi_create_string_utf8(env, b->path, strlen(b->path), &v);
-  napi_set_named_property(env, error, "path", v);
-  napi_create_int32(env, (int32_t)b->failed, &v);
-  napi_set_named_property(env, error, "index", v);
+  napi_value error = errno_error(env, b->err, b->syscall, b->path), index;
+  napi_create_int32(env, (int32_t)b->failed, &index);
+  napi_set_named_property(env, error, "index", index);
   return error;
 }
 
@@ -158,7 +145,7 @@ static void create_files_complete(napi_env env, napi_status status, void *p) {
  * file (mode, uid, gid, mtime, mtime ns, data length); data: the files' bytes in order. The
  * buffers must not change until the promise settles. */
 napi_value fs_create_files(napi_env env, napi_callback_info info) {
-  napi_value argv[3], promise, name;
+  napi_value argv[3];
   void *buf[3];
   size_t len[3];
   if (args_get(env, info, argv, 3) < 0)
@@ -191,15 +178,14 @@ napi_value fs_create_files(napi_env env, napi_callback_info info) {
   b->meta = buf[1];
   b->data = buf[2];
   b->count = count;
-  for (int i = 0; i < 3; i++)
-    napi_create_reference(env, argv[i], 1, &b->refs[i]);
-  napi_create_string_utf8(env, "berth:createFiles", 17, &name);
-  if (napi_create_promise(env, &b->deferred, &promise) != 0 ||
-      napi_create_async_work(env, NULL, name, create_files_execute, create_files_complete, b, &b->work) != 0 ||
-      napi_queue_async_work(env, b->work) != 0) {
-    napi_throw_type_error(env, "ERR_INTERNAL", "fsops: createFiles could not queue its work");
+  napi_value promise =
+      queue_job(env, "createFiles", create_files_execute, create_files_complete, b, &b->work, &b->deferred);
+  if (promise == NULL) {
+    free(b);
     return NULL;
   }
+  for (int i = 0; i < 3; i++)
+    napi_create_reference(env, argv[i], 1, &b->refs[i]);
   return promise;
 }
 
