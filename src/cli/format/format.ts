@@ -4,9 +4,8 @@
 // written literally in the flag are turned into a tab and a newline.
 
 import { invalidArgument } from '../../common/errors.ts';
-import { kindOf } from './govalue.ts';
 import { tabwrite } from './tabwriter.ts';
-import { executePartial, HEADER_FUNCS, parseTemplate, type Template } from './template.ts';
+import { executePartial, HEADER_FUNCS, parseTemplate, plainField, type Template } from './template.ts';
 
 export const TABLE_FORMAT_KEY = 'table';
 export const RAW_FORMAT_KEY = 'raw';
@@ -112,21 +111,15 @@ function loneFields(format: string): LoneFields | undefined {
 
 /**
  * The rows through a lone-fields format, each followed by a newline, as the template would print
- * them, when every field of every row is a string (a struct's getter or a map's own key, as the
- * template's `{{.Field}}` reads them); undefined when one is not (the template decides then).
+ * them, when every field of every row is a string as the template's `{{.Field}}` reads it
+ * (plainField); undefined when one is not (the template decides then).
  */
 function renderFields({ texts, names }: LoneFields, rows: readonly unknown[]): string | undefined {
   const parts: string[] = [];
   for (const row of rows) {
-    const kind = kindOf(row);
-    if ((kind !== 'map' && kind !== 'struct') || row instanceof Map) return undefined;
-    const obj = row as Record<string, unknown>;
-    const struct = kind === 'struct';
     let line = texts[0];
     for (let i = 0; i < names.length; i++) {
-      const name = names[i];
-      if (!(struct ? name !== 'constructor' && name in obj : Object.hasOwn(obj, name))) return undefined;
-      const value = obj[name];
+      const value = plainField(row, names[i]);
       if (typeof value !== 'string') return undefined;
       line += value + texts[i + 1];
     }

@@ -12,7 +12,7 @@ import { DOCKER_FUNCS } from './template/funcs.ts';
 import { parse, type Tree } from './template/parse.ts';
 
 export type { FuncMap, TemplateFunc } from './template/exec.ts';
-export { FuncError } from './template/exec.ts';
+export { FuncError, plainField } from './template/exec.ts';
 export { BUILTINS, DOCKER_FUNCS, HEADER_FUNCS } from './template/funcs.ts';
 
 export interface Template {

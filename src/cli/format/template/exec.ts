@@ -26,6 +26,25 @@ export class ExecError extends Error {
 /** Thrown by template functions for `error calling NAME: message`. */
 export class FuncError extends Error {}
 
+/** What plainField returns when `{{.Name}}` is more than a read: the general path decides. */
+export const NOT_PLAIN = Symbol('not a plain field');
+
+/**
+ * What `{{.Name}}` reads from `dot` as evalField would, when that is a plain read: an object's
+ * own key (a Go map: a missing key is no value) or a struct's member that is not a method.
+ * NOT_PLAIN for anything else (a Map, a method, a missing struct field, not a map or struct).
+ */
+export function plainField(dot: unknown, name: string): unknown {
+  const kind = kindOf(dot);
+  let value: unknown;
+  if (kind === 'map' && !(dot instanceof Map))
+    value = Object.hasOwn(dot as object, name) ? (dot as Record<string, unknown>)[name] : undefined;
+  else if (kind === 'struct' && name !== 'constructor' && name in (dot as object))
+    value = (dot as Record<string, unknown>)[name];
+  else return NOT_PLAIN;
+  return typeof value === 'function' ? NOT_PLAIN : value;
+}
+
 const NONE = Symbol('no final value');
 type Final = unknown;
 
@@ -114,20 +133,12 @@ class State {
    * the pipeline; false for anything else (methods, errors), which the general path evaluates.
    */
   private printLoneField(dot: unknown, pipe: Pipe): boolean {
-    if (pipe.decl.length !== 0 || pipe.cmds.length !== 1 || typeof dot !== 'object' || dot === null)
-      return false;
-    const arg = pipe.cmds[0].args[0];
-    if (pipe.cmds[0].args.length !== 1 || arg.type !== 'field' || arg.idents.length !== 1) return false;
-    const name = arg.idents[0];
-    let value: unknown;
-    const kind = kindOf(dot);
-    if (kind === 'map' && !(dot instanceof Map))
-      value = Object.hasOwn(dot, name) ? (dot as Record<string, unknown>)[name] : undefined;
-    else if (kind === 'struct' && name !== 'constructor' && name in dot)
-      value = (dot as Record<string, unknown>)[name];
-    else return false;
-    if (typeof value === 'function') return false;
-    this.at(arg);
+    if (pipe.decl.length !== 0 || pipe.cmds.length !== 1) return false;
+    const args = pipe.cmds[0].args;
+    if (args.length !== 1 || args[0].type !== 'field' || args[0].idents.length !== 1) return false;
+    const value = plainField(dot, args[0].idents[0]);
+    if (value === NOT_PLAIN) return false;
+    this.at(args[0]);
     if (typeof value === 'string') this.out += value;
     else this.print(value);
     return true;
