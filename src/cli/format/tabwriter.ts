@@ -25,23 +25,21 @@ export function tabwrite(text: string, opts: TabwriterOptions = DOCKER_TABLE): s
   });
   const pads: string[] = [];
   const padding = (n: number) => (pads[n] ??= opts.padchar.repeat(n));
-  const uniform = uniformWidths(lines, cellWidths, opts);
-  if (uniform) return writeUniform(lines, cellWidths, uniform, padding, opts);
-  let out = '';
+  const out: string[] = [];
   const widths: number[] = [];
 
+  // a line written has a width for each of its cells but the last (format() writes a line once
+  // the columns it has cells in are all sized)
   const writeLines = (from: number, to: number) => {
     for (let i = from; i < to; i++) {
       const cells = lines[i];
       const w = cellWidths[i];
-      for (let j = 0; j < cells.length; j++) {
-        if (j >= widths.length) out += cells[j];
-        else {
-          const pad = padding(Math.max(0, widths[j] - w[j]));
-          out += opts.alignRight ? pad + cells[j] : cells[j] + pad;
-        }
+      let line = '';
+      for (let j = 0; j < w.length; j++) {
+        const pad = padding(Math.max(0, widths[j] - w[j]));
+        line += opts.alignRight ? pad + cells[j] : cells[j] + pad;
       }
-      if (i + 1 < lines.length) out += '\n';
+      out.push(line + cells[cells.length - 1]);
     }
   };
 
@@ -67,8 +65,12 @@ export function tabwrite(text: string, opts: TabwriterOptions = DOCKER_TABLE): s
     writeLines(start, line1);
   };
 
-  format(0, lines.length);
-  return out;
+  const uniform = uniformWidths(lines, cellWidths, opts);
+  if (uniform) {
+    widths.push(...uniform);
+    writeLines(0, lines.length);
+  } else format(0, lines.length);
+  return out.join('\n');
 }
 
 /**
@@ -91,25 +93,4 @@ function uniformWidths(
   for (const w of cellWidths)
     for (let j = 0; j < w.length; j++) if (w[j] + opts.padding > widths[j]) widths[j] = w[j] + opts.padding;
   return widths;
-}
-
-function writeUniform(
-  lines: readonly string[][],
-  cellWidths: readonly number[][],
-  widths: readonly number[],
-  padding: (n: number) => string,
-  opts: TabwriterOptions,
-): string {
-  const out: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const cells = lines[i];
-    const w = cellWidths[i];
-    let line = '';
-    for (let j = 0; j < w.length; j++) {
-      const pad = padding(widths[j] - w[j]);
-      line += opts.alignRight ? pad + cells[j] : cells[j] + pad;
-    }
-    out.push(line + cells[cells.length - 1]);
-  }
-  return out.join('\n');
 }
