@@ -121,15 +121,19 @@ export async function warmSpawn(req: Require, noop: string): Promise<void> {
   });
 }
 
+/** Whether a bundle's source requires the built-in `m` (`require("node:m")` or `require("m")`). */
+export function requires(source: string, m: string): boolean {
+  return new RegExp(`require\\((["'])(node:)?${m}\\1\\)`).test(source);
+}
+
 /**
  * Runs the warm-ups the bundle's source asks for (it uses node:http, node:child_process), each
  * unless `stop()`; a warm-up that fails only costs its time.
  */
 export async function warmUp(source: string, req: Require, noop: string, stop: () => boolean): Promise<void> {
-  const uses = (m: string) => new RegExp(`require\\((["'])(node:)?${m}\\1\\)`).test(source);
   const steps: (() => Promise<void>)[] = [];
-  if (uses('http')) steps.push(() => warmHttp(req));
-  if (uses('child_process')) steps.push(() => warmSpawn(req, noop));
+  if (requires(source, 'http')) steps.push(() => warmHttp(req));
+  if (requires(source, 'child_process')) steps.push(() => warmSpawn(req, noop));
   const before = process.getActiveResourcesInfo().length;
   const restore = stdioUntouched();
   try {

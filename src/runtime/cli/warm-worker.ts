@@ -22,7 +22,7 @@ import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import { type Compiled, commandWord, compileBundle, runBundle } from './run-bundle.ts';
-import { warmUp } from './warm-up.ts';
+import { requires, warmUp } from './warm-up.ts';
 
 /** The nice value's index in statField() (field 19 of /proc/PID/stat). */
 const NICE = 16;
@@ -86,7 +86,7 @@ const PRELOAD = [
 const source = readFileSync(main, 'utf8');
 for (const m of PRELOAD) {
   if (ops.warmPending(LISTENER)) break;
-  if (source.includes(`require("node:${m}")`) || source.includes(`require("${m}")`)) require(`node:${m}`);
+  if (requires(source, m)) require(`node:${m}`);
 }
 let compiled: Compiled | undefined;
 try {
