@@ -198,9 +198,10 @@ function restorePriority(): void {
   }
 }
 
-/** Field `index` of /proc/PATH/stat, counted from the state (field 3) on. */
+/** Field `index` of /proc/PATH/stat, counted from the state (field 3, after the comm's last `)`) on. */
 function statField(path: number | string, index: number): string {
-  return readFileSync(`/proc/${path}/stat`, 'utf8').split(') ')[1].split(' ')[index];
+  const stat = readFileSync(`/proc/${path}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[index];
 }
 
 /** Puts /dev/null on each of fds 0, 1, 2 that is not a terminal. */
