@@ -151,71 +151,40 @@ async function main(): Promise<void> {
     }
     const berthCli = (args: string[]) => [BERTH, ['-H', berthd.host, ...args]] as const;
 
-    if (!PS_ONLY) {
-      // ---- run --rm ----
-      const run = ['run', '--rm', '--network', 'none', 'busybox', 'true'];
-      const samples: Record<string, number[]> = { 'docker → berthd': [], 'berth → berthd': [] };
-      if (ref) samples['docker → dockerd'] = [];
-      if (hasPodman) samples.podman = [];
-      // one warm-up each
-      time('docker', run, bEnv);
-      time(...berthCli(run));
-      if (ref) time('docker', run, dockerEnv(refHost));
-      if (hasPodman) time('podman', podman(run));
-      for (let i = 0; i < RUNS; i++) {
-        sample(samples['docker → berthd'], time('docker', run, bEnv));
-        sample(samples['berth → berthd'], time(...berthCli(run)));
-        if (ref) sample(samples['docker → dockerd'], time('docker', run, dockerEnv(refHost)));
-        if (hasPodman) sample(samples.podman, time('podman', podman(run)));
-      }
-      const base = ref ? summary(samples['docker → dockerd']).median : undefined;
-      console.log(`\n### run --rm --network none busybox true (${RUNS} runs each, interleaved)\n`);
+    /** The same command through each client → engine pair, interleaved; its table printed. */
+    const compare = (title: string, args: string[], warmUp: boolean) => {
+      const clients: [string, () => number | undefined][] = [
+        ['docker → berthd', () => time('docker', args, bEnv)],
+        ['berth → berthd', () => time(...berthCli(args))],
+      ];
+      if (ref) clients.push(['docker → dockerd', () => time('docker', args, dockerEnv(refHost))]);
+      if (hasPodman) clients.push(['podman', () => time('podman', podman(args))]);
+      if (warmUp) for (const [, run] of clients) run();
+      const samples = new Map(clients.map(([name]): [string, number[]] => [name, []]));
+      for (let i = 0; i < RUNS; i++) for (const [name, run] of clients) sample(samples.get(name)!, run());
+      const base = ref ? summary(samples.get('docker → dockerd')!).median : undefined;
+      console.log(`\n### ${title}\n`);
       console.log('| client → engine | median ms | p90 ms | dockerd ÷ this |');
       console.log('|---|---:|---:|---:|');
-      for (const [name, s] of Object.entries(samples)) {
+      for (const [name, s] of samples) {
         const m = summary(s);
         console.log(
           `| ${name} | ${fmt(m.median)} | ${fmt(m.p90)} | ${base ? `${(base / m.median).toFixed(2)}×` : '–'} |`,
         );
       }
+    };
+
+    if (!PS_ONLY) {
+      // ---- run --rm ---- (one warm-up each)
+      const run = ['run', '--rm', '--network', 'none', 'busybox', 'true'];
+      compare(`run --rm --network none busybox true (${RUNS} runs each, interleaved)`, run, true);
 
       // ---- exec ----
-      must(
-        'docker',
-        ['run', '-d', '--name', 'bench-exec', '--network', 'none', 'busybox', 'sleep', '100000'],
-        bEnv,
-      );
-      if (ref)
-        must(
-          'docker',
-          ['run', '-d', '--name', 'bench-exec', '--network', 'none', 'busybox', 'sleep', '100000'],
-          dockerEnv(refHost),
-        );
-      if (hasPodman)
-        must(
-          'podman',
-          podman(['run', '-d', '--name', 'bench-exec', '--network', 'none', 'busybox', 'sleep', '100000']),
-        );
-      const exec = ['exec', 'bench-exec', 'true'];
-      const ex: Record<string, number[]> = { 'docker → berthd': [], 'berth → berthd': [] };
-      if (ref) ex['docker → dockerd'] = [];
-      if (hasPodman) ex.podman = [];
-      for (let i = 0; i < RUNS; i++) {
-        sample(ex['docker → berthd'], time('docker', exec, bEnv));
-        sample(ex['berth → berthd'], time(...berthCli(exec)));
-        if (ref) sample(ex['docker → dockerd'], time('docker', exec, dockerEnv(refHost)));
-        if (hasPodman) sample(ex.podman, time('podman', podman(exec)));
-      }
-      const exBase = ref ? summary(ex['docker → dockerd']).median : undefined;
-      console.log(`\n### exec <container> true (${RUNS} runs each)\n`);
-      console.log('| client → engine | median ms | p90 ms | dockerd ÷ this |');
-      console.log('|---|---:|---:|---:|');
-      for (const [name, s] of Object.entries(ex)) {
-        const m = summary(s);
-        console.log(
-          `| ${name} | ${fmt(m.median)} | ${fmt(m.p90)} | ${exBase ? `${(exBase / m.median).toFixed(2)}×` : '–'} |`,
-        );
-      }
+      const sleeper = 'run -d --name bench-exec --network none busybox sleep 100000'.split(' ');
+      must('docker', sleeper, bEnv);
+      if (ref) must('docker', sleeper, dockerEnv(refHost));
+      if (hasPodman) must('podman', podman(sleeper));
+      compare(`exec <container> true (${RUNS} runs each)`, ['exec', 'bench-exec', 'true'], false);
 
       // ---- idle monitors ----
       const before = {
