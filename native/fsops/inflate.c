@@ -76,6 +76,18 @@ static struct inflater *arg_inflater(napi_env env, napi_value v) {
   return data;
 }
 
+/* The gunzip state `v` for `name`, which needs one that is neither running nor ended. */
+static struct inflater *idle_inflater(napi_env env, napi_value v, const char *name) {
+  struct inflater *f = arg_inflater(env, v);
+  if (f != NULL && (f->busy || f->ended)) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "fsops: %s: the state is busy or ended", name);
+    napi_throw_type_error(env, "ERR_INVALID_STATE", msg);
+    return NULL;
+  }
+  return f;
+}
+
 #define RUN_MAX_CHUNKS 1024
 
 struct run {
@@ -191,13 +203,9 @@ napi_value fs_gunzip_run(napi_env env, napi_callback_info info) {
   napi_value argv[3], promise;
   if (args_get(env, info, argv, 3) < 0)
     return NULL;
-  struct inflater *f = arg_inflater(env, argv[0]);
+  struct inflater *f = idle_inflater(env, argv[0], "gunzipRun");
   if (f == NULL)
     return NULL;
-  if (f->busy || f->ended) {
-    napi_throw_type_error(env, "ERR_INVALID_STATE", "fsops: gunzipRun: the state is busy or ended");
-    return NULL;
-  }
   struct run *r = calloc(1, sizeof *r);
   if (r == NULL)
     return throw_errno(env, ENOMEM, "gunzipRun", NULL);
@@ -233,13 +241,9 @@ napi_value fs_gunzip_digest(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (args_get(env, info, argv, 1) < 0)
     return NULL;
-  struct inflater *f = arg_inflater(env, argv[0]);
+  struct inflater *f = idle_inflater(env, argv[0], "gunzipDigest");
   if (f == NULL)
     return NULL;
-  if (f->busy || f->ended) {
-    napi_throw_type_error(env, "ERR_INVALID_STATE", "fsops: gunzipDigest: the state is busy or ended");
-    return NULL;
-  }
   inflater_end(f);
   return sha256_hex(env, &f->sha);
 }
