@@ -9,6 +9,7 @@ import https from 'node:https';
 import { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { BerthError, type ErrorKind, unavailable } from '../common/errors.ts';
+import { slabGet } from './blob-reader.ts';
 import { type Challenge, parseChallenges } from './challenge.ts';
 import { type Endpoint, endpointsFor, type RegistryHostsConfig } from './hosts.ts';
 
@@ -26,7 +27,8 @@ export interface AuthConfig {
 export interface RegistryResponse {
   status: number;
   headers: IncomingHttpHeaders;
-  body: IncomingMessage;
+  /** node:http's IncomingMessage, or (`slabs`) an object-mode stream of views of slabs. */
+  body: IncomingMessage | Readable;
   url: URL;
 }
 
@@ -38,6 +40,12 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Follow 3xx (blob downloads from storage backends): default true for GET and HEAD. */
   follow?: boolean;
+  /**
+   * A plain-HTTP GET reads its body into reused slabs (blob-reader.ts; blob downloads, whose
+   * consumer releases what it is given): each response, redirects included, that is http: and
+   * GET. HTTPS and everything else go through node:http as always.
+   */
+  slabs?: boolean;
 }
 
 /** Bearer tokens by realm, service, scopes and user. */
@@ -175,7 +183,8 @@ export class RegistryClient {
     const { endpoint, challenge } = await this.endpoint(opts.signal);
     const url = typeof path === 'string' ? new URL(path, endpoint.url) : path;
     let headers = { ...opts.headers, ...(await this.#authHeader(challenge, opts.scopes ?? [], opts.signal)) };
-    let res = await this.#send(endpoint, method, url, headers, opts.body, opts.signal);
+    const slabs = opts.slabs === true && method === 'GET' && opts.body === undefined;
+    let res = await this.#send(endpoint, method, url, headers, opts.body, opts.signal, slabs);
     if (res.status === 401) {
       // a scope not in the cached token, or an expired one: answer this challenge and retry once
       const fresh = pickChallenge(res.headers['www-authenticate']) ?? challenge;
@@ -185,7 +194,7 @@ export class RegistryClient {
           ...opts.headers,
           ...(await this.#authHeader(fresh, opts.scopes ?? [], opts.signal, true)),
         };
-        res = await this.#send(endpoint, method, url, headers, opts.body, opts.signal);
+        res = await this.#send(endpoint, method, url, headers, opts.body, opts.signal, slabs);
       }
     }
     const follow = opts.follow ?? (method === 'GET' || method === 'HEAD');
@@ -194,7 +203,7 @@ export class RegistryClient {
       const next = new URL(String(res.headers.location), res.url);
       // storage backends get no registry credentials
       const h = next.host === url.host ? headers : { ...opts.headers };
-      res = await this.#send(endpoint, method, next, h, undefined, opts.signal);
+      res = await this.#send(endpoint, method, next, h, undefined, opts.signal, slabs);
     }
     return res;
   }
@@ -317,7 +326,17 @@ export class RegistryClient {
     headers: Record<string, string>,
     body: RequestOptions['body'],
     signal: AbortSignal | undefined,
+    slabs = false,
   ): Promise<RegistryResponse> {
+    // (node:http honours HTTP_PROXY when NODE_USE_ENV_PROXY is set; the slab reader does not proxy)
+    if (slabs && url.protocol === 'http:' && body === undefined && !process.env.NODE_USE_ENV_PROXY)
+      return slabGet(url, { 'User-Agent': USER_AGENT, ...headers }, signal).then(
+        (res) => ({ ...res, url }),
+        (err: NodeJS.ErrnoException) => {
+          if (signal?.aborted) throw err;
+          throw unavailable(`${verb(method)} "${url.href}": ${describeNetError(err)}`, err);
+        },
+      );
     return new Promise((resolve, reject) => {
       const secure = url.protocol === 'https:';
       const h: Record<string, string> = { 'User-Agent': USER_AGENT, ...headers };

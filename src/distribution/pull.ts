@@ -34,6 +34,7 @@ import {
   MediaType,
   type Platform,
 } from '../image/types.ts';
+import { release } from '../storage/slabs.ts';
 import { repositoryScope } from './challenge.ts';
 import { type RegistryClient, RegistryError, readAll, responseError } from './client.ts';
 import { type OnProgress, progressMessage, shortDigest } from './progress.ts';
@@ -169,7 +170,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /**
  * The bytes of a blob as the registry sends them, resuming with `Range: bytes=N-` when the
  * connection breaks (a registry that ignores Range is read again from the start, skipping what
- * was already passed on).
+ * was already passed on). Over plain HTTP the chunks are views of reused slabs
+ * (src/storage/slabs.ts): the consumer releases each once done with it, or never (then the
+ * garbage collector has them).
  */
 export async function* blobChunks(
   client: RegistryClient,
@@ -186,6 +189,7 @@ export async function* blobChunks(
         headers: offset ? { Range: `bytes=${offset}-` } : {},
         scopes: [repositoryScope(ref.path, ['pull'])],
         signal: opts.signal,
+        slabs: true,
       });
     } catch (err) {
       if (opts.signal?.aborted || ++failures > RETRIES || errorKind(err) !== 'Unavailable') throw err;
@@ -210,8 +214,10 @@ export async function* blobChunks(
         if (skip) {
           if (chunk.length <= skip) {
             skip -= chunk.length;
+            release(chunk);
             continue;
           }
+          release(chunk.subarray(0, skip));
           chunk = chunk.subarray(skip);
           skip = 0;
         }

@@ -7,12 +7,17 @@
 // The reader mostly takes the bytes from memory: the chunks received are kept (up to
 // MEMORY_BYTES) until it has passed them on, so they are not read back from the file; a reader
 // that falls further behind (its layer waiting on the one below) reads from the file instead.
+//
+// Chunks that are views of slabs (src/storage/slabs.ts: a plain-HTTP download) are released
+// once the hash has written them and the reader has passed them on (its consumer then holds
+// them) or they were dropped from memory unread, so the download's slabs are reused.
 
 import { open, rm } from 'node:fs/promises';
 import { invalidArgument } from '../common/errors.ts';
 import type { ContentStore } from '../image/content-store.ts';
 import type { Digest } from '../image/digest.ts';
 import { ThreadpoolSha256 } from '../storage/hash.ts';
+import { doneWriting, hold, release, retain, SLAB_BYTES, takeSlab } from '../storage/slabs.ts';
 
 /** Received bytes kept in memory for the reader, at most. */
 const MEMORY_BYTES = 16 << 20;
@@ -50,10 +55,13 @@ export class Spool {
     this.#wake();
   }
 
-  #forget(): void {
+  /** Drops the oldest chunk kept; `passed`: the reader has handed on its bytes from `passed` on. */
+  #forget(passed?: number): void {
     const first = this.#memory.shift()!;
     this.#memoryStart += first.length;
     this.#memoryBytes -= first.length;
+    // (the reader's consumer now holds what was passed on; the rest is let go here)
+    release(passed === undefined ? first : first.subarray(0, passed));
   }
 
   /**
@@ -73,6 +81,9 @@ export class Spool {
         this.#written += n;
         this.#wake();
       },
+      onChunksDone: (chunks) => {
+        for (const c of chunks) release(c);
+      },
     });
     try {
       let received = 0;
@@ -83,6 +94,7 @@ export class Spool {
             throw invalidArgument(
               `size mismatch for ${expect.digest}: expected ${expect.size} bytes, got more`,
             );
+          retain(chunk); // (one holder more: the hash beside the memory)
           const full = hash.update(chunk);
           this.#remember(chunk);
           if (full) await full;
@@ -125,9 +137,10 @@ export class Spool {
         while (this.#memory.length && this.#memoryStart + this.#memory[0].length <= pos) this.#forget();
         if (this.#memory.length && this.#memoryStart <= pos) {
           const first = this.#memory[0];
-          const chunk = pos === this.#memoryStart ? first : first.subarray(pos - this.#memoryStart);
+          const from = pos - this.#memoryStart;
+          const chunk = from === 0 ? first : first.subarray(from);
           pos += chunk.length;
-          this.#forget();
+          this.#forget(from);
           yield chunk;
           continue;
         }
@@ -148,11 +161,20 @@ export class Spool {
             continue;
           }
         }
-        const buf = Buffer.allocUnsafe(Math.min(chunkSize, end - pos));
-        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-        if (bytesRead === 0) throw new Error(`${this.path}: short read at ${pos} of ${end}`);
-        pos += bytesRead;
-        yield buf.subarray(0, bytesRead);
+        // (into a slab: the consumer may release it, as it does the downloaded chunks)
+        const slab = takeSlab();
+        let view: Buffer;
+        try {
+          const n = Math.min(chunkSize, SLAB_BYTES, end - pos);
+          const { bytesRead } = await fh.read(slab, 0, n, pos);
+          if (bytesRead === 0) throw new Error(`${this.path}: short read at ${pos} of ${end}`);
+          view = slab.subarray(0, bytesRead);
+          hold(view);
+        } finally {
+          doneWriting(slab);
+        }
+        pos += view.length;
+        yield view;
       }
     } finally {
       await fh?.close();

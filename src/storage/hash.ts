@@ -15,6 +15,7 @@ export class ThreadpoolSha256 {
   readonly #state = fsops().sha256Init();
   readonly #fd: number;
   readonly #onDone: ((bytes: number) => void) | undefined;
+  readonly #onChunksDone: ((chunks: Buffer[]) => void) | undefined;
   #chunks: Buffer[] = [];
   #bytes = 0;
   #queued = 0;
@@ -26,9 +27,17 @@ export class ThreadpoolSha256 {
    * With `fd`, every byte hashed is also written there (at its current offset). `onDone` hears,
    * in order, of the bytes of each update hashed (and written).
    */
-  constructor(opts: { fd?: number; onDone?: (bytes: number) => void } = {}) {
+  constructor(
+    opts: {
+      fd?: number;
+      onDone?: (bytes: number) => void;
+      /** The chunks of an update the native side is done with (hashed, written, or failed). */
+      onChunksDone?: (chunks: Buffer[]) => void;
+    } = {},
+  ) {
     this.#fd = opts.fd ?? -1;
     this.#onDone = opts.onDone;
+    this.#onChunksDone = opts.onChunksDone;
   }
 
   /**
@@ -59,7 +68,11 @@ export class ThreadpoolSha256 {
     this.#bytes = 0;
     this.#queued += n;
     this.#tail = this.#tail.then(async () => {
-      if (this.#error !== undefined) return;
+      if (this.#error !== undefined) {
+        this.#queued -= n;
+        this.#onChunksDone?.(chunks);
+        return;
+      }
       try {
         await fsops().sha256Update(this.#state, chunks, this.#fd);
         this.#onDone?.(n);
@@ -67,6 +80,7 @@ export class ThreadpoolSha256 {
         this.#error = err;
       } finally {
         this.#queued -= n;
+        this.#onChunksDone?.(chunks);
       }
     });
   }

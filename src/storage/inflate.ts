@@ -6,9 +6,13 @@
 // valid until RING - 1 more chunks have been taken from the generator (its buffer is then filled
 // again). Consumers that keep bytes longer copy them (apply.ts's batches of small files do).
 // One run ahead of the consumer is kept in flight, so inflating overlaps with tar parsing.
+//
+// The compressed bytes taken from the source are released (slabs.ts) once inflated: a pull's
+// download reuses its slabs. Sources of ordinary Buffers are not affected.
 
 import { internal, invalidArgument } from '../common/errors.ts';
 import { fsops } from './native.ts';
+import { release } from './slabs.ts';
 
 /** Buffers a Gunzip reuses, and the size of each. */
 export const RING = 4;
@@ -120,8 +124,10 @@ export class Gunzip {
         if (first.length <= consumed) {
           consumed -= first.length;
           input.chunks.shift();
+          release(first);
         } else {
           input.chunks[0] = first.subarray(consumed);
+          release(first.subarray(0, consumed));
           consumed = 0;
         }
       }
