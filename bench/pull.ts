@@ -9,6 +9,9 @@
 //
 //   node bench/pull.ts [runs]   (default 3 runs per engine, interleaved)
 //
+// BENCH_ENGINES=berthd,skopeo limits the run to the engines whose names start with those words
+// (for quicker comparisons of berthd builds; the side-by-side figures need all four).
+//
 // Between pulls each engine removes the image (rmi) and the script syncs and waits
 // BENCH_SETTLE seconds (default 65; see bench/load.ts on ext4 inode reuse). Each push goes to a
 // fresh registry (restarted on an empty storage directory), so every blob is uploaded.
@@ -131,6 +134,9 @@ async function main(): Promise<void> {
           must('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${ociDir}:x`, `docker://${to}`]),
       },
     ];
+    const only = process.env.BENCH_ENGINES?.split(',').filter(Boolean);
+    if (only)
+      engines.splice(0, engines.length, ...engines.filter((e) => only.some((o) => e.name.startsWith(o))));
     const pulls = new Map<string, number[]>(engines.map((e) => [e.name, []]));
     const pushes = new Map<string, number[]>(engines.map((e) => [e.name, []]));
     // one warm-up pull each (not counted), then the runs, interleaved
@@ -156,7 +162,8 @@ async function main(): Promise<void> {
     }
     const mb = Math.round(archive.size / 1e6);
     const table = (title: string, samples: Map<string, number[]>) => {
-      const ref = summary(samples.get('dockerd (docker CLI)')!).median;
+      const docker = samples.get('dockerd (docker CLI)');
+      const ref = docker ? summary(docker).median : Number.NaN;
       console.log(`\n${title}\n`);
       console.log('| engine | median s | p90 s | dockerd ÷ this |');
       console.log('|---|---:|---:|---:|');
