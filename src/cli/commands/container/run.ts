@@ -1,5 +1,5 @@
-// berth run / berth container run, as docker's runContainer: create → attach (hijacked) → wait
-// (next-exit, or removed with --rm) → start → resize with a tty; signals forwarded to the
+// berth run / berth container run, as docker's runContainer: create → attach (hijacked) and wait
+// (next-exit, or removed with --rm), sent together → start → resize with a tty; signals forwarded to the
 // container; the exit status is the container's (125 for daemon errors, 126/127 passed through).
 
 import { DaemonError } from '../../../api/client/client.ts';
@@ -63,16 +63,28 @@ export const run: RawCommandDef = {
       const attach = attachStdin || attachOutput;
       let streamed: Promise<StreamEnd> | undefined;
       let cancelStream = () => {};
-      if (attach) {
-        const conn = await client.hijack('POST', cpath(id, '/attach'), {
-          query: {
-            stream: 1,
-            stdin: attachStdin ? 1 : undefined,
-            stdout: body.AttachStdout ? 1 : undefined,
-            stderr: body.AttachStderr ? 1 : undefined,
-            detachKeys: (o['detach-keys'] as string) || undefined,
-          },
-        });
+      // The attach and the wait go out together, as the docker CLI sends them: the start needs both
+      // answers (the 101, the wait's headers), neither request needs the other's.
+      const attaching = attach
+        ? client.hijack('POST', cpath(id, '/attach'), {
+            query: {
+              stream: 1,
+              stdin: attachStdin ? 1 : undefined,
+              stdout: body.AttachStdout ? 1 : undefined,
+              stderr: body.AttachStderr ? 1 : undefined,
+              detachKeys: (o['detach-keys'] as string) || undefined,
+            },
+          })
+        : undefined;
+      const waiting = waitExitOrRemoved(ctx, client, id, body.HostConfig.AutoRemove === true);
+      const [attached, waited] = await Promise.allSettled([attaching, waiting]);
+      if (waited.status === 'fulfilled') cancelWait = waited.value.cancel;
+      else if (attached.status === 'fulfilled') attached.value?.socket.destroy();
+      if (attached.status === 'rejected') throw attached.reason;
+      if (waited.status === 'rejected') throw waited.reason;
+      const wait = waited.value;
+      const conn = attached.value;
+      if (conn) {
         cancelStream = () => conn.socket.destroy();
         streamed = streamHijacked({
           conn,
@@ -85,8 +97,6 @@ export const run: RawCommandDef = {
         });
         streamed.catch(() => {});
       }
-      const wait = await waitExitOrRemoved(ctx, client, id, body.HostConfig.AutoRemove === true);
-      cancelWait = wait.cancel;
       try {
         await client.request('POST', cpath(id, '/start'));
       } catch (err) {
