@@ -22,7 +22,7 @@ import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import { type Compiled, commandWord, compileBundle, runBundle } from './run-bundle.ts';
-import { requires, warmUp } from './warm-up.ts';
+import { builtins, warmUp } from './warm-up.ts';
 
 /** The nice value's index in statField() (field 19 of /proc/PID/stat). */
 const NICE = 16;
@@ -49,7 +49,11 @@ const NOOP = join(import.meta.dirname, '..', 'native', 'build', 'berth-warm');
 
 /** Environment that Node reads once, at its own start: a request must bring the same. */
 const NODE_START_ENV = /^(NODE_|UV_|OPENSSL_|SSL_CERT_|LANG$|LANGUAGE$|LC_|TZ$)/;
-/** Built-ins that load without side effects (no warnings, no reads of the environment). */
+/**
+ * Built-ins that load without side effects (no warnings, no reads of the environment). Not
+ * https: only a TLS host uses it, and with tls and its crypto it cost a worker 10-20 ms of its
+ * load, which a command run right after the previous one waits for.
+ */
 const PRELOAD = [
   'fs',
   'fs/promises',
@@ -57,7 +61,6 @@ const PRELOAD = [
   'os',
   'net',
   'http',
-  'https',
   'child_process',
   'crypto',
   'stream',
@@ -84,9 +87,10 @@ const PRELOAD = [
 // client already waiting (commands run back to back) stops this: the command loads what it
 // needs itself, as a cold start does, rather than waiting for the rest.
 const source = readFileSync(main, 'utf8');
+const used = builtins(source);
 for (const m of PRELOAD) {
   if (ops.warmPending(LISTENER)) break;
-  if (requires(source, m)) require(`node:${m}`);
+  if (used.has(m)) require(`node:${m}`);
 }
 let compiled: Compiled | undefined;
 try {
@@ -97,7 +101,7 @@ try {
 
 // then the built-ins' code the commands run first (warm-up.ts); the request is taken from a
 // macrotask, as the main script's top level would run it
-warmUp(source, require, NOOP, () => ops.warmPending(LISTENER) === 1).then(() => setImmediate(serve));
+warmUp(used, require, NOOP, () => ops.warmPending(LISTENER) === 1).then(() => setImmediate(serve));
 
 /** Takes one request and runs it, or exits. */
 function serve(): void {
@@ -140,16 +144,16 @@ function serve(): void {
   }
   process.umask(Number.parseInt(umask, 8));
   reportExitEarly();
-  try {
-    writeFileSync(LAST, commandWord(args), { mode: 0o600 });
-  } catch {
-    // only a guess for the next worker
+  const word = commandWord(args);
+  // compiled ahead is the command word LAST names: only another word is written
+  if (compiled?.command !== word) {
+    try {
+      writeFileSync(LAST, word, { mode: 0o600 });
+    } catch {
+      // only a guess for the next worker
+    }
   }
-  runBundle(
-    main,
-    args,
-    compiled?.command === commandWord(args) ? compiled : compileBundle(main, commandWord(args), source),
-  );
+  runBundle(main, args, compiled?.command === word ? compiled : compileBundle(main, word, source));
 }
 
 /**
