@@ -5,8 +5,10 @@
  * or a RLIMIT_NICE that permits it. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -31,6 +33,31 @@ int can_restore_nice(void) {
 }
 
 int lower_nice(void) { return setpriority(PRIO_PROCESS, 0, LOW_NICE); }
+
+/* The nice value of a process weighs only within its scheduler autogroup (one per session where
+ * the kernel has sched_autogroup_enabled=1), and a supervisor's worker has an autogroup of its
+ * own (setsid): against the command that runs meanwhile, in another autogroup, only the
+ * autogroup's own nice value (/proc/PID/autogroup) counts. Changing it is rate-limited to once
+ * per 100 ms system-wide, except with CAP_SYS_ADMIN. */
+int can_lower_autogroup(void) {
+  struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct data[2] = {{0}};
+  if (syscall(SYS_capget, &hdr, data) < 0) return 0;
+  if (!(data[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32)))) return 0;
+  return access("/proc/self/autogroup", W_OK) == 0;
+}
+
+int open_autogroup(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/autogroup", (int)pid);
+  return open(path, O_WRONLY | O_CLOEXEC);
+}
+
+int set_autogroup_nice(int fd, int nice) {
+  char value[16];
+  int len = snprintf(value, sizeof value, "%d", nice);
+  return write(fd, value, (size_t)len) == len ? 0 : -1;
+}
 
 int restore_nice(pid_t pid, int nice) {
   char path[64];

@@ -84,10 +84,10 @@ int warm_paths(const struct tool *t, struct warm_paths *p, struct warm_error *e)
   return 0;
 }
 
-void spawn_supervisor(const struct tool *t, const struct warm_paths *p, int flags) {
+pid_t spawn_supervisor(const struct tool *t, const struct warm_paths *p, int flags) {
   if (!(flags & SPAWN_FORCE)) {
     cleanup_close int lock = open(p->lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) return; /* a worker is pending */
+    if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) return 0; /* a worker is pending */
   }
   int bound[2] = {-1, -1};
   if ((flags & SPAWN_WAIT_BOUND) && pipe2(bound, O_CLOEXEC) < 0) bound[0] = bound[1] = -1;
@@ -109,10 +109,15 @@ void spawn_supervisor(const struct tool *t, const struct warm_paths *p, int flag
   if (child > 0)
     while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
       ;
+  pid_t supervisor = 0;
   if (bound[0] >= 0) {
-    /* until the socket is in place (or the new supervisor gave up: EOF) */
+    /* until the socket is in place (`B` and the supervisor's pid), or the new supervisor gave
+     * up (EOF) */
     struct pollfd pfd = {.fd = bound[0], .events = POLLIN};
-    if (child > 0) poll(&pfd, 1, 200);
+    char type;
+    int32_t pid;
+    if (child > 0 && poll(&pfd, 1, 200) == 1 && read_msg(bound[0], &type, &pid) > 0 && type == 'B') supervisor = pid;
     close(bound[0]);
   }
+  return supervisor;
 }

@@ -22,6 +22,8 @@
  * (`run -it`, `logs -f`), so that a command never shares the CPU with a worker warming up
  * unless it runs long. */
 #define SUCCESSOR_AFTER_MS 1000
+/* The autogroup nice value of a successor loading beside the command (nice.c) */
+#define LOW_AUTOGROUP_NICE 19
 
 static void on_alarm(int sig) { (void)sig; }
 
@@ -66,6 +68,11 @@ static int receive_connection(int channel, int listener, pid_t pid, int nice) {
     if (poll(fds, n, -1) < 0 && errno != EINTR) break;
     if (n == 2 && fds[1].revents) {
       restore_nice(pid, nice);
+      /* and this session's autogroup, if the predecessor's command still runs (successor_up) */
+      if (can_lower_autogroup()) {
+        cleanup_close int group = open_autogroup(getpid());
+        if (group >= 0) set_autogroup_nice(group, 0);
+      }
       n = 1;
     }
   }
@@ -83,12 +90,21 @@ static int receive_connection(int channel, int listener, pid_t pid, int nice) {
   return fd;
 }
 
+/* Gives a successor that loaded beside the command (its autogroup open as `*group`) the nice
+ * value 0 of a new autogroup back, once the command has ended. */
+static void successor_up(int *group) {
+  if (*group < 0) return;
+  set_autogroup_nice(*group, 0);
+  close(*group);
+  *group = -1;
+}
+
 /* Waits for the worker to exit, and reports its exit code as soon as it has sent it (before
  * Node's teardown), else its wait status; kills it if the client goes away first (as the
  * client's own death would have ended a cold start). Starts the successor after
  * SUCCESSOR_AFTER_MS if the command still runs. */
 static void wait_worker(const struct tool *t, const struct warm_paths *p, pid_t pid, int channel, int conn,
-                        int *started) {
+                        int *started, int *group) {
   struct pollfd fds[2] = {{.fd = channel, .events = POLLIN}, {.fd = conn, .events = POLLRDHUP}};
   int watching = 2;
   for (;;) {
@@ -115,12 +131,14 @@ static void wait_worker(const struct tool *t, const struct warm_paths *p, pid_t 
       if (!*started) spawn_supervisor(t, p, SPAWN_WAIT_BOUND);
       *started = 1;
       write_msg(conn, MSG_EXIT, code);
+      successor_up(group);
       watching = 1; /* reported: the client may go now */
       continue;
     }
     if (n <= 0) break;
   }
   int status;
+  successor_up(group);
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) return;
   if (!*started) spawn_supervisor(t, p, SPAWN_WAIT_BOUND);
@@ -147,7 +165,7 @@ int serve(const struct tool *t, int notify) {
   int listener = listen_at(p.sock, &st, &e);
   if (listener < 0) return -1;
   if (notify >= 0) {
-    write_all(notify, "B", 1);
+    write_msg(notify, 'B', getpid());
     close(notify);
   }
   int pair[2];
@@ -178,13 +196,22 @@ int serve(const struct tool *t, int notify) {
   close(lock);
   lock = -1;
   int started = 0;
+  cleanup_close int group = -1;
   /* a successor that loads at the lowest priority can start now, beside the command, so that
-   * the next command finds it ready; else it starts when this command ends */
+   * the next command finds it ready; else it starts when this command ends. The nice value
+   * weighs only within its autogroup (its own session): where that can be given back at once,
+   * the autogroup is lowered too, until the command ends (successor_up), never longer, as it
+   * would then lose the CPU to anything else that runs */
   if (lower) {
-    spawn_supervisor(t, &p, SPAWN_WAIT_BOUND);
+    pid_t successor = spawn_supervisor(t, &p, SPAWN_WAIT_BOUND);
     started = 1;
+    if (successor > 0 && can_lower_autogroup() && (group = open_autogroup(successor)) >= 0 &&
+        set_autogroup_nice(group, LOW_AUTOGROUP_NICE) < 0) {
+      close(group);
+      group = -1;
+    }
   }
-  wait_worker(t, &p, pid, pair[0], conn, &started);
+  wait_worker(t, &p, pid, pair[0], conn, &started, &group);
   close(conn);
   conn = -1;
   return 0;

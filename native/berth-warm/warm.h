@@ -50,8 +50,8 @@ int warm_paths(const struct tool *t, struct warm_paths *p, struct warm_error *e)
  * still holds it while it exits). Never fails visibly. */
 enum { SPAWN_FORCE = 1, SPAWN_WAIT_BOUND = 2 };
 /* SPAWN_WAIT_BOUND: returns once the new socket is bound (at most 200 ms), so that the next
- * command finds it. */
-void spawn_supervisor(const struct tool *t, const struct warm_paths *p, int flags);
+ * command finds it, with the new supervisor's pid (0 when not known). */
+pid_t spawn_supervisor(const struct tool *t, const struct warm_paths *p, int flags);
 
 /* serve.c: the supervisor (`berth-warm --serve NODE WORKER CACHE MAIN NOTIFY`); NOTIFY is the fd
  * to write one byte to once the socket is bound, or -1. */
@@ -62,6 +62,12 @@ int serve(const struct tool *t, int notify);
 int can_restore_nice(void);
 int lower_nice(void);
 int restore_nice(pid_t pid, int nice);
+/* Whether an autogroup's nice value can be lowered and given back at once (CAP_SYS_ADMIN: the
+ * kernel limits others to one change per 100 ms system-wide); the open /proc/PID/autogroup of
+ * `pid` (-1 if not); setting the nice value through it. */
+int can_lower_autogroup(void);
+int open_autogroup(pid_t pid);
+int set_autogroup_nice(int fd, int nice);
 
 /* io.c */
 int write_all(int fd, const void *buf, size_t len);

@@ -34,7 +34,9 @@ const app = join(dir, 'app.cjs');
 const APP = `const [what, arg] = process.argv.slice(2);
 const info = () => JSON.stringify({ argv: process.argv.slice(2), cwd: process.cwd(), foo: process.env.FOO,
   umask: process.umask(), tty: process.stdout.isTTY === true, cols: process.stdout.columns ?? null, pid: process.pid,
-  nice: [...new Set(require('node:fs').readdirSync('/proc/self/task').map((t) => require('node:os').getPriority(Number(t))))] });
+  nice: [...new Set(require('node:fs').readdirSync('/proc/self/task').map((t) => require('node:os').getPriority(Number(t))))],
+  autogroup: autogroupNice('self') });
+const autogroupNice = (pid) => { try { return Number(/nice (-?\\d+)/.exec(require('node:fs').readFileSync('/proc/' + pid + '/autogroup', 'utf8'))[1]); } catch { return null; } };
 if (what === 'info') process.stdout.write(info() + '\\n');
 if (what === 'exit') process.exitCode = Number(arg);
 if (what === 'fd3') { try { require('node:fs').writeSync(3, 'leaked'); } catch {} process.stdout.write('done\\n'); }
@@ -246,6 +248,39 @@ describe('berth-warm', { concurrency: false }, () => {
     assert.match(res.output, /berth-warm: warm/);
     assert.match(res.output, /raw true .*"tty":true,"cols":80/);
     assert.equal(res.status, 6, res.output);
+  });
+
+  test('a successor loading beside a command: its autogroup lowered (as root) until that command ends, not for its own', async () => {
+    const agNice = (pid: number) =>
+      Number(/nice (-?\d+)/.exec(readFileSync(`/proc/${pid}/autogroup`, 'utf8'))?.[1]);
+    // the Node processes (workers() also lists their supervisors)
+    const nodes = () => workers().filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith(NODE));
+    await warmUp();
+    const pending = nodes();
+    let during: { successor: number; nice: number; second: Ran } | undefined;
+    const first = await background(['wait', join(dir, 'ag-done')], async (_child, pid) => {
+      await new Promise((r) => setTimeout(r, 300));
+      const successor = nodes().find((p) => p !== pid && !pending.includes(p)) ?? 0;
+      const nice = successor ? agNice(successor) : Number.NaN;
+      // a command meanwhile takes that successor, and runs at the nice value 0 of a new autogroup
+      during = { successor, nice, second: run(['info']) };
+    });
+    assert.equal(first.how, 'warm', first.stderr);
+    assert.ok(during && during.successor > 0, 'a successor was pending during the command');
+    if (process.getuid?.() === 0) assert.equal(during.nice, 19, 'lowered while the command ran');
+    assert.equal(during.second.how, 'warm', during.second.stderr);
+    assert.match(during.second.stderr, new RegExp(`warm: ${during.successor}\\b`));
+    const info = JSON.parse(during.second.stdout);
+    assert.deepEqual([info.autogroup, info.nice], [0, [0]]);
+    // and the successors pending once the commands have ended are at 0
+    await new Promise((r) => setTimeout(r, 300));
+    const next = nodes().filter((p) => p !== during!.successor && !pending.includes(p));
+    assert.ok(next.length >= 1);
+    assert.deepEqual(
+      next.map(agNice),
+      next.map(() => 0),
+      'given back once the commands ended',
+    );
   });
 
   test('concurrent commands: one warm, the others cold, all correct', async () => {

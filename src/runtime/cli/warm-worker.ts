@@ -189,9 +189,16 @@ function reportExitEarly(): void {
  * A worker started beside a running command loads at nice 19 (its supervisor lowered it, where
  * this is allowed back: berth-warm/nice.c): every thread gets the supervisor's priority back
  * before the command runs. Where that fails, the priority check in refusal() sends the client
- * cold.
+ * cold. Its autogroup (its supervisor's session), lowered too where that can be given back at
+ * once, gets the nice value 0 of a new one back.
  */
 function restorePriority(): void {
+  try {
+    if (!/ nice 0\s*$/.test(readFileSync('/proc/self/autogroup', 'utf8')))
+      writeFileSync('/proc/self/autogroup', '0');
+  } catch {
+    // no autogroups in this kernel, or not allowed: only scheduling weight
+  }
   const nice = Number(statField(process.ppid, NICE));
   for (const task of readdirSync('/proc/self/task')) {
     try {
