@@ -170,7 +170,7 @@ async function main(): Promise<void> {
       for (const [name, s] of samples) {
         const { median, p90 } = summary(s);
         console.log(
-          `| ${name} | ${(median / 1000).toFixed(2)} | ${(p90 / 1000).toFixed(2)} | ${(ref / median).toFixed(2)}× |`,
+          `| ${name} | ${(median / 1000).toFixed(2)} | ${(p90 / 1000).toFixed(2)} | ${Number.isNaN(ref) ? '—' : `${(ref / median).toFixed(2)}×`} |`,
         );
       }
     };
