@@ -115,6 +115,24 @@ describe('planCgroup v1', () => {
     ]);
   });
 
+  it('writes no cpuset values into a child the kernel fills from its parent (clone_children)', () => {
+    const parent = { cpusetParent: { path: '/berth', cpus: '0-3', mems: '0', cloneChildren: true } };
+    const cpusetWrites = (r: LinuxResources, rel = '/berth/abc', f: CgroupHostFeatures = parent) =>
+      planCgroup(v1, rel, r, f).writes.filter((w) => w.path.includes('/cpuset/'));
+    assert.deepEqual(cpusetWrites({}), []);
+    assert.deepEqual(cpusetWrites({ cpu: { cpus: '1', mems: '0' } }), [
+      { path: `${M}/cpuset/berth/abc/cpuset.cpus`, value: '1' },
+      { path: `${M}/cpuset/berth/abc/cpuset.mems`, value: '0' },
+    ]);
+    // deeper: the directories between are made by the plan, so they are filled by it too
+    assert.deepEqual(cpusetWrites({}, '/berth/x/abc'), [
+      { path: `${M}/cpuset/berth/x/cpuset.cpus`, value: '0-3' },
+      { path: `${M}/cpuset/berth/x/cpuset.mems`, value: '0' },
+      { path: `${M}/cpuset/berth/x/abc/cpuset.cpus`, value: '0-3' },
+      { path: `${M}/cpuset/berth/x/abc/cpuset.mems`, value: '0' },
+    ]);
+  });
+
   it('leaves an existing cpuset directory alone unless cpus or mems are asked for', () => {
     const existing = { cpusetParent: { path: '/berth/abc', cpus: '0', mems: '0' } };
     assert.deepEqual(planCgroup(v1, '/berth/abc', {}, existing).writes, []);

@@ -11,6 +11,9 @@
 //   ancestor's values (features.cpusetParent); the planner writes them into every directory
 //   below that ancestor, top-down, the leaf getting the requested cpus/mems instead when set.
 //   Existing directories are never rewritten, so an administrator's narrower ancestor stays.
+//   When that ancestor is the leaf's parent and has cgroup.clone_children set (berthd sets it
+//   on its /berth), the kernel fills the new leaf at mkdir: nothing is written (a write of
+//   cpuset.cpus rebuilds the scheduler domains, 0.25-1 ms here) unless cpus or mems are asked.
 // - v1 on a hybrid host: a directory in the cgroup2 `unified` mount is created and joined too
 //   (as runc does); hugepage limits go there when hugetlb lives in the unified hierarchy.
 // - v2 devices: the cgroup2 device controller is an eBPF program, not files. planCgroup does
@@ -36,7 +39,7 @@ export interface CgroupHostFeatures {
    * to the mount, `/` for the root, the leaf itself when it exists) and its cpuset.cpus/mems.
    * Required when the layout has a cpuset hierarchy.
    */
-  cpusetParent?: { path: string; cpus: string; mems: string };
+  cpusetParent?: { path: string; cpus: string; mems: string; cloneChildren?: boolean };
   /** v1 hybrid: the controllers available in the unified mount (its cgroup.controllers). Default none. */
   unifiedControllers?: string[];
 }
@@ -142,13 +145,15 @@ function planV1(
     const parent = features.cpusetParent;
     if (!parent) throw internal('planCgroup: host facts lack cpusetParent for the cpuset hierarchy');
     const levels = [...ancestors(rel), rel].filter((p) => isBelow(p, parent.path));
-    for (const level of levels) {
+    // the kernel copies the parent's values into a new child (see the header)
+    const copied = parent.cloneChildren === true && levels.length === 1;
+    for (const level of copied ? [] : levels) {
       const dir = join(layout.mounts.cpuset, level);
       const leaf = level === rel;
       w(dir, 'cpuset.cpus', leaf && cpu.cpus ? cpu.cpus : parent.cpus);
       w(dir, 'cpuset.mems', leaf && cpu.mems ? cpu.mems : parent.mems);
     }
-    if (parent.path === rel) {
+    if (parent.path === rel || copied) {
       if (cpu.cpus) w(join(layout.mounts.cpuset, rel), 'cpuset.cpus', cpu.cpus);
       if (cpu.mems) w(join(layout.mounts.cpuset, rel), 'cpuset.mems', cpu.mems);
     }

@@ -133,6 +133,7 @@ export class Containers {
   readonly #live = new Map<string, Live>();
   readonly #listCache = new ListCache();
   #closing = false;
+  #cgroupParentReady = false;
   /** the healthcheck monitors (health.ts), told when a container starts and exits */
   health: { start(rec: ContainerRecord): void; stop(id: string): void } | undefined;
   /** bridge and user-defined networks: set by the engine */
@@ -211,6 +212,8 @@ export class Containers {
       if (errorKind(err) === 'NotFound') throw notFound(`No such image: ${config.Image}`);
       throw err;
     }
+    // once: the kernel fills each container's cpuset from /berth (v1), the plans need not
+    this.#cgroupParentReady ||= this.runtime.cgroups.prepareParent('/berth');
     const merged = mergeImageConfig(config, image.config.config);
     const cmd = entrypointAndArgs(merged);
     const id = newId();

@@ -31,6 +31,10 @@ export abstract class CgroupDriverBase implements CgroupDriver {
   /** The writes of an update, in an order the kernel accepts for an existing cgroup. */
   protected abstract orderUpdate(cgroupsPath: string, writes: CgroupWrite[]): CgroupWrite[];
 
+  prepareParent(_parentPath: string): boolean {
+    return true;
+  }
+
   paths(cgroupsPath: string): string[] {
     return cgroupDirs(this.layout, cgroupsPath);
   }

@@ -135,6 +135,7 @@ export function cgroupHostFeatures(layout: CgroupLayout, cgroupsPath: string): C
       const mems = cpus || path === '/' ? read(path, 'cpuset.mems') : undefined;
       if ((cpus && mems) || path === '/') {
         features.cpusetParent = { path, cpus: cpus ?? '', mems: mems ?? '' };
+        if (read(path, 'cgroup.clone_children') === '1') features.cpusetParent.cloneChildren = true;
         break;
       }
       path = path.slice(0, path.lastIndexOf('/')) || '/';

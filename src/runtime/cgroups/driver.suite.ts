@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { describe, it, type TestContext } from 'node:test';
 import { type CgroupPlan, planCgroup } from '../../plan/cgroups.ts';
 import type { CgroupLayout } from '../../plan/facts.ts';
@@ -224,6 +224,44 @@ export function cgroupDriverSuite(name: string, layout: CgroupLayout): void {
       await until('the cgroup is empty', () => driver.removeEmpty(path));
       for (const dir of driver.paths(path)) assert.equal(existsSync(dir), false, dir);
       assert.equal(driver.removeEmpty(path), true, 'missing directories are fine');
+    });
+
+    it('readies a parent whose new children the kernel fills (v1 cpuset), and their plans write nothing there', async (t) => {
+      const parent = `/berth-test-${process.pid}-parent-${Math.random().toString(36).slice(2, 8)}`;
+      const child = `${parent}/c1`;
+      t.after(async () => {
+        await driver.destroy(child).catch(() => {});
+        await driver.destroy(parent).catch(() => {});
+      });
+      assert.equal(driver.prepareParent(parent), true);
+      assert.equal(driver.prepareParent(parent), true, 'again: nothing to do');
+      const features = cgroupHostFeatures(layout, child);
+      const plan = planCgroup(layout, child, {}, features);
+      if (layout.version === 2 || !layout.mounts.cpuset) {
+        assert.equal(features.cpusetParent?.cloneChildren, undefined);
+        return;
+      }
+      assert.deepEqual(features.cpusetParent, {
+        path: parent,
+        cpus: features.cpusetParent?.cpus,
+        mems: features.cpusetParent?.mems,
+        cloneChildren: true,
+      });
+      assert.deepEqual(
+        plan.writes.filter((w) => w.path.includes('/cpuset/')),
+        [],
+        'no cpuset writes for the child',
+      );
+      createCgroup(plan);
+      const dir = driver.paths(child).find((d) => d.includes('/cpuset/'))!;
+      const read = (f: string) => readFileSync(`${dir}/${f}`, 'utf8').trim();
+      assert.equal(read('cpuset.cpus'), features.cpusetParent!.cpus, 'the kernel filled it at mkdir');
+      assert.equal(read('cpuset.mems'), features.cpusetParent!.mems);
+      const sleeper = spawn(BUSYBOX, ['sleep', '100']);
+      t.after(() => sleeper.kill('SIGKILL'));
+      joinCgroup(plan, sleeper.pid!);
+      assert.deepEqual(driver.pids(child), [sleeper.pid]);
+      await driver.killAll(child, 'SIGKILL');
     });
 
     it('destroys every directory, child cgroups included, and tolerates missing ones', async (t) => {

@@ -104,6 +104,14 @@ export interface CgroupDriver {
    * creation and ignored here. NotFound when the cgroup does not exist.
    */
   apply(cgroupsPath: string, resources: LinuxResources): void;
+  /**
+   * Readies a parent under which many containers' cgroups are made (berthd's /berth): v1, it
+   * exists in the cpuset hierarchy with cpus and mems filled from its nearest filled ancestor
+   * and cgroup.clone_children set, so each new child gets them from the kernel at mkdir and the
+   * plan writes nothing there (src/plan/cgroups.ts). v2: nothing. Best effort: false when it
+   * could not (the plans then fill each child as before).
+   */
+  prepareParent(parentPath: string): boolean;
 }
 
 export function cgroupDriver(layout: CgroupLayout): CgroupDriver {

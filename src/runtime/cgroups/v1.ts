@@ -3,11 +3,12 @@
 
 import { existsSync } from 'node:fs';
 import { notImplemented, unavailable } from '../../common/errors.ts';
-import { type CgroupWrite, cgroupRelPath } from '../../plan/cgroups.ts';
+import { type CgroupWrite, cgroupRelPath, planCgroup } from '../../plan/cgroups.ts';
 import type { CgroupLayout } from '../../plan/facts.ts';
 import { CgroupDriverBase, waitFor } from './base.ts';
+import { cgroupHostFeatures } from './detect.ts';
 import type { BlkioEntry, CgroupStats } from './driver.ts';
-import { readKeyed, readNumber, readOptional, writeCgroupFile } from './files.ts';
+import { mkdirCgroup, readKeyed, readNumber, readOptional, writeCgroupFile } from './files.ts';
 
 type V1Layout = Extract<CgroupLayout, { version: 1 }>;
 
@@ -20,6 +21,26 @@ export class CgroupV1Driver extends CgroupDriverBase {
   constructor(layout: V1Layout) {
     super(layout);
     this.mounts = layout.mounts;
+  }
+
+  override prepareParent(parentPath: string): boolean {
+    const dir = this.dir('cpuset', parentPath);
+    if (!dir) return true;
+    try {
+      const parent = cgroupHostFeatures(this.layout, `${parentPath}/x`).cpusetParent;
+      if (parent?.path !== cgroupRelPath(parentPath)) {
+        // missing or not filled in: made and filled the way a plan does it (its cpuset part only)
+        const plan = planCgroup(this.layout, parentPath, {}, cgroupHostFeatures(this.layout, parentPath));
+        const cpuset = (path: string) => path.startsWith(`${this.mounts.cpuset}/`);
+        for (const d of plan.mkdirs.filter(cpuset)) mkdirCgroup(d);
+        for (const w of plan.writes.filter((w) => cpuset(w.path))) writeCgroupFile(w.path, w.value);
+      }
+      if (readOptional(`${dir}/cgroup.clone_children`)?.trim() !== '1')
+        writeCgroupFile(`${dir}/cgroup.clone_children`, '1');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The container's directory in a controller's hierarchy, or undefined when not mounted. */
