@@ -696,7 +696,7 @@ export class Containers {
     exited.resolve({ StatusCode: rec.State.ExitCode, Error: null });
     if (rec.HostConfig.AutoRemove) {
       // remove() deletes the runtime state and unmounts the rootfs itself
-      await this.remove(id, { force: true, volumes: false }).catch(() => {});
+      await this.remove(id, { force: true, volumes: false, exited: true }).catch(() => {});
       return;
     }
     await live
@@ -835,7 +835,13 @@ export class Containers {
     });
   }
 
-  async remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
+  /**
+   * `exited`: the removal of an `--rm` container at its exit. Its record on disk still says it
+   * runs (it was not saved at the exit): the file goes after the answers, with the directory; a
+   * crash before that leaves a running record whose shim left exit.json (or is gone), and the
+   * next berthd removes it again.
+   */
+  async remove(ref: string, opts: { force: boolean; volumes: boolean; exited?: boolean }): Promise<void> {
     const rec = this.store.get(ref);
     const live = this.live(rec.ID);
     await live.serialize(async () => {
@@ -863,7 +869,7 @@ export class Containers {
       // (~1 ms), the snapshot (out of the metadata and renamed away at once, its files
       // afterwards), the runtime's state and cgroups (all its processes are gone), the
       // directories
-      this.store.forget(now);
+      this.store.forget(now, { keepFile: opts.exited === true && !now.State.Running });
       this.#emit(now, 'destroy');
       this.#live.delete(now.ID);
       live.removed.resolve({ StatusCode: now.State.ExitCode, Error: null });

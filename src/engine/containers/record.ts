@@ -260,10 +260,11 @@ export class ContainerStore {
   /**
    * The container is gone from the store, its name free; its directory (logs…) is left for
    * removeDir. The record goes first: a crash before removeDir leaves a directory without a
-   * record, which the next open() removes.
+   * record, which the next open() removes. With `keepFile` the record's file goes only with
+   * removeDir: for a record that a crash meanwhile leaves to be removed again anyway.
    */
-  forget(rec: ContainerRecord): void {
-    rmSync(join(this.dir(rec.ID), 'container.json'), { force: true });
+  forget(rec: ContainerRecord, opts: { keepFile?: boolean } = {}): void {
+    if (!opts.keepFile) rmSync(join(this.dir(rec.ID), 'container.json'), { force: true });
     this.#records.delete(rec.ID);
     this.#versions.delete(rec.ID);
     this.releaseName(rec.Name, rec.ID);
