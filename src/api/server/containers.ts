@@ -11,7 +11,7 @@ import { encodeStats } from '../../engine/containers/stats.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { parseFilters } from '../../engine/events.ts';
 import type { HostConfig } from '../../spec/docker/api.ts';
-import { readJsonBody, sendJson, sendJsonText } from './respond.ts';
+import { readJsonBody, sendJson, sendJsonBody } from './respond.ts';
 import type { Context, Router } from './router.ts';
 
 const truthy = (v: string | null) => v === '1' || v === 'true' || v === 'True';
@@ -65,13 +65,13 @@ export function containerRoutes(router: Router, engine: Engine): void {
   });
   router.add('GET', '/containers/json', async ({ res, query }) => {
     const filters = parseFilters(query.get('filters') ?? undefined);
-    const json = await containers.listJson({
+    const body = await containers.listBody({
       all: truthy(query.get('all')),
       limit: intParam(query, 'limit') ?? -1,
       size: truthy(query.get('size')),
       filters,
     });
-    sendJsonText(res, 200, json);
+    sendJsonBody(res, 200, body);
   });
   router.add('GET', '/containers/{id}/json', async ({ res, params, query }) => {
     const body = containers.inspect(params.id, engine.execs.idsOf(params.id));

@@ -10,7 +10,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 /** sendJson for a body already serialised. */
 export function sendJsonText(res: ServerResponse, status: number, json: string): void {
   // encoded once: Buffer.byteLength and then writing the string would each run through its UTF-8
-  const data = Buffer.from(`${json}\n`);
+  sendJsonBody(res, status, Buffer.from(`${json}\n`));
+}
+
+/** sendJson for a body already encoded (and newline-terminated). */
+export function sendJsonBody(res: ServerResponse, status: number, data: Buffer): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': data.length });
   res.end(data);
 }

@@ -1131,10 +1131,11 @@ export class Containers {
   }
 
   /** list() as the JSON text GET /containers/json answers, from entries kept per record (list.ts). */
-  async listJson(opts: ListOptions): Promise<string> {
-    if (opts.size) return JSON.stringify(await this.list(opts));
+  /** GET /containers/json's body: the JSON of list(), newline-terminated. */
+  async listBody(opts: ListOptions): Promise<Buffer> {
+    if (opts.size) return Buffer.from(`${JSON.stringify(await this.list(opts))}\n`);
     const [out, imageName] = this.#listed(opts);
-    return this.#listCache.json(
+    return this.#listCache.body(
       out,
       (id) => this.store.version(id),
       imageName,
@@ -1146,16 +1147,21 @@ export class Containers {
   /** The records list() shows, and the image name it gives each. */
   #listed(opts: ListOptions): [ContainerRecord[], (rec: ContainerRecord) => string] {
     // worked out once per image and name given: containers of a list mostly share a few images
-    const imageNames = new Map<string, string>();
+    // (by image, then name given: no key string built per container)
+    const imageNames = new Map<string, Map<string, string>>();
     const imageName = (rec: ContainerRecord) => {
       const given = rec.Config.Image ?? rec.Image;
-      const key = `${rec.Image}\n${given}`;
-      let name = imageNames.get(key);
+      let byGiven = imageNames.get(rec.Image);
+      if (!byGiven) {
+        byGiven = new Map();
+        imageNames.set(rec.Image, byGiven);
+      }
+      let name = byGiven.get(given);
       if (name === undefined) {
         const img = this.#images.store.resolve(rec.Image);
         if (!img) name = rec.Image;
         else name = img.repoTags.length === 0 && given.startsWith('sha256:') ? rec.Image : given;
-        imageNames.set(key, name);
+        byGiven.set(given, name);
       }
       return name;
     };

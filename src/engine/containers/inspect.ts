@@ -146,12 +146,16 @@ export function humanDuration(ms: number): string {
   return `${Math.trunc(Math.trunc(ms / 3_600_000) / 24 / 365)} years`;
 }
 
-export function statusText(rec: ContainerRecord, now = Date.now()): string {
+/** The Status words of `rec` at `now`; `parse` reads its timestamps (Date.parse, or a memo of it). */
+export function statusText(
+  rec: ContainerRecord,
+  now = Date.now(),
+  parse: (time: string) => number = Date.parse,
+): string {
   const st = rec.State;
-  if (st.Restarting)
-    return `Restarting (${st.ExitCode}) ${humanDuration(now - Date.parse(st.FinishedAt))} ago`;
+  if (st.Restarting) return `Restarting (${st.ExitCode}) ${humanDuration(now - parse(st.FinishedAt))} ago`;
   if (st.Running) {
-    const up = `Up ${humanDuration(now - Date.parse(st.StartedAt))}`;
+    const up = `Up ${humanDuration(now - parse(st.StartedAt))}`;
     const health =
       st.Health && st.Health.Status !== 'none'
         ? ` (${st.Health.Status === 'starting' ? 'health: starting' : st.Health.Status})`
@@ -162,7 +166,7 @@ export function statusText(rec: ContainerRecord, now = Date.now()): string {
   if (st.Dead) return 'Dead';
   if (st.StartedAt === '0001-01-01T00:00:00Z' || !st.FinishedAt || st.FinishedAt.startsWith('0001'))
     return 'Created';
-  return `Exited (${st.ExitCode}) ${humanDuration(now - Date.parse(st.FinishedAt))} ago`;
+  return `Exited (${st.ExitCode}) ${humanDuration(now - parse(st.FinishedAt))} ago`;
 }
 
 /** As dockerd lists a command: arguments with spaces (or nothing) in single quotes. */

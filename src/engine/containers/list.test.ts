@@ -81,3 +81,31 @@ test('entries of forgotten containers are dropped; a record the store does not k
   assert.equal(JSON.parse(list(cache, [stray]))[0].Id, stray.ID);
   assert.equal(cache.size, 1);
 });
+
+test('the encoded body is json() and a newline, sent again while entries and Status words stay', () => {
+  const recs = [record('f1'), record('f2')];
+  const cache = new ListCache();
+  const body = (at: number, image?: (rec: ContainerRecord) => string) =>
+    cache.body(recs, version, image ?? (() => 'busybox'), shown, store.count(), at);
+  const now = Date.now();
+  const first = body(now);
+  assert.equal(first.toString(), `${list(new ListCache(), recs, undefined, now)}\n`);
+  // a second later the containers are still "Up 3 minutes": the same buffer
+  assert.equal(body(now + 1000), first);
+  // the words moved on: a new body
+  const later = body(now + 60_000);
+  assert.notEqual(later, first);
+  assert.match(JSON.parse(later.toString())[0].Status, /^Up 4 minutes$/);
+  // an entry rebuilt (saved again, another image name), one gone, one more: new bodies
+  store.save(recs[0]);
+  assert.notEqual(body(now + 60_000), later);
+  const named = body(now + 60_000, () => 'sha256:feed');
+  assert.equal(JSON.parse(named.toString())[1].Image, 'sha256:feed');
+  recs.pop();
+  assert.equal(JSON.parse(body(now + 60_000).toString()).length, 1);
+  recs.push(record('f3'), record('f4'));
+  assert.deepEqual(
+    JSON.parse(body(now + 60_000).toString()).map((c: { Names: string[] }) => c.Names[0]),
+    ['/cf1', '/cf3', '/cf4'],
+  );
+});
