@@ -193,6 +193,24 @@ describe('container commands through a daemon', { concurrency: false }, () => {
     const ps = b(['ps', '--filter', `name=${n}`, '--format', '{{.ID}} {{.Names}} {{.Labels}} {{.State}}']);
     assert.equal(ps.stdout, `${id.slice(0, 12)} ${n} e2e=1 running\n`);
     assert.equal(b(['ps', '-q', '--no-trunc', '--filter', `name=${n}`]).stdout, `${id}\n`);
+    // the tables as the docker CLI prints them from the same daemon (both asked again when the
+    // clock moved a CREATED or STATUS word between the two)
+    for (const args of [
+      ['ps', '--filter', `name=${n}`],
+      ['ps', '-a', '--no-trunc', '--filter', `name=${n}`],
+    ]) {
+      let ours = '';
+      let theirs: string | undefined;
+      for (let i = 0; i < 3 && ours !== theirs; i++) {
+        ours = b(args).stdout;
+        theirs = spawnSync('docker', ['-H', host, ...args], { encoding: 'utf8' }).stdout;
+      }
+      assert.equal(ours, theirs);
+      assert.match(
+        ours,
+        new RegExp(`^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES\n.* ${n}\n$`),
+      );
+    }
     for (let i = 0; i < 50 && b(['logs', n]).stdout === ''; i++) spawnSync('sleep', ['0.1']);
     assert.equal(b(['logs', n]).stdout, 'started\n');
     const exec = b(['exec', '-e', 'A=1', n, 'sh', '-c', 'echo $A; exit 4']);

@@ -226,6 +226,44 @@ test('formats of text and lone fields print what the template prints (no templat
   assert.equal(renderFormat('table {{.Name}}', [], { Name: 'NAME' }), 'NAME\n');
 });
 
+test('a table of lone fields prints what the template prints, whatever its rows hold', () => {
+  class Row {
+    readonly #name: string;
+    readonly #size: unknown;
+    constructor(name: string, size: unknown) {
+      this.#name = name;
+      this.#size = size;
+    }
+    get Name() {
+      return this.#name;
+    }
+    get Size() {
+      return this.#size;
+    }
+  }
+  class Sub extends Row {
+    override get Name() {
+      return `sub ${super.Name}`;
+    }
+  }
+  // an own property hides the class's getter, as `{{.Name}}` reads it
+  const shadowed = Object.defineProperty(new Row('hidden', '1'), 'Name', { value: 'own', enumerable: true });
+  const header = { Name: 'NAME', Size: 'SIZE' };
+  for (const rows of [
+    [new Row('a', '1'), new Row('bbbbbbbbbbbbbb', '22')],
+    // a tab or newline in a value makes more cells or lines: the text is split as the template's
+    [new Row('a\tb', '1'), new Row('c', 'd\ne')],
+    [new Row('a', 1), new Row('b', '2')],
+    [new Row('a', '1'), new Sub('b', '2'), { Name: 'map', Size: '3' }, shadowed],
+    [{ Name: 'm' }, Object.create({ Name: 'inherited', Size: 'x' })],
+  ]) {
+    for (const format of ['table {{.Name}}\\t{{.Size}}', 'table {{.Size}}', '{{.Name}}\\t{{.Size}}']) {
+      const spaced = format.replace(/\{\{\.(\w+)\}\}/g, '{{ .$1 }}');
+      assert.equal(renderFormat(format, rows, header), renderFormat(spaced, rows, header), format);
+    }
+  }
+});
+
 test('template errors are invalid arguments prefixed like docker', () => {
   assert.throws(
     () => formatImageList(images, { clock, format: '{{.Nope}}' }),

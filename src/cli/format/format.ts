@@ -4,7 +4,8 @@
 // written literally in the flag are turned into a tab and a newline.
 
 import { invalidArgument } from '../../common/errors.ts';
-import { tabwrite } from './tabwriter.ts';
+import { kindOf } from './govalue.ts';
+import { tabwrite, tabwriteColumns } from './tabwriter.ts';
 import { executePartial, HEADER_FUNCS, parseTemplate, plainField, type Template } from './template.ts';
 
 export const TABLE_FORMAT_KEY = 'table';
@@ -66,6 +67,12 @@ export function renderFormat(
   const list = [...rows];
   const fields = loneFields(format);
   if (fields) {
+    // a table of lone fields, one a cell: its columns go to the tabwriter as they are, not
+    // joined into text for it to split again
+    if (table && fields.cells) {
+      const columns = fieldValues(fields.names, [header, ...list]);
+      if (columns) return tabwriteColumns(columns);
+    }
     const body = renderFields(fields, list);
     const head = table ? renderFields(fields, [header]) : '';
     // the header's own newline is the one renderFields puts after each row
@@ -88,6 +95,8 @@ export function renderFormat(
 interface LoneFields {
   texts: string[];
   names: string[];
+  /** Only tabs between the fields, nothing before or after: each field is one cell of a line. */
+  cells: boolean;
 }
 
 const loneFieldFormats = new Map<string, LoneFields | null>();
@@ -103,7 +112,15 @@ function loneFields(format: string): LoneFields | undefined {
     const texts = parts.filter((_, i) => i % 2 === 0);
     found = texts.some((t) => t.includes('{{'))
       ? null
-      : { texts, names: parts.filter((_, i) => i % 2 === 1) };
+      : {
+          texts,
+          names: parts.filter((_, i) => i % 2 === 1),
+          cells:
+            texts.length > 1 &&
+            texts[0] === '' &&
+            texts[texts.length - 1] === '' &&
+            texts.slice(1, -1).every((t) => t === '\t'),
+        };
     loneFieldFormats.set(format, found);
   }
   return found ?? undefined;
@@ -115,15 +132,59 @@ function loneFields(format: string): LoneFields | undefined {
  * (plainField); undefined when one is not (the template decides then).
  */
 function renderFields({ texts, names }: LoneFields, rows: readonly unknown[]): string | undefined {
-  const parts: string[] = [];
-  for (const row of rows) {
+  const columns = fieldValues(names, rows, false);
+  if (!columns) return undefined;
+  const lines = new Array<string>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
     let line = texts[0];
-    for (let i = 0; i < names.length; i++) {
-      const value = plainField(row, names[i]);
-      if (typeof value !== 'string') return undefined;
-      line += value + texts[i + 1];
-    }
-    parts.push(line);
+    for (let i = 0; i < names.length; i++) line += columns[i][r] + texts[i + 1];
+    lines[r] = line;
   }
-  return parts.length ? `${parts.join('\n')}\n` : '';
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+/**
+ * What `{{.Name}}` prints for each of `names` (a column each) on each row, when every one is a
+ * string as the template reads it (plainField); undefined when one is not, or (for `cells`) when
+ * one holds a tab or newline, which would split it into more cells or lines.
+ */
+function fieldValues(
+  names: readonly string[],
+  rows: readonly unknown[],
+  cells = true,
+): string[][] | undefined {
+  const columns = names.map(() => new Array<string>(rows.length));
+  let proto: unknown = NO_PROTO;
+  let getters: (Getter | undefined)[] = [];
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    // rows of one class read their fields through its getters, found once, not by name per cell
+    const p = typeof row === 'object' && row !== null ? Object.getPrototypeOf(row) : NO_PROTO;
+    if (p !== proto) {
+      proto = p;
+      getters = kindOf(row) === 'struct' ? names.map((n) => getterOf(p as object, n)) : [];
+    }
+    for (let i = 0; i < names.length; i++) {
+      const get = getters[i];
+      const value =
+        get && !Object.hasOwn(row as object, names[i]) ? get.call(row) : plainField(row, names[i]);
+      if (typeof value !== 'string') return undefined;
+      if (cells && (value.includes('\t') || value.includes('\n'))) return undefined;
+      columns[i][r] = value;
+    }
+  }
+  return columns;
+}
+
+type Getter = (this: unknown) => unknown;
+const NO_PROTO = Symbol('not an object');
+
+/** The getter `name` resolves to on `proto`'s chain (what `row[name]` runs), if it is one. */
+function getterOf(proto: object | null, name: string): Getter | undefined {
+  if (name === 'constructor') return undefined;
+  for (let p = proto; p; p = Object.getPrototypeOf(p)) {
+    const desc = Object.getOwnPropertyDescriptor(p, name);
+    if (desc) return desc.get;
+  }
+  return undefined;
 }

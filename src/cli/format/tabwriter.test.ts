@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DOCKER_TABLE, tabwrite } from './tabwriter.ts';
+import { DOCKER_TABLE, tabwrite, tabwriteColumns } from './tabwriter.ts';
 
 test('columns are as wide as their widest cell plus 3, at least 10', () => {
   assert.equal(
@@ -31,4 +31,26 @@ test('a table whose lines all have the same cells aligns as ragged text does', (
     assert.equal(tabwrite(`${table}x\n`, opts), `${tabwrite(table, opts)}x\n`);
     assert.equal(tabwrite(table.slice(0, -1), opts), tabwrite(table, opts).slice(0, -1));
   }
+});
+
+test('a table given by its columns comes out as its tab-separated text does', () => {
+  const tables = [
+    [
+      ['ID', 'abc', '名前名前名前', ''],
+      ['NAME', 'web', 'x', ''],
+      ['STATUS', 'Up 2 hours', '', 'last'],
+    ],
+    [['only'], ['one column']].map((c) => c),
+    [['CONTAINER ID'], ['IMAGE'], ['']],
+    [
+      ['a', 'bbbbbbbbbbbbbbb'],
+      ['', 'é́'],
+      ['c', 'd'],
+    ],
+  ];
+  for (const columns of tables)
+    for (const opts of [DOCKER_TABLE, { minwidth: 0, padding: 1, padchar: '.', alignRight: true }]) {
+      const text = columns[0].map((_, i) => `${columns.map((c) => c[i]).join('\t')}\n`).join('');
+      assert.equal(tabwriteColumns(columns, opts), tabwrite(text, opts), JSON.stringify(columns));
+    }
 });

@@ -94,3 +94,41 @@ function uniformWidths(
     for (let j = 0; j < w.length; j++) if (w[j] + opts.padding > widths[j]) widths[j] = w[j] + opts.padding;
   return widths;
 }
+
+/**
+ * tabwrite of a table given by its columns: `columns[j][i]` is line i's cell j (no cell holds a
+ * tab or newline) and each line ends with a newline, so `tabwriteColumns([['a'], ['b']])` is
+ * `tabwrite('a\tb\n')`. Every line has every cell: each column is as wide as its widest cell plus
+ * the padding, at least minwidth, as tabwrite finds for such a table.
+ */
+export function tabwriteColumns(columns: readonly string[][], opts: TabwriterOptions = DOCKER_TABLE): string {
+  const last = columns.length - 1;
+  const rows = columns[0].length;
+  const cellWidths: Uint32Array[] = [];
+  const widths: number[] = [];
+  for (let j = 0; j < last; j++) {
+    const column = columns[j];
+    const w = new Uint32Array(rows);
+    let width = opts.minwidth;
+    for (let i = 0; i < rows; i++) {
+      w[i] = stringWidth(column[i]);
+      if (w[i] + opts.padding > width) width = w[i] + opts.padding;
+    }
+    cellWidths.push(w);
+    widths.push(width);
+  }
+  const pads: string[] = [];
+  const out = new Array<string>(rows + 1);
+  for (let i = 0; i < rows; i++) {
+    let line = '';
+    for (let j = 0; j < last; j++) {
+      const n = widths[j] - cellWidths[j][i];
+      pads[n] ??= opts.padchar.repeat(n);
+      const pad = pads[n];
+      line += opts.alignRight ? pad + columns[j][i] : columns[j][i] + pad;
+    }
+    out[i] = line + columns[last][i];
+  }
+  out[rows] = '';
+  return out.join('\n');
+}

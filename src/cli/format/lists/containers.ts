@@ -86,6 +86,16 @@ export function containerListFormat(source: string, quiet: boolean, size: boolea
   return quiet ? DEFAULT_QUIET_FORMAT : source;
 }
 
+/** Texts worked out once per list (a ContainerContext's trunc is the list's). */
+interface ListTexts {
+  /** IMAGE, by image and image ID */
+  images: Map<string, string>;
+  /** COMMAND, by command */
+  commands: Map<string, string>;
+}
+
+const newListTexts = (): ListTexts => ({ images: new Map(), commands: new Map() });
+
 class PlatformValue {
   readonly #p: Platform;
   constructor(p: Platform) {
@@ -105,15 +115,15 @@ export class ContainerContext extends Row {
   readonly #c: ContainerSummary;
   readonly #trunc: boolean;
   readonly #clock: Clock;
-  /** IMAGE texts already worked out for this list, by image and image ID: most rows repeat them. */
-  readonly #images: Map<string, string>;
+  /** IMAGE and COMMAND texts already worked out for this list: most rows repeat them. */
+  readonly #seen: ListTexts;
 
-  constructor(c: ContainerSummary, trunc: boolean, clock: Clock, images = new Map<string, string>()) {
+  constructor(c: ContainerSummary, trunc: boolean, clock: Clock, seen: ListTexts = newListTexts()) {
     super();
     this.#c = c;
     this.#trunc = trunc;
     this.#clock = clock;
-    this.#images = images;
+    this.#seen = seen;
   }
 
   get ID(): string {
@@ -131,10 +141,10 @@ export class ContainerContext extends Row {
     if (image === '') return '<no image>';
     if (!this.#trunc) return image;
     const key = `${image}\n${this.#c.ImageID ?? ''}`;
-    let text = this.#images.get(key);
+    let text = this.#seen.images.get(key);
     if (text === undefined) {
       text = this.#shortImage(image);
-      this.#images.set(key, text);
+      this.#seen.images.set(key, text);
     }
     return text;
   }
@@ -147,7 +157,12 @@ export class ContainerContext extends Row {
   }
   get Command(): string {
     const command = this.#c.Command ?? '';
-    return quote(this.#trunc ? ellipsis(command, 20) : command);
+    let text = this.#seen.commands.get(command);
+    if (text === undefined) {
+      text = quote(this.#trunc ? ellipsis(command, 20) : command);
+      this.#seen.commands.set(command, text);
+    }
+    return text;
   }
   get CreatedAt(): string {
     return goTimeString(this.#c.Created * 1000, this.#clock.offsetMinutes, this.#clock.zone);
@@ -273,7 +288,7 @@ export function formatContainerList(
   opts: ContainerListOptions,
 ): string {
   const format = containerListFormat(opts.format ?? '', opts.quiet ?? false, opts.size ?? false);
-  const images = new Map<string, string>();
-  const rows = containers.map((c) => new ContainerContext(c, !opts.noTrunc, opts.clock, images));
+  const seen = newListTexts();
+  const rows = containers.map((c) => new ContainerContext(c, !opts.noTrunc, opts.clock, seen));
   return renderFormat(format, rows, CONTAINER_HEADERS);
 }
