@@ -153,6 +153,28 @@ test('blob reader: a body cut short fails; a malformed chunked body fails', asyn
   }
 });
 
+test('blob reader: a response that ends near the end of its slab takes no slab after it', async () => {
+  // head and body end ~60 KiB before the slab's end, where the socket asks for its next buffer
+  // once more: a finished reader must not take (and strand) a fresh slab then
+  const data = randomBytes(1_000_000 - 40);
+  const response = Buffer.concat([
+    Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${data.length}\r\n\r\n`),
+    data,
+  ]);
+  const { server, port } = await serve((_req, sock) => void sock.end(response));
+  try {
+    const made = slabStats.made;
+    for (let i = 0; i < 12; i++) {
+      const res = await slabGet(new URL(`http://127.0.0.1:${port}/`), {});
+      assert.ok((await drain(res.body)).equals(data));
+    }
+    // one slab each time is reused (two when a read happened to end in the last 64 KiB)
+    assert.ok(slabStats.made - made <= 3, `${slabStats.made - made} slabs made for 12 responses`);
+  } finally {
+    await close(server);
+  }
+});
+
 /** A registry of one blob over plain HTTP, answering /v2/ and Range requests. */
 async function blobServer(blob: Buffer, opts: { cutFirst?: number; redirect?: number; send?: Buffer }) {
   let cuts = 0;

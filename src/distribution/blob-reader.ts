@@ -57,8 +57,10 @@ export function slabGet(
     let finished = false;
     let received = 0;
 
+    // (net.Socket asks for the next buffer after every read, even one that finished the
+    // response: a finished reader has handed its slab back and takes no other)
     const nextBuffer = () => {
-      if (SLAB_BYTES - off < MIN_READ) {
+      if (!finished && SLAB_BYTES - off < MIN_READ) {
         doneWriting(slab);
         slab = takeSlab();
         off = 0;
