@@ -338,6 +338,27 @@ describe('berth-warm', { concurrency: false }, () => {
     assert.equal(fd3.stdout, 'done\n');
     assert.equal(fd3.output[3], '', "the caller's fd 3 did not reach the worker");
   });
+
+  test('a chain of workers started in a directory removed since: still warm', async () => {
+    // supervisors and their workers keep the cwd of the command that started the chain
+    for (const pid of workers()) process.kill(pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    const gone = mkdtempSync(join(dir, 'gone-'));
+    let warm = false;
+    for (let i = 0; i < 50 && !warm; i++) {
+      warm = run(['info'], { cwd: gone }).how === 'warm';
+      if (!warm) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(warm, 'a run in the directory went warm');
+    await new Promise((r) => setTimeout(r, 300));
+    rmSync(gone, { recursive: true });
+    // the worker pending now loaded before the removal; the one after it loads in a removed cwd
+    assert.equal(run(['info']).how, 'warm');
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = run(['info']);
+    assert.equal(after.how, 'warm', after.stderr);
+    assert.equal(JSON.parse(after.stdout).cwd, process.cwd());
+  });
 });
 
 interface Ran {

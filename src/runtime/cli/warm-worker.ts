@@ -100,11 +100,16 @@ try {
 }
 // the checks a request goes through, once on this process itself (it reads only /proc/self and
 // changes nothing: the cwd it goes to is its own), so that a client's checks run compiled code
-// (~1 ms the first time)
+// (~1 ms the first time). Only a warm-up: a cwd removed since (this worker's is that of the
+// command that started its supervisors' chain) makes process.cwd() throw, and must not end it.
 if (!ops.warmPending(LISTENER)) {
-  const env = Object.entries(startEnv).map(([k, v]) => `${k}=${v}`);
-  const [uid, gid] = [process.getuid?.() ?? -1, process.getgid?.() ?? -1];
-  refusal({ peer: process.pid, uid, gid, reqIdentity: identity, env, cwd: process.cwd() });
+  try {
+    const env = Object.entries(startEnv).map(([k, v]) => `${k}=${v}`);
+    const [uid, gid] = [process.getuid?.() ?? -1, process.getgid?.() ?? -1];
+    refusal({ peer: process.pid, uid, gid, reqIdentity: identity, env, cwd: process.cwd() });
+  } catch {
+    // the request's checks compile at the request instead
+  }
 }
 
 // then the built-ins' code the commands run first (warm-up.ts); the request is taken from a
