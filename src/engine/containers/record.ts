@@ -179,7 +179,13 @@ export class ContainerStore {
       const rec = JSON.parse(readFileSync(file, 'utf8')) as ContainerRecord;
       this.#records.set(rec.ID, rec);
       this.#versions.set(rec.ID, ++this.#saves);
-      this.#names.set(rec.Name.slice(1), rec.ID);
+      // a name two records claim (berthd stopped while an --rm container's removal finished,
+      // its record's file kept and its name already given again): the newer container keeps
+      // it, the older is removed at adoption
+      const name = rec.Name.slice(1);
+      const owner = this.#names.get(name);
+      if (owner === undefined || this.#records.get(owner)!.Created < rec.Created)
+        this.#names.set(name, rec.ID);
     }
   }
 
