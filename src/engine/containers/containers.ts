@@ -1130,8 +1130,10 @@ export class Containers {
     return out.map((rec, i) => summary(this.#withFixedEndpoint(rec), imageName(rec), sizes[i]));
   }
 
-  /** list() as the JSON text GET /containers/json answers, from entries kept per record (list.ts). */
-  /** GET /containers/json's body: the JSON of list(), newline-terminated. */
+  /**
+   * GET /containers/json's body: the JSON of list(), newline-terminated, from entries kept per
+   * record (list.ts).
+   */
   async listBody(opts: ListOptions): Promise<Buffer> {
     if (opts.size) return Buffer.from(`${JSON.stringify(await this.list(opts))}\n`);
     const [out, imageName] = this.#listed(opts);

@@ -34,26 +34,11 @@ export class ListCache {
   }
 
   /**
-   * The JSON array of the summaries of `recs`, in that order. `version` is the store's version of
-   * a record (an entry is rebuilt when it differs, or when the image's name given for it does);
-   * `shown` is the record as the API shows it (the fixed-mode endpoint added); `live` the number
-   * of records in the store (entries of forgotten containers go once they outnumber them).
-   */
-  json(
-    recs: readonly ContainerRecord[],
-    version: (id: string) => number | undefined,
-    imageName: (rec: ContainerRecord) => string,
-    shown: (rec: ContainerRecord) => ContainerRecord,
-    live: number,
-    now = Date.now(),
-  ): string {
-    const { entries, statuses } = this.#collect(recs, version, imageName, shown, live, now);
-    return joined(entries, statuses);
-  }
-
-  /**
-   * json() encoded as a response body, newline-terminated: the previous body again when every
-   * entry and Status is the same as then.
+   * The JSON array of the summaries of `recs`, in that order, newline-terminated: the previous
+   * body again when every entry and Status is the same as then. `version` is the store's version
+   * of a record (an entry is rebuilt when it differs, or when the image's name given for it
+   * does); `shown` is the record as the API shows it (the fixed-mode endpoint added); `live` the
+   * number of records in the store (entries of forgotten containers go once they outnumber them).
    */
   body(
     recs: readonly ContainerRecord[],
