@@ -110,7 +110,9 @@ export function cgroupDriverSuite(name: string, layout: CgroupLayout): void {
       // 20000-round loop took ~3 ms here, and read back as 0 user, 0 system).
       run(t, plan, 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; exec sleep 1000');
       await until('the process is in the cgroup', () => driver.pids(path).length === 1);
-      await until('the loop has ended', () => readFileSync(`/proc/${driver.pids(path)[0]}/cmdline`, 'utf8').startsWith('sleep'));
+      await until('the loop has ended', () =>
+        readFileSync(`/proc/${driver.pids(path)[0]}/cmdline`, 'utf8').startsWith('sleep'),
+      );
       await until('cpu time is accounted', () => driver.stats(path).cpu.usageTotal > 0);
       // Pages are charged where they are allocated: wait for the exec after joining.
       if (has('memory')) await until('memory is charged', () => (driver.stats(path).memory?.usage ?? 0) > 0);
