@@ -63,8 +63,8 @@ export const run: RawCommandDef = {
       const attach = attachStdin || attachOutput;
       let streamed: Promise<StreamEnd> | undefined;
       let cancelStream = () => {};
-      // The attach and the wait go out together, as the docker CLI sends them: the start needs both
-      // answers (the 101, the wait's headers), neither request needs the other's.
+      // The attach and the wait go out together, as the docker CLI sends them; unlike it, the start
+      // waits for both answers (the 101, the wait's headers), so no exit can come before the wait.
       const attaching = attach
         ? client.hijack('POST', cpath(id, '/attach'), {
             query: {
