@@ -100,3 +100,28 @@ test('hijack: a 200 instead of 101 is refused as docker refuses it', async () =>
     message: 'unable to upgrade to tcp, received 200',
   });
 });
+
+test('the ping and the request after it share one connection', async () => {
+  const own = join(dir, 'one.sock');
+  let connections = 0;
+  const pings: string[] = [];
+  const one = createServer((req, res) => {
+    if (req.url === '/_ping') pings.push(req.method ?? '');
+    res.writeHead(200, { 'Api-Version': '1.45' });
+    res.end(req.url === '/_ping' ? 'OK' : '[]');
+  });
+  one.on('connection', () => connections++);
+  await new Promise<void>((resolve) => one.listen(own, resolve));
+  try {
+    const client = new ApiClient(`unix://${own}`);
+    assert.equal(await client.negotiate(), '1.45');
+    const res = await client.raw('GET', '/containers/json');
+    res.resume();
+    await new Promise((resolve) => res.once('end', resolve));
+    assert.deepEqual(pings, ['GET']);
+    assert.equal(connections, 1);
+  } finally {
+    one.closeAllConnections();
+    one.close();
+  }
+});

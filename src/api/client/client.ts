@@ -97,8 +97,15 @@ export class ApiClient {
   /** The API version both sides speak: the lower of ours and the daemon's. */
   async negotiate(): Promise<string> {
     if (this.#version) return this.#version;
-    const res = await this.raw('HEAD', '/_ping', {}, false);
+    const res = await this.raw('GET', '/_ping', {}, false);
+    // Wait for the (empty) body's end: the agent frees the socket on the tick after it, so the
+    // command's first request reuses this connection instead of opening a second one.
+    const ended = new Promise((resolve) => {
+      res.once('end', resolve);
+      res.once('close', resolve);
+    });
     res.resume();
+    await ended;
     const theirs = String(res.headers['api-version'] ?? '1.24');
     const cmp = (a: string, b: string) => {
       const [am, an] = a.split('.').map(Number);
