@@ -48,29 +48,6 @@ export class ListCache {
     live: number,
     now = Date.now(),
   ): Buffer {
-    const { entries, statuses } = this.#collect(recs, version, imageName, shown, live, now);
-    const last = this.#last;
-    if (last && last.entries.length === entries.length) {
-      let same = true;
-      for (let i = 0; i < entries.length && same; i++)
-        same = last.entries[i] === entries[i] && last.statuses[i] === statuses[i];
-      if (same) return last.body;
-    }
-    const body = Buffer.from(`${joined(entries, statuses)}\n`);
-    this.#last = { entries, statuses, body };
-    return body;
-  }
-
-  #last: { entries: Entry[]; statuses: string[]; body: Buffer } | undefined;
-
-  #collect(
-    recs: readonly ContainerRecord[],
-    version: (id: string) => number | undefined,
-    imageName: (rec: ContainerRecord) => string,
-    shown: (rec: ContainerRecord) => ContainerRecord,
-    live: number,
-    now: number,
-  ): { entries: Entry[]; statuses: string[] } {
     const entries = new Array<Entry>(recs.length);
     const statuses = new Array<string>(recs.length);
     for (let i = 0; i < recs.length; i++) {
@@ -88,8 +65,20 @@ export class ListCache {
     if (this.#entries.size > live + 64)
       for (const id of this.#entries.keys()) if (version(id) === undefined) this.#entries.delete(id);
     if (this.#times.size > 2 * live + 64) this.#times.clear();
-    return { entries, statuses };
+
+    const last = this.#last;
+    if (last && last.entries.length === entries.length) {
+      let same = true;
+      for (let i = 0; i < entries.length && same; i++)
+        same = last.entries[i] === entries[i] && last.statuses[i] === statuses[i];
+      if (same) return last.body;
+    }
+    const body = Buffer.from(`${joined(entries, statuses)}\n`);
+    this.#last = { entries, statuses, body };
+    return body;
   }
+
+  #last: { entries: Entry[]; statuses: string[]; body: Buffer } | undefined;
 }
 
 function joined(entries: readonly Entry[], statuses: readonly string[]): string {
