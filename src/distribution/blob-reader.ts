@@ -82,16 +82,21 @@ export function slabGet(
     const onAbort = () => sock.destroy(signal?.reason as Error);
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    const finish = (err?: Error) => {
-      if (finished) return;
+    /** Nothing more is read: the slab goes back, the socket is closed. */
+    const stop = () => {
       finished = true;
       signal?.removeEventListener('abort', onAbort);
       doneWriting(slab);
+      if (!sock.destroyed) sock.destroy();
+    };
+
+    const finish = (err?: Error) => {
+      if (finished) return;
+      stop();
       if (err) {
         if (body) body.destroy(err);
         else reject(err);
       } else body?.push(null);
-      if (!sock.destroyed) sock.destroy();
     };
 
     sock.on('connect', () => {
@@ -177,12 +182,7 @@ export function slabGet(
         },
         destroy(err, cb) {
           // (the consumer stopped: nothing more is pushed)
-          if (!finished) {
-            finished = true;
-            signal?.removeEventListener('abort', onAbort);
-            doneWriting(slab);
-            sock.destroy();
-          }
+          if (!finished) stop();
           cb(err);
         },
       });
