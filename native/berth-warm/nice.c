@@ -17,15 +17,19 @@
 
 #define LOW_NICE 19
 
+/* Whether this process has `cap` in its effective set. */
+static int has_capability(int cap) {
+  struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct data[2] = {{0}};
+  return syscall(SYS_capget, &hdr, data) == 0 && (data[cap / 32].effective & (1u << (cap % 32)));
+}
+
 int can_restore_nice(void) {
   errno = 0;
   int nice = getpriority(PRIO_PROCESS, 0);
   if (nice == -1 && errno) return 0;
   if (nice >= LOW_NICE) return 0; /* nothing to lower */
-  struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-  struct __user_cap_data_struct data[2] = {{0}};
-  if (syscall(SYS_capget, &hdr, data) == 0 && (data[CAP_SYS_NICE / 32].effective & (1u << (CAP_SYS_NICE % 32))))
-    return 1;
+  if (has_capability(CAP_SYS_NICE)) return 1;
   struct rlimit rl;
   if (getrlimit(RLIMIT_NICE, &rl) < 0) return 0;
   /* raising to nice N needs RLIMIT_NICE >= 20 - N */
@@ -40,11 +44,7 @@ int lower_nice(void) { return setpriority(PRIO_PROCESS, 0, LOW_NICE); }
  * autogroup's own nice value (/proc/PID/autogroup) counts. Changing it is rate-limited to once
  * per 100 ms system-wide, except with CAP_SYS_ADMIN. */
 int can_lower_autogroup(void) {
-  struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-  struct __user_cap_data_struct data[2] = {{0}};
-  if (syscall(SYS_capget, &hdr, data) < 0) return 0;
-  if (!(data[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32)))) return 0;
-  return access("/proc/self/autogroup", W_OK) == 0;
+  return has_capability(CAP_SYS_ADMIN) && access("/proc/self/autogroup", W_OK) == 0;
 }
 
 int open_autogroup(pid_t pid) {
