@@ -5,15 +5,23 @@ import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { invalidArgument } from '../common/errors.ts';
 
+/**
+ * The fields of /proc/PATH/stat (PATH a pid, `self`, `self/task/TID`) from field 3, the state,
+ * on: counted after the comm's last `)`, as a comm may hold spaces and parentheses.
+ */
+export function statFields(path: number | string): string[] {
+  const text = readFileSync(`/proc/${path}/stat`, 'utf8');
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Field 22 (starttime) and field 3 (state) of /proc/PID/stat, or undefined when gone. */
 export function procStat(pid: number): { start: string; state: string } | undefined {
-  let text: string;
+  let fields: string[];
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    fields = statFields(pid);
   } catch {
     return undefined;
   }
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return { state: fields[0], start: fields[19] };
 }
 

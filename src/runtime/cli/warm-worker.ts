@@ -21,10 +21,11 @@ import {
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
+import { statFields } from '../proc.ts';
 import { type Compiled, commandWord, compileBundle, runBundle } from './run-bundle.ts';
 import { builtins, warmUp } from './warm-up.ts';
 
-/** The nice value's index in statField() (field 19 of /proc/PID/stat). */
+/** The nice value's index in statFields() (field 19 of /proc/PID/stat). */
 const NICE = 16;
 const LISTENER = 3;
 const CHANNEL = 4;
@@ -212,20 +213,14 @@ function restorePriority(): void {
   } catch {
     // no autogroups in this kernel, or not allowed: only scheduling weight
   }
-  const nice = Number(statField(process.ppid, NICE));
+  const nice = Number(statFields(process.ppid)[NICE]);
   for (const task of readdirSync('/proc/self/task')) {
     try {
-      if (Number(statField(`self/task/${task}`, NICE)) !== nice) setPriority(Number(task), nice);
+      if (Number(statFields(`self/task/${task}`)[NICE]) !== nice) setPriority(Number(task), nice);
     } catch {
       // a thread that ended, or not allowed: refusal() compares
     }
   }
-}
-
-/** Field `index` of /proc/PATH/stat, counted from the state (field 3, after the comm's last `)`) on. */
-function statField(path: number | string, index: number): string {
-  const stat = readFileSync(`/proc/${path}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[index];
 }
 
 /** Puts /dev/null on each of fds 0, 1, 2 that is not a terminal. */
@@ -263,7 +258,7 @@ function refusal(req: {
       .split('\n')
       .filter((l) => /^(Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):/.test(l))
       .join('\n');
-  const nice = (pid: number | string) => statField(pid, NICE);
+  const nice = (pid: number | string) => statFields(pid)[NICE];
   try {
     if (status(peer) !== status('self')) return 'credentials';
     for (const f of ['limits', 'cgroup'])
