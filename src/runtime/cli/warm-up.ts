@@ -3,7 +3,7 @@
 // caches primed: the first HTTP request of a process costs ~10 ms more than the next one, the
 // first child_process.spawn ~6 ms more. Only Node's built-ins run here, never berth's modules,
 // and nothing here reads what a command must read at its own start (environment, cwd, terminal):
-// - HTTP: the requests the CLI makes (HEAD /_ping, a JSON POST, an upgrade to a raw stream) to a
+// - HTTP: the requests the CLI makes (GET /_ping, a JSON POST, an upgrade to a raw stream) to a
 //   server in this process on an abstract unix socket (no file, no network, unreachable to
 //   other users' requests once closed), through an agent of its own, then closed;
 // - a spawn with the stdio layout runPlan uses (0-2 inherited, two pipes) of `berth-warm
@@ -20,7 +20,7 @@ type Require = (id: string) => unknown;
 
 /** Canned answers: what berthd sends for a ping, a JSON call and an attach. */
 function answer(head: string): string {
-  if (/^HEAD /.test(head)) return 'HTTP/1.1 200 OK\r\nApi-Version: 1.45\r\nContent-Length: 0\r\n\r\n';
+  if (/^GET \/_ping /.test(head)) return 'HTTP/1.1 200 OK\r\nApi-Version: 1.45\r\nContent-Length: 2\r\n\r\nOK';
   if (/\r\nupgrade: tcp\r\n/i.test(head))
     return 'HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n';
   const body = '{"Id":"0123456789abcdef","Warnings":[]}\n';
@@ -78,7 +78,7 @@ export async function warmHttp(req: Require, stop: () => boolean = () => false):
       r.end(body === undefined ? undefined : Buffer.from(body));
     });
   try {
-    await exchange('HEAD', '/_ping');
+    await exchange('GET', '/_ping');
     if (stop()) return;
     JSON.parse(
       await exchange('POST', '/v1.45/containers/create', JSON.stringify({ Image: 'x', Cmd: ['true'] })),
