@@ -20,7 +20,8 @@ type Require = (id: string) => unknown;
 
 /** Canned answers: what berthd sends for a ping, a JSON call and an attach. */
 function answer(head: string): string {
-  if (/^GET \/_ping /.test(head)) return 'HTTP/1.1 200 OK\r\nApi-Version: 1.45\r\nContent-Length: 2\r\n\r\nOK';
+  if (/^GET \/_ping /.test(head))
+    return 'HTTP/1.1 200 OK\r\nApi-Version: 1.45\r\nContent-Length: 2\r\n\r\nOK';
   if (/\r\nupgrade: tcp\r\n/i.test(head))
     return 'HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n';
   const body = '{"Id":"0123456789abcdef","Warnings":[]}\n';
