@@ -36,7 +36,9 @@ const info = () => JSON.stringify({ argv: process.argv.slice(2), cwd: process.cw
   umask: process.umask(), tty: process.stdout.isTTY === true, cols: process.stdout.columns ?? null, pid: process.pid,
   nice: [...new Set(require('node:fs').readdirSync('/proc/self/task').map((t) => require('node:os').getPriority(Number(t))))],
   autogroup: autogroupNice('self') });
-const autogroupNice = (pid) => { try { return Number(/nice (-?\\d+)/.exec(require('node:fs').readFileSync('/proc/' + pid + '/autogroup', 'utf8'))[1]); } catch { return null; } };
+// a process that no setsid() ever moved (CI's, under an init that starts it without one) is in the
+// root autogroup, whose file is empty: that group weighs as nice 0, as a new autogroup does
+const autogroupNice = (pid) => { try { const line = require('node:fs').readFileSync('/proc/' + pid + '/autogroup', 'utf8'); return line === '' ? 0 : Number(/nice (-?\\d+)/.exec(line)[1]); } catch { return null; } };
 if (what === 'info') process.stdout.write(info() + '\\n');
 if (what === 'exit') process.exitCode = Number(arg);
 if (what === 'fd3') { try { require('node:fs').writeSync(3, 'leaked'); } catch {} process.stdout.write('done\\n'); }
