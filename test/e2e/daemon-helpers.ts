@@ -95,7 +95,7 @@ export async function cleanup(daemon: Daemon): Promise<void> {
  * A bridge name and subnet of the test daemon's own for its default network (kept in its
  * directory, so a restarted daemon gets the same): 10.200-249.x.0/24, picked at random.
  */
-function defaultBridge(dir: string): { bridge: string; bip: string } {
+export function defaultBridge(dir: string): { bridge: string; bip: string } {
   const file = join(dir, 'bridge.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
   const n = Math.floor(Math.random() * 50 * 256);

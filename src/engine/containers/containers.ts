@@ -687,8 +687,10 @@ export class Containers {
     // the record first (exit.json goes only after it, so a crash in between loses nothing),
     // then the waiters get their answer, then the clean-up, serialised with start and remove
     // (not for --rm: the record goes at once; a crash before that finds exit.json as for any
-    // container that exited while berthd was down, and removes it then)
-    if (!rec.HostConfig.AutoRemove) this.store.save(rec);
+    // container that exited while berthd was down, and removes it then; until it goes, the list
+    // shows it exited as inspect does)
+    if (rec.HostConfig.AutoRemove) this.store.changed(rec);
+    else this.store.save(rec);
     if (rec.State.OOMKilled) this.#emit(rec, 'oom');
     this.#emit(rec, 'die', { exitCode: String(rec.State.ExitCode) });
     const exited = live.exited;

@@ -255,9 +255,18 @@ export class ContainerStore {
   }
 
   /**
+   * The record was changed in place and is not saved (an --rm container's exit: its file goes
+   * with it): forms derived from it (the list's JSON) are made again, as after a save.
+   */
+  changed(rec: ContainerRecord): void {
+    if (this.#records.get(rec.ID) === rec) this.#versions.set(rec.ID, ++this.#saves);
+  }
+
+  /**
    * Changes with every save of the container's record, undefined once it is forgotten: what
    * keeps a form derived from the record (the list's JSON) is valid while this stays the same.
-   * Records are changed in place and then saved; a change not saved yet is not seen.
+   * Records are changed in place and then saved (or marked changed); a change not saved yet is
+   * not seen.
    */
   version(id: string): number | undefined {
     return this.#versions.get(id);
