@@ -3,7 +3,7 @@
 // scripts through `nft -f`. Every call names what failed and why.
 
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { internal } from '../common/errors.ts';
 import { unmount } from '../storage/mount.ts';
 import { fsops } from '../storage/native.ts';
@@ -57,6 +57,15 @@ export async function ensureBridge(name: string, gateways: string[], mtu: number
   lines.push(`link set ${name} group ${BRIDGE_GROUP} up`);
   await ipBatch(lines);
   writeSysctl(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, '1');
+}
+
+/** The interfaces enslaved to bridge `name` (none when it does not exist). */
+export function bridgePorts(name: string): string[] {
+  try {
+    return readdirSync(`/sys/class/net/${name}/brif`);
+  } catch {
+    return [];
+  }
 }
 
 export async function deleteLink(name: string): Promise<void> {

@@ -1235,6 +1235,8 @@ export class Containers {
     const known = new Set(this.store.all().map((rec) => rec.ID));
     for (const id of this.runtime.store.list())
       if (!known.has(id)) await this.runtime.delete(id, true).catch(() => {});
+    // and its network namespace and veths (before any restart below makes new ones)
+    await this.networks?.sweep(known).catch((err) => console.error(`berthd: ${(err as Error).message}`));
     const kept = new Set([...known].map((id) => this.shimDir(id)));
     const shimRoot = join(this.#cfg.execRoot, 'c');
     for (const dir of readdirSync(shimRoot).map((name) => join(shimRoot, name))) {
@@ -1259,6 +1261,12 @@ export class Containers {
       if (!rec.State.Running) {
         // a shim started at create (or for a start) that berthd never sent START
         endWaitingShim(this.shimDir(rec.ID));
+        // an exit saved, and berthd gone before the clean-up after it: its namespace, veths and
+        // addresses are still held
+        if (rec.NetworkSettings?.SandboxKey) {
+          await this.networks?.detach(rec).catch(() => {});
+          this.store.save(rec);
+        }
         continue;
       }
       const dir = this.shimDir(rec.ID);

@@ -34,6 +34,7 @@ import {
 } from '../../network/ipam.ts';
 import {
   addEndpoint,
+  bridgePorts,
   deleteLink,
   type EndpointLink,
   enableForwarding,
@@ -60,6 +61,7 @@ import {
 import type { ContainerRecord, ContainerStore } from '../containers/record.ts';
 import type { EventBus } from '../events.ts';
 import { allocatePorts, type Binding } from './ports.ts';
+import { hostInterface, strays } from './strays.ts';
 
 export interface NetworksConfig {
   dataRoot: string;
@@ -228,6 +230,22 @@ export class Networks {
         console.error(`berthd: network ${net.Name}: ${(err as Error).message}`);
       }
     }
+  }
+
+  /**
+   * After a crash between forgetting a container and detaching it: removes the namespaces and
+   * host veths of containers this data root no longer knows (strays.ts decides). `known` holds
+   * the IDs of every container in the store, running or not; theirs are left to their adoption.
+   * Only this berthd's own are looked at: its exec root's namespaces, its networks' bridges.
+   */
+  async sweep(known: ReadonlySet<string>): Promise<void> {
+    const bridges = [...this.#records.values()]
+      .filter((net) => net.Driver === 'bridge')
+      .map((net) => ({ networkId: net.Id, ports: bridgePorts(bridgeName(net)) }));
+    const found = strays({ netns: readdirSync(this.netnsDir), bridges }, known);
+    for (const f of found.netns) removeNetns(join(this.netnsDir, f));
+    for (const name of found.links)
+      await deleteLink(name).catch((err) => console.error(`berthd: ${(err as Error).message}`));
   }
 
   async #bringUp(net: NetworkRecord): Promise<void> {
@@ -986,11 +1004,6 @@ function bridgeName(net: NetworkRecord): string {
 function mtuOf(net: NetworkRecord): number {
   const v = Number(net.Options[MTU_OPT]);
   return Number.isInteger(v) && v > 0 ? v : DEFAULT_MTU;
-}
-
-/** The host end of a container's veth on a network: stable, so any later berthd can remove it. */
-function hostInterface(containerId: string, networkId: string): string {
-  return `veth${createHash('sha256').update(`${containerId}/${networkId}`).digest('hex').slice(0, 7)}`;
 }
 
 export function networking(rec: ContainerRecord): ContainerNetworking | undefined {
