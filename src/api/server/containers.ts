@@ -11,6 +11,7 @@ import { encodeStats } from '../../engine/containers/stats.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { parseFilters } from '../../engine/events.ts';
 import type { HostConfig } from '../../spec/docker/api.ts';
+import { inspectForVersion, listForVersion } from './compat.ts';
 import { readJsonBody, sendJson, sendJsonBody } from './respond.ts';
 import type { Context, Router } from './router.ts';
 
@@ -63,7 +64,7 @@ export function containerRoutes(router: Router, engine: Engine): void {
     const r = await containers.create(query.get('name') ?? undefined, body);
     sendJson(res, 201, r);
   });
-  router.add('GET', '/containers/json', async ({ res, query }) => {
+  router.add('GET', '/containers/json', async ({ res, query, version }) => {
     const filters = parseFilters(query.get('filters') ?? undefined);
     const body = await containers.listBody({
       all: truthy(query.get('all')),
@@ -71,15 +72,15 @@ export function containerRoutes(router: Router, engine: Engine): void {
       size: truthy(query.get('size')),
       filters,
     });
-    sendJsonBody(res, 200, body);
+    sendJsonBody(res, 200, listForVersion(body, version));
   });
-  router.add('GET', '/containers/{id}/json', async ({ res, params, query }) => {
+  router.add('GET', '/containers/{id}/json', async ({ res, params, query, version }) => {
     const body = containers.inspect(params.id, engine.execs.idsOf(params.id));
     if (truthy(query.get('size'))) {
       const s = await containers.sizes(containers.store.get(params.id));
       Object.assign(body, { SizeRw: s.rw, SizeRootFs: s.rootFs });
     }
-    sendJson(res, 200, body);
+    sendJson(res, 200, inspectForVersion(body, version));
   });
   router.add('POST', '/containers/{id}/update', async ({ req, res, params }) => {
     const body = await readJsonBody<HostConfig>(req).catch((err: Error) => {

@@ -202,11 +202,45 @@ function summaryHead(rec: ContainerRecord, imageName: string) {
   };
 }
 
+/**
+ * The endpoints as dockerd lists them: the addresses and IDs, the addresses asked for, and no
+ * aliases, links, driver options or DNS names (null), which only inspect shows.
+ */
+function listedNetworks(rec: ContainerRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, e] of Object.entries(rec.NetworkSettings?.Networks ?? {})) {
+    const asked = e.IPAMConfig;
+    out[name] = {
+      IPAMConfig: asked
+        ? {
+            ...(asked.IPv4Address ? { IPv4Address: asked.IPv4Address } : {}),
+            ...(asked.IPv6Address ? { IPv6Address: asked.IPv6Address } : {}),
+          }
+        : null,
+      Links: null,
+      Aliases: null,
+      MacAddress: e.MacAddress,
+      DriverOpts: null,
+      NetworkID: e.NetworkID,
+      EndpointID: e.EndpointID,
+      Gateway: e.Gateway,
+      IPAddress: e.IPAddress,
+      IPPrefixLen: e.IPPrefixLen,
+      IPv6Gateway: e.IPv6Gateway,
+      GlobalIPv6Address: e.GlobalIPv6Address,
+      GlobalIPv6PrefixLen: e.GlobalIPv6PrefixLen,
+      // last: an answer for API < 1.44 drops it as text (api/server/compat.ts)
+      DNSNames: null,
+    };
+  }
+  return out;
+}
+
 /** summary()'s fields after Status. */
 function summaryTail(rec: ContainerRecord) {
   return {
     HostConfig: { NetworkMode: networkMode(rec) },
-    NetworkSettings: { Networks: rec.NetworkSettings?.Networks ?? {} },
+    NetworkSettings: { Networks: listedNetworks(rec) },
     // no Name or Driver for binds and tmpfs: dockerd omits them when empty
     Mounts: mounts(rec),
   };
