@@ -4,6 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
 import { conflict, invalidArgument } from '../../common/errors.ts';
+import { encodeFrame } from '../../common/frames.ts';
 import type { CreateBody } from '../../engine/containers/containers.ts';
 import type { ExecConfig } from '../../engine/containers/execs.ts';
 import { parseLogsQuery } from '../../engine/containers/logs.ts';
@@ -12,7 +13,7 @@ import type { Engine } from '../../engine/engine.ts';
 import { parseFilters } from '../../engine/events.ts';
 import type { HostConfig } from '../../spec/docker/api.ts';
 import { inspectForVersion, listForVersion } from './compat.ts';
-import { readJsonBody, sendJson, sendJsonBody } from './respond.ts';
+import { parseJson, readJsonBody, sendJson, sendJsonBody } from './respond.ts';
 import type { Context, Router } from './router.ts';
 
 const truthy = (v: string | null) => v === '1' || v === 'true' || v === 'True';
@@ -164,8 +165,11 @@ export function containerRoutes(router: Router, engine: Engine): void {
     sendJson(res, 201, engine.execs.create(params.id, body ?? {}));
   });
   router.add('POST', '/exec/{id}/start', async (ctx) => {
+    type StartBody = { Detach?: boolean; Tty?: boolean };
     const body =
-      (await readJsonBody<{ Detach?: boolean; Tty?: boolean }>(ctx.req).catch(() => undefined)) ?? {};
+      (ctx.upgrade
+        ? parseJson<StartBody>(ctx.upgrade.body)
+        : await readJsonBody<StartBody>(ctx.req).catch(() => undefined)) ?? {};
     if (body.Detach) {
       await engine.execs.start(ctx.params.id);
       ctx.res.writeHead(200, { 'Content-Length': 0 });
@@ -179,8 +183,9 @@ export function containerRoutes(router: Router, engine: Engine): void {
     try {
       await engine.execs.start(ctx.params.id, stream);
     } catch (err) {
+      // as dockerd: the error on the (multiplexed) stdout stream; the exec's exit code says 126
       const msg = Buffer.from(`${(err as Error).message}\r\n`);
-      stream.end(msg);
+      stream.end(info.ProcessConfig.tty ? msg : encodeFrame(1, msg));
     }
   });
   router.add('POST', '/exec/{id}/resize', ({ res, params, query }) => {

@@ -52,3 +52,14 @@ export async function readJsonBody<T>(req: import('node:http').IncomingMessage):
   const text = Buffer.concat(chunks).toString('utf8').trim();
   return text ? (JSON.parse(text) as T) : undefined;
 }
+
+/** A body already read (an upgraded request's): undefined when empty or not JSON. */
+export function parseJson<T>(body: Buffer): T | undefined {
+  const text = body.toString('utf8').trim();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -17,7 +17,13 @@ export interface Context {
   /** aborts when the client goes away */
   signal: AbortSignal;
   /** set for `Connection: Upgrade` requests (attach, exec start): the raw connection */
-  upgrade?: { socket: import('node:stream').Duplex; head: Buffer };
+  upgrade?: {
+    socket: import('node:stream').Duplex;
+    /** what followed the request's body: the start of the client's stream */
+    head: Buffer;
+    /** the request's body (Content-Length bytes): an upgraded request has no body stream */
+    body: Buffer;
+  };
 }
 
 export type Handler = (ctx: Context) => Promise<void> | void;

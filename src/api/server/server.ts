@@ -58,7 +58,7 @@ export function handler(router: Router, log: (line: string) => void = () => {}) 
  */
 export function upgradeHandler(router: Router, log?: (line: string) => void) {
   const h = handler(router, log);
-  return (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  return async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const res = new ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket as import('node:net').Socket);
@@ -66,8 +66,37 @@ export function upgradeHandler(router: Router, log?: (line: string) => void) {
       if (!res.hasHeader('x-berth-hijacked')) socket.end();
     });
     socket.on('error', () => {});
-    void h(req, res, { socket, head });
+    // the request's body (exec start's JSON) arrives on the socket, ahead of the stream's bytes
+    const length = Number(req.headers['content-length'] ?? 0);
+    const split = await splitBody(socket, head, Number.isSafeInteger(length) && length > 0 ? length : 0);
+    if (!split) return; // the client went away mid-body
+    void h(req, res, { socket, head: split.rest, body: split.body });
   };
+}
+
+/** The first `length` bytes after the headers (read on from the socket when `head` is short), and the rest. */
+async function splitBody(
+  socket: Duplex,
+  head: Buffer,
+  length: number,
+): Promise<{ body: Buffer; rest: Buffer } | undefined> {
+  let got = head;
+  while (got.length < length) {
+    const chunk = await new Promise<Buffer | undefined>((resolve) => {
+      const done = (c?: Buffer) => {
+        socket.off('data', done);
+        socket.off('close', done);
+        socket.pause();
+        resolve(c);
+      };
+      socket.on('data', done);
+      socket.once('close', done);
+      socket.resume();
+    });
+    if (!chunk) return undefined;
+    got = Buffer.concat([got, chunk]);
+  }
+  return { body: got.subarray(0, length), rest: got.subarray(length) };
 }
 
 export function createApiServer(engine: Engine, log?: (line: string) => void): Server {

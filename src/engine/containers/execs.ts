@@ -13,11 +13,12 @@ import { compileExec } from '../../plan/exec.ts';
 import { execProcess } from '../../runtime/exec.ts';
 import { hostFacts } from '../../runtime/facts.ts';
 import { PlanFailure } from '../../runtime/native.ts';
+import { dockerEnv } from '../../spec/docker/defaults.ts';
 import type { EventBus } from '../events.ts';
 import { bridge, parseDetachKeys } from './attach.ts';
 import type { Containers } from './containers.ts';
 import { captureProbeOutput, type ProbeResult } from './probe.ts';
-import { newId } from './record.ts';
+import { type ContainerRecord, newId } from './record.ts';
 import { abandonShim, FRAME, readExit, ShimConnection, spawnShim, startThroughShim } from './shim.ts';
 import { heldCapabilities, resolveUserIn } from './spec.ts';
 
@@ -46,6 +47,27 @@ interface ExecRecord {
   conn?: ShimConnection;
 }
 
+/**
+ * The exec's user and environment as dockerd makes them: the exec's user (else the
+ * container's), with its primary group and the container's --group-add among the supplementary
+ * groups; the environment built afresh (PATH, HOSTNAME, TERM=xterm for a tty exec, the
+ * container's Env, the exec's Env), HOME from the user's passwd entry when still unset.
+ */
+function execIdentity(rec: ContainerRecord, config: ExecConfig, rootfs: string) {
+  const resolved = resolveUserIn(rootfs, config.User || rec.Config.User || '', rec.HostConfig.GroupAdd ?? []);
+  const user = {
+    uid: resolved.uid,
+    gid: resolved.gid,
+    additionalGids: [...new Set([resolved.gid, ...resolved.additionalGids])],
+  };
+  const env = dockerEnv([...(rec.Config.Env ?? []), ...(config.Env ?? [])], {
+    hostname: rec.Config.Hostname,
+    terminal: config.Tty === true,
+  });
+  if (!env.some((kv) => kv.split('=')[0] === 'HOME')) env.push(`HOME=${resolved.home || '/'}`);
+  return { user, env };
+}
+
 export class Execs {
   readonly #containers: Containers;
   readonly #events: EventBus;
@@ -71,7 +93,9 @@ export class Execs {
   create(containerRef: string, config: ExecConfig): { Id: string } {
     const rec = this.#containers.store.get(containerRef);
     if (!rec.State.Running) throw conflict(`Container ${rec.ID} is not running`);
-    if (rec.State.Paused) throw conflict(`Container ${rec.ID} is paused, unpause the container before exec`);
+    // as dockerd: the paused error names the container as the client did
+    if (rec.State.Paused)
+      throw conflict(`Container ${containerRef} is paused, unpause the container before exec`);
     if (rec.State.Restarting)
       throw conflict(`Container ${rec.ID} is restarting, wait until the container is running`);
     if (!config.Cmd || config.Cmd.length === 0) throw invalidArgument('No exec command specified');
@@ -111,17 +135,27 @@ export class Execs {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const runtime = this.#containers.runtime;
     const state = runtime.store.load(rec.ID);
-    const user = e.config.User ? resolveUserIn(this.#containers.rootfs(rec.ID), e.config.User) : undefined;
-    const proc = execProcess(state.spec.process!, {
-      id: rec.ID,
-      args: e.config.Cmd,
-      env: e.config.Env,
-      cwd: e.config.WorkingDir || undefined,
-      tty,
-      user: user && { uid: user.uid, gid: user.gid },
-      additionalGids: user?.additionalGids,
-      caps: e.config.Privileged ? [...heldCapabilities()] : undefined,
-    });
+    let identity: ReturnType<typeof execIdentity>;
+    try {
+      identity = execIdentity(rec, e.config, this.#containers.rootfs(rec.ID));
+    } catch (err) {
+      // as dockerd: the exec failed to start (126), the error goes out on the stream
+      e.exitCode = 126;
+      throw err;
+    }
+    const proc = execProcess(
+      { ...state.spec.process!, env: [] },
+      {
+        id: rec.ID,
+        args: e.config.Cmd,
+        env: identity.env,
+        cwd: e.config.WorkingDir || undefined,
+        tty,
+        user: { uid: identity.user.uid, gid: identity.user.gid },
+        additionalGids: identity.user.additionalGids,
+        caps: e.config.Privileged ? [...heldCapabilities()] : undefined,
+      },
+    );
     const plan = compileExec({
       spec: state.spec,
       process: proc,
@@ -161,6 +195,8 @@ export class Execs {
         conn.onFrame((type) => {
           if (type !== FRAME.EXIT) return;
           const exit = conn.exit ?? readExit(dir);
+          // a process that never started keeps the start failure's code
+          if (e.pid === 0 && e.exitCode !== null) return resolve();
           e.exitCode = exit?.exitCode ?? 126;
           e.running = false;
           this.#events.publish(
@@ -198,7 +234,8 @@ export class Execs {
         e.pid = await run.pid;
       } catch (err) {
         e.running = false;
-        e.exitCode = err instanceof PlanFailure ? err.exitStatus : 126;
+        // as dockerd: 127 when the program is missing, else 126 (a cwd that is not there too)
+        e.exitCode = err instanceof PlanFailure && err.exitStatus === 127 ? 127 : 126;
         if (b) {
           // docker prints the failure on the stream and exits with 126/127
           const msg = Buffer.from(
@@ -240,14 +277,18 @@ export class Execs {
         entrypoint,
         arguments: args,
         privileged: e.config.Privileged === true,
-        user: e.config.User ?? '',
+        // dockerd leaves an empty user out
+        ...(e.config.User ? { user: e.config.User } : {}),
       },
       OpenStdin: e.config.AttachStdin === true,
       OpenStderr: e.config.AttachStderr === true,
       OpenStdout: e.config.AttachStdout === true,
       CanRemove: false,
       ContainerID: e.containerId,
-      DetachKeys: e.config.DetachKeys ?? '',
+      // dockerd's is the parsed key sequence: bytes, base64 in JSON
+      DetachKeys: e.config.DetachKeys
+        ? Buffer.from(parseDetachKeys(e.config.DetachKeys)).toString('base64')
+        : '',
       Pid: e.pid,
     };
   }

@@ -1,0 +1,150 @@
+// The container I/O verbs (exec, logs, attach, cp, …) through the docker CLI, in the places
+// where berth once differed from dockerd 20.10 run side by side with it: each expectation here
+// is what dockerd answered to the same command.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  cleanup,
+  type Daemon,
+  docker,
+  importBusybox,
+  removeAllContainers,
+  startDaemon,
+} from './daemon-helpers.ts';
+
+describe('container I/O as dockerd does it', { concurrency: false }, () => {
+  let d: Daemon;
+  before(async () => {
+    d = await startDaemon();
+    importBusybox(d);
+    assert.equal(
+      docker(d, ['run', '-d', '--name', 'io', '--network', 'none', 'busybox', 'sleep', '1000']).status,
+      0,
+    );
+  });
+  after(async () => {
+    removeAllContainers(d);
+    await cleanup(d);
+  });
+
+  test('exec -i: the start request body is not part of the stdin stream', () => {
+    const res = docker(d, ['exec', '-i', 'io', 'cat'], 'hello\n');
+    assert.equal(res.status, 0, res.stderr);
+    assert.equal(res.stdout, 'hello\n');
+    // the same under a tty: the shell reads only what is typed
+    const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, 'docker-config') };
+    const it = spawnSync('script', ['-qec', 'docker exec -it io sh', '/dev/null'], {
+      env,
+      input: 'exit 4\n',
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(it.status, 4, it.stdout);
+    assert.doesNotMatch(it.stdout, /not found|Detach/);
+  });
+
+  test('exec that cannot start: the error on the stream, 126 (127 for a missing program)', () => {
+    const user = docker(d, ['exec', '-u', 'nouser', 'io', 'id']);
+    assert.equal(user.status, 126);
+    assert.equal(user.stdout, 'unable to find user nouser: no matching entries in passwd file\r\n');
+    const cwd = docker(d, ['exec', '-w', '/nonexistent', 'io', 'pwd']);
+    assert.equal(cwd.status, 126, cwd.stdout + cwd.stderr);
+    assert.match(cwd.stdout, /^OCI runtime exec failed: exec failed: .*\/nonexistent.*: unknown\r\n$/);
+    assert.equal(docker(d, ['exec', 'io', 'nosuchprogram']).status, 127);
+    assert.equal(docker(d, ['exec', 'io', '/etc']).status, 126);
+  });
+
+  test("exec's user: primary group and the container's --group-add among the groups; HOME is the user's", () => {
+    assert.equal(
+      docker(d, [
+        'run',
+        '-d',
+        '--name',
+        'grp',
+        '--network',
+        'none',
+        '--group-add',
+        '1000',
+        '-u',
+        'daemon',
+        'busybox',
+        'sleep',
+        '100',
+      ]).status,
+      0,
+    );
+    assert.equal(
+      docker(d, ['exec', 'grp', 'id']).stdout,
+      'uid=1(daemon) gid=1(daemon) groups=1(daemon),1000\n',
+    );
+    assert.equal(
+      docker(d, ['exec', '-u', 'nobody', 'grp', 'id']).stdout,
+      'uid=65534(nobody) gid=65534(nogroup) groups=1000,65534(nogroup)\n',
+    );
+    assert.equal(docker(d, ['exec', '-u', '5:6', 'grp', 'id']).stdout, 'uid=5 gid=6 groups=6,1000\n');
+    assert.equal(
+      docker(d, ['exec', '-u', 'root', 'io', 'id']).stdout,
+      'uid=0(root) gid=0(root) groups=0(root)\n',
+    );
+    assert.equal(docker(d, ['exec', '-u', 'nobody', 'io', 'sh', '-c', 'echo $HOME']).stdout, '/home\n');
+    docker(d, ['rm', '-f', 'grp']);
+  });
+
+  test('exec TERM: xterm with -t, none without (even in a tty container)', () => {
+    assert.equal(docker(d, ['exec', '-t', 'io', 'sh', '-c', 'echo $TERM']).stdout, 'xterm\r\n');
+    assert.equal(docker(d, ['run', '-dt', '--name', 'tty', '--network', 'none', 'busybox', 'sh']).status, 0);
+    assert.equal(docker(d, ['exec', 'tty', 'sh', '-c', 'echo TERM=$TERM']).stdout, 'TERM=\n');
+    assert.equal(
+      docker(d, ['exec', '-t', '-e', 'TERM=vt100', 'tty', 'sh', '-c', 'echo $TERM']).stdout,
+      'vt100\r\n',
+    );
+    docker(d, ['rm', '-f', 'tty']);
+  });
+
+  test('exec into a paused container: the error names it as given', () => {
+    assert.equal(
+      docker(d, ['run', '-d', '--name', 'paused', '--network', 'none', 'busybox', 'sleep', '100']).status,
+      0,
+    );
+    assert.equal(docker(d, ['pause', 'paused']).status, 0);
+    const res = docker(d, ['exec', 'paused', 'true']);
+    assert.equal(res.status, 1);
+    assert.equal(
+      res.stderr,
+      'Error response from daemon: Container paused is paused, unpause the container before exec\n',
+    );
+    docker(d, ['rm', '-f', 'paused']);
+  });
+
+  test('GET /exec/ID/json: DetachKeys as bytes (base64), no empty user', async () => {
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = spawnSync(
+        'curl',
+        [
+          '-s',
+          '--unix-socket',
+          d.socket,
+          '-X',
+          method,
+          '-H',
+          'Content-Type: application/json',
+          ...(body ? ['-d', JSON.stringify(body)] : []),
+          `http://berth${path}`,
+        ],
+        { encoding: 'utf8' },
+      );
+      return JSON.parse(res.stdout);
+    };
+    const { Id } = await api('POST', '/containers/io/exec', { Cmd: ['true'], DetachKeys: 'ctrl-a' });
+    const info = await api('GET', `/exec/${Id}/json`);
+    assert.equal(info.DetachKeys, 'AQ==');
+    assert.equal('user' in info.ProcessConfig, false);
+    const plain = await api('POST', '/containers/io/exec', { Cmd: ['true'], User: 'nobody' });
+    const other = await api('GET', `/exec/${plain.Id}/json`);
+    assert.equal(other.DetachKeys, '');
+    assert.equal(other.ProcessConfig.user, 'nobody');
+  });
+});
