@@ -33,3 +33,23 @@ test('registry settings from daemon.json and flags', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('relative data and exec roots are made absolute from the working directory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'daemon-json-'));
+  try {
+    writeFileSync(join(dir, 'daemon.json'), '{}');
+    const cfg = loadConfig([
+      '--config-file',
+      join(dir, 'daemon.json'),
+      '--data-root',
+      'd/data',
+      '--exec-root',
+      './e',
+    ]);
+    assert.equal(cfg.dataRoot, join(process.cwd(), 'd/data'));
+    assert.equal(cfg.execRoot, join(process.cwd(), 'e'));
+    assert.equal(cfg.pidfile, join(process.cwd(), 'e', 'berthd.pid'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -2,6 +2,7 @@
 // top. Unknown keys and flags are refused, as dockerd does.
 
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { invalidArgument } from '../common/errors.ts';
 import type { EngineConfig } from '../engine/engine.ts';
 
@@ -206,6 +207,10 @@ export function loadConfig(argv: readonly string[]): DaemonConfig & { help: bool
   if (!['debug', 'info', 'warn', 'error', 'fatal'].includes(config.logLevel)) {
     throw invalidArgument(`unable to parse logging level: ${config.logLevel}`);
   }
+  // relative roots are taken from the working directory once, as dockerd does: state files
+  // record paths under them, and the shims run elsewhere
+  config.dataRoot = resolve(config.dataRoot);
+  config.execRoot = resolve(config.execRoot);
   if (config.hosts.length === 0) config.hosts = [`unix://${DEFAULT_SOCKET}`];
   if (!config.pidfile) config.pidfile = `${config.execRoot}/berthd.pid`;
   if (config.tlsverify) config.tls = true;
