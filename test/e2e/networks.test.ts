@@ -161,8 +161,10 @@ describe('bridge networks through the docker CLI', { concurrency: false }, () =>
     assert.equal(ok(['port', 'web']), '80/tcp -> 0.0.0.0:18180');
     assert.equal(ok(['port', 'web', '80']), '0.0.0.0:18180');
     assert.match(ok(['ps', '--filter', 'name=^web$', '--format', '{{.Ports}}']), /0\.0\.0\.0:18180->80\/tcp/);
-    assert.equal(ok(['ps', '--filter', 'publish=80', '--format', '{{.Names}}']), 'web');
-    assert.equal(ok(['ps', '--filter', 'publish=81', '--format', '{{.Names}}']), '');
+    // as dockerd matches them: publish the host port, expose the container's
+    assert.equal(ok(['ps', '--filter', 'publish=18180', '--format', '{{.Names}}']), 'web');
+    assert.equal(ok(['ps', '--filter', 'publish=80', '--format', '{{.Names}}']), '');
+    assert.equal(ok(['ps', '--filter', 'expose=80', '--format', '{{.Names}}']), 'web');
     assert.equal(ok(['ps', '--filter', 'network=bridge', '--format', '{{.Names}}']), 'web');
     const ip = inspect('web', '{{.NetworkSettings.IPAddress}}');
     const gw = inspect('web', '{{.NetworkSettings.Gateway}}');

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import {
+  BerthError,
   conflict,
   errorKind,
   internal,
@@ -23,6 +24,7 @@ import type { Digest } from '../../image/digest.ts';
 import type { Image } from '../../image/image-store.ts';
 import { encodePlan } from '../../plan/encode.ts';
 import type { Plan } from '../../plan/types.ts';
+import { cgroupHostFeatures } from '../../runtime/cgroups/detect.ts';
 import { hostBaseFacts } from '../../runtime/facts.ts';
 import { Launcher } from '../../runtime/launcher.ts';
 import { PlanFailure } from '../../runtime/native.ts';
@@ -31,13 +33,14 @@ import { Runtime } from '../../runtime/runtime.ts';
 import {
   adaptHostConfig,
   bindSources,
+  DEFAULT_RUNTIME,
   entrypointAndArgs,
   mergeImageConfig,
   parseNetworkMode,
   parseSignal,
   validateCreate,
 } from '../../spec/docker/container.ts';
-import { containerRef } from '../../spec/docker/container-validate.ts';
+import { type CreateFacts, containerRef } from '../../spec/docker/container-validate.ts';
 import { hostnameFile, hostsFile, resolvConfFile } from '../../spec/docker/etc-files.ts';
 import { type EndpointRequest, parseLink } from '../../spec/docker/network.ts';
 import type { Spec } from '../../spec/oci.ts';
@@ -47,7 +50,8 @@ import type { EventBus, Filters } from '../events.ts';
 import type { Images } from '../images.ts';
 import { type Networks, ownsNetns } from '../networks/networks.ts';
 import { bridge, parseDetachKeys } from './attach.ts';
-import { inspectContainer, matchesFilters, summary } from './inspect.ts';
+import { matchesFilters, parseListFilters } from './filters.ts';
+import { inspectContainer, summary } from './inspect.ts';
 import { ListCache } from './list.ts';
 import { deferred, type ExitInfo, Live } from './live.ts';
 import { encodeLogEntry, type LogsQuery, readLogs } from './logs.ts';
@@ -109,6 +113,9 @@ export interface AttachOptions {
  * start's path (~2-5 ms). Past this, the shim is ended and a start spawns one.
  */
 const EARLY_SHIM_MS = 5_000;
+
+/** The runtimes a container may name (`docker info`'s Runtimes). */
+export const RUNTIMES: readonly string[] = ['berth', 'runc'];
 
 const DEFAULT_LOG_MAX_SIZE = 20 * 1024 * 1024;
 const DEFAULT_LOG_MAX_FILES = 5;
@@ -200,11 +207,10 @@ export class Containers {
     const facts = hostBaseFacts();
     const cgroupVersion = facts.cgroup.version === 2 ? 2 : 1;
     const warnings = validateCreate(config, hc, {
-      ncpu: availableParallelism(),
-      capLastCap: facts.capLastCap,
-      cgroupVersion,
+      ...this.#createFacts(),
       networks: this.networks !== undefined,
     });
+    this.#checkCreateRefs(hc);
     let image: Image;
     try {
       image = this.#images.store.get(config.Image);
@@ -215,6 +221,8 @@ export class Containers {
     // once: the kernel fills each container's cpuset from /berth (v1), the plans need not
     this.#cgroupParentReady ||= this.runtime.cgroups.prepareParent('/berth');
     const merged = mergeImageConfig(config, image.config.config);
+    // `--entrypoint ""`: stored as unset, as dockerd stores it
+    if (merged.Entrypoint?.length === 0) merged.Entrypoint = null;
     const cmd = entrypointAndArgs(merged);
     const id = newId();
     const fullName = this.store.reserveName(name, id);
@@ -224,7 +232,7 @@ export class Containers {
       const top = image.layers.at(-1)?.chainId;
       await this.#images.snapshots.prepare(`container-${id}`, top);
       if (!merged.Hostname) merged.Hostname = id.slice(0, 12);
-      const hostConfig: HostConfig = adaptHostConfig(hc, { cgroupVersion });
+      const hostConfig: HostConfig = adaptHostConfig(hc, { cgroupVersion, runtime: DEFAULT_RUNTIME });
       const networkSettings = config.NetworkDisabled
         ? undefined
         : this.networks?.endpointsAtCreate(hostConfig.NetworkMode, net?.EndpointsConfig);
@@ -260,6 +268,39 @@ export class Containers {
       rmSync(dir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /** What validateCreate needs to know about this host (create and update). */
+  #createFacts(): CreateFacts {
+    const facts = hostBaseFacts();
+    const features = cgroupHostFeatures(facts.cgroup, '/berth/create');
+    return {
+      ncpu: availableParallelism(),
+      capLastCap: facts.capLastCap,
+      cgroupVersion: facts.cgroup.version === 2 ? 2 : 1,
+      cpus: features.cpusetParent?.cpus || undefined,
+      mems: features.cpusetParent?.mems || undefined,
+      blkioWeight: features.blkioWeightFile !== null,
+      runtimes: RUNTIMES,
+    };
+  }
+
+  /**
+   * What dockerd checks at create rather than at start: the containers `--ipc` and `--pid`
+   * name exist, and `--mount type=bind` sources exist (`-v` creates a missing one at start).
+   */
+  #checkCreateRefs(hc: HostConfig): void {
+    for (const ref of [containerRef(hc.IpcMode), containerRef(hc.PidMode)]) {
+      if (ref === undefined) continue;
+      try {
+        this.store.get(ref);
+      } catch (err) {
+        if (errorKind(err) === 'NotFound') throw invalidArgument((err as Error).message);
+        throw err;
+      }
+    }
+    for (const b of bindSources(hc))
+      if (!b.create && !existsSync(b.path)) throw invalidArgument(b.missingError);
   }
 
   // ---- start ------------------------------------------------------------------------------
@@ -387,8 +428,12 @@ export class Containers {
         throw err;
       }
       if (!started) await this.#abandonShim(shimDir, shim);
-      // the docker CLI picks its exit status (126, 127) from these words, in lower case
-      const message = (err as Error).message.replace(/Permission denied/g, 'permission denied');
+      // the docker CLI picks its exit status from these words, in lower case as Go spells them:
+      // 127 for "no such file or directory", 126 for "permission denied" or "is a directory"
+      const message = (err as Error).message.replace(
+        /\b(Permission denied|No such file or directory|Is a directory|Not a directory)\b/g,
+        (w) => w.toLowerCase(),
+      );
       rec.State.Error = message;
       rec.State.ExitCode = err instanceof PlanFailure ? err.exitStatus : 128;
       this.store.save(rec);
@@ -553,12 +598,19 @@ export class Containers {
     return { pid, exit };
   }
 
+  /** The json-file options (values checked at start, as dockerd's logger does). */
   #logOptions(rec: ContainerRecord): { maxSize: number; maxFiles: number } {
     const opts = { ...(this.#cfg.logOpts ?? {}), ...(rec.HostConfig.LogConfig?.Config ?? {}) };
-    const maxSize = opts['max-size'] !== undefined ? logMaxSize(opts['max-size']) : DEFAULT_LOG_MAX_SIZE;
+    const failed = (message: string) => invalidArgument(`failed to initialize logging driver: ${message}`);
+    let maxSize = DEFAULT_LOG_MAX_SIZE;
+    try {
+      if (opts['max-size'] !== undefined) maxSize = logMaxSize(opts['max-size']);
+    } catch (err) {
+      throw failed((err as Error).message);
+    }
     const maxFiles = opts['max-file'] !== undefined ? Number(opts['max-file']) : DEFAULT_LOG_MAX_FILES;
     if (!Number.isInteger(maxFiles) || maxFiles < 1)
-      throw invalidArgument(`invalid value for max-file: ${opts['max-file']}`);
+      throw failed(`invalid value for max-file: ${opts['max-file']}`);
     return { maxSize, maxFiles };
   }
 
@@ -955,7 +1007,14 @@ export class Containers {
     const bare = name.startsWith('/') ? name.slice(1) : name;
     if (`/${bare}` === old)
       throw invalidArgument(`Renaming a container with the same name as its current name`);
-    rec.Name = this.store.reserveName(name, rec.ID);
+    try {
+      rec.Name = this.store.reserveName(`/${bare}`, rec.ID);
+    } catch (err) {
+      // dockerd's wording; the kind (409 for a name in use, 400 for a bad one) stays
+      if (err instanceof BerthError)
+        throw new BerthError(err.kind, `Error when allocating new name: ${err.message}`);
+      throw err;
+    }
     this.store.releaseName(old, rec.ID);
     this.store.save(rec);
     this.#emit(rec, 'rename', { oldName: old });
@@ -1015,13 +1074,7 @@ export class Containers {
       // a new memory limit keeps swap at twice it, as at create
       next.MemorySwap = (body.Memory ?? 0) * 2;
     }
-    const facts = hostBaseFacts();
-    const warnings = validateCreate(rec.Config, next, {
-      ncpu: availableParallelism(),
-      capLastCap: facts.capLastCap,
-      cgroupVersion: facts.cgroup.version === 2 ? 2 : 1,
-      networks: true,
-    });
+    const warnings = validateCreate(rec.Config, next, { ...this.#createFacts(), networks: true });
     if (rec.State.Running) {
       const spec = buildSpec(
         { ...rec, HostConfig: next },
@@ -1056,8 +1109,8 @@ export class Containers {
       const labels = rec.Config.Labels;
       if (!matchLabels(labels, filters.label ?? [])) continue;
       if ((filters['label!'] ?? []).some((l) => matchLabels(labels, [l]))) continue;
-      const key = `container-${rec.ID}`;
-      const size = this.#images.snapshots.has(key) ? (await this.#images.snapshots.usage(key)).size : 0;
+      // what dockerd reclaims: the container's own layer as `ps -s` counts it (SizeRw)
+      const size = (await this.sizes(rec)).rw;
       try {
         await this.remove(rec.ID, { force: false, volumes: false });
         deleted.push(rec.ID);
@@ -1176,8 +1229,10 @@ export class Containers {
       },
       created: (ref: string) => this.store.find(ref)?.Created,
     };
-    let out = this.store.all().filter((rec) => matchesFilters(rec, opts.filters, ctx));
-    const explicitStatus = (opts.filters.status ?? []).length > 0 || (opts.filters.exited ?? []).length > 0;
+    const filters = parseListFilters(opts.filters, ctx);
+    let out = this.store.all().filter((rec) => matchesFilters(rec, filters, ctx));
+    // a status filter lists stopped containers without -a (dockerd sets All for it), no other does
+    const explicitStatus = (opts.filters.status ?? []).length > 0;
     if (!opts.all && opts.limit <= 0 && !explicitStatus) out = out.filter((rec) => rec.State.Running);
     if (opts.limit > 0) out = out.slice(0, opts.limit);
     return [out, imageName];

@@ -1,8 +1,5 @@
 // Containers in Docker's API shapes: `GET /containers/{id}/json` and `GET /containers/json`.
 
-import { invalidArgument } from '../../common/errors.ts';
-import { matchLabels } from '../../common/filters.ts';
-import type { Filters } from '../events.ts';
 import type { ContainerRecord } from './record.ts';
 
 export interface InspectExtras {
@@ -12,7 +9,7 @@ export interface InspectExtras {
   sizeRootFs?: number;
 }
 
-function networkMode(rec: ContainerRecord): string {
+export function networkMode(rec: ContainerRecord): string {
   const m = rec.HostConfig.NetworkMode ?? 'default';
   return m === 'default' ? 'bridge' : m;
 }
@@ -50,7 +47,7 @@ function networkSettings(rec: ContainerRecord) {
  * ports are not listed otherwise: dockerd shows none for `host` or `none` containers, or once the
  * container stopped and its ports were released.
  */
-function portList(rec: ContainerRecord) {
+export function portList(rec: ContainerRecord) {
   const out: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] = [];
   for (const [key, list] of Object.entries(rec.NetworkSettings?.Ports ?? {})) {
     const [port, type = 'tcp'] = key.split('/');
@@ -61,7 +58,7 @@ function portList(rec: ContainerRecord) {
   return out;
 }
 
-function mounts(rec: ContainerRecord) {
+export function mounts(rec: ContainerRecord) {
   const out: Record<string, unknown>[] = [];
   for (const bind of rec.HostConfig.Binds ?? []) {
     const [source, destination, mode = ''] = bind.split(':');
@@ -84,8 +81,7 @@ function mounts(rec: ContainerRecord) {
       Propagation: m.BindOptions?.Propagation ?? (m.Type === 'bind' ? 'rprivate' : ''),
     });
   }
-  for (const path of Object.keys(rec.HostConfig.Tmpfs ?? {}))
-    out.push({ Type: 'tmpfs', Source: '', Destination: path, Mode: '', RW: true, Propagation: '' });
+  // --tmpfs mounts (HostConfig.Tmpfs) are not listed: dockerd lists only binds, volumes and --mount
   return out;
 }
 
@@ -103,7 +99,8 @@ export function inspectContainer(rec: ContainerRecord, x: InspectExtras) {
     LogPath: rec.LogPath,
     Name: rec.Name,
     RestartCount: rec.RestartCount,
-    Driver: rec.Driver,
+    // the storage driver as GraphDriver names it (berth's `overlay` snapshotter is dockerd's overlay2)
+    Driver: x.graphDriver.Name,
     Platform: 'linux',
     MountLabel: '',
     ProcessLabel: '',
@@ -255,92 +252,4 @@ export function summaryJsonParts(rec: ContainerRecord, imageName: string): { hea
   const head = JSON.stringify(summaryHead(rec, imageName));
   const tail = JSON.stringify(summaryTail(rec));
   return { head: `${head.slice(0, -1)},"Status":`, tail: `,${tail.slice(1)}` };
-}
-
-const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
-
-/** `ps --filter`: id, name, label, status, exited, ancestor (image ids given), before/since (records given). */
-export function matchesFilters(
-  rec: ContainerRecord,
-  filters: Filters,
-  ctx: { imageMatches(rec: ContainerRecord, ref: string): boolean; created(ref: string): string | undefined },
-): boolean {
-  for (const [key, values] of Object.entries(filters)) {
-    if (values.length === 0) continue;
-    const any = (test: (v: string) => boolean) => values.some(test);
-    switch (key) {
-      case 'id':
-        if (!any((v) => rec.ID.startsWith(v))) return false;
-        break;
-      case 'name':
-        if (!any((v) => new RegExp(v).test(rec.Name.slice(1)) || new RegExp(v).test(rec.Name))) return false;
-        break;
-      case 'label':
-        if (!matchLabels(rec.Config.Labels, values)) return false;
-        break;
-      case 'status':
-        for (const v of values)
-          if (!STATUSES.includes(v)) throw invalidArgument(`Invalid filter 'status=${v}'`);
-        if (!values.includes(rec.State.Status)) return false;
-        break;
-      case 'exited':
-        if (rec.State.Running || rec.State.StartedAt.startsWith('0001')) return false;
-        if (!any((v) => Number(v) === rec.State.ExitCode)) return false;
-        break;
-      case 'ancestor':
-        if (!any((v) => ctx.imageMatches(rec, v))) return false;
-        break;
-      case 'before':
-        if (!any((v) => (ctx.created(v) ?? '') > rec.Created)) return false;
-        break;
-      case 'since':
-        if (!any((v) => (ctx.created(v) ?? '\uffff') < rec.Created)) return false;
-        break;
-      case 'health': {
-        const h = rec.State.Health?.Status ?? 'none';
-        if (!values.includes(h)) return false;
-        break;
-      }
-      case 'network': {
-        const eps = Object.entries(rec.NetworkSettings?.Networks ?? {});
-        const mode = networkMode(rec);
-        if (!any((v) => mode === v || eps.some(([name, e]) => name === v || e.NetworkID.startsWith(v))))
-          return false;
-        break;
-      }
-      case 'publish':
-        if (
-          !any((v) =>
-            hasPort(
-              Object.keys(rec.NetworkSettings?.Ports ?? {}).filter(
-                (k) => rec.NetworkSettings?.Ports[k]?.length,
-              ),
-              v,
-            ),
-          )
-        )
-          return false;
-        break;
-      case 'expose':
-        if (!any((v) => hasPort(Object.keys(rec.Config.ExposedPorts ?? {}), v))) return false;
-        break;
-      case 'is-task':
-      case 'volume':
-      case 'isolation':
-        break;
-      default:
-        throw invalidArgument(`Invalid filter '${key}'`);
-    }
-  }
-  return true;
-}
-
-/** `80`, `80/udp`, `8000-8010/tcp` against port keys like `80/tcp`. */
-function hasPort(keys: string[], wanted: string): boolean {
-  const [range, proto = 'tcp'] = wanted.split('/');
-  const [lo, hi = lo] = range.split('-').map(Number);
-  return keys.some((k) => {
-    const [p, t = 'tcp'] = k.split('/');
-    return t === proto && Number(p) >= lo && Number(p) <= hi;
-  });
 }

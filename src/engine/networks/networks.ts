@@ -789,7 +789,10 @@ export class Networks {
       ...r,
       hostIp: r.hostIp || this.#cfg.defaultBindIp || '',
     }));
-    if (!requests.length) return;
+    if (!requests.length) {
+      exposedWithoutBinding(rec, nw);
+      return;
+    }
     const taken: Binding[] = [];
     for (const other of this.#store.all()) {
       if (other.ID === rec.ID) continue;
@@ -810,9 +813,7 @@ export class Networks {
       list.push({ HostIp: b.hostIp || '0.0.0.0', HostPort: String(b.hostPort) });
       nw.Ports[key] = list;
     }
-    // exposed ports without a binding show as null, as in dockerd
-    for (const key of Object.keys(rec.Config.ExposedPorts ?? {}))
-      nw.Ports[key.includes('/') ? key : `${key}/tcp`] ??= null;
+    exposedWithoutBinding(rec, nw);
     await this.#syncRules(gateway.net);
   }
 
@@ -1024,4 +1025,10 @@ function nextIndex(rec: ContainerRecord): number {
   let n = 0;
   while (used.has(`eth${n}`)) n++;
   return n;
+}
+
+/** Exposed ports without a binding show as null in NetworkSettings.Ports (and `ps`), as in dockerd. */
+function exposedWithoutBinding(rec: ContainerRecord, nw: ContainerNetworking): void {
+  for (const key of Object.keys(rec.Config.ExposedPorts ?? {}))
+    nw.Ports[key.includes('/') ? key : `${key}/tcp`] ??= null;
 }

@@ -144,6 +144,12 @@ test('blkio weight, OOM score, shm size, QoS', () => {
   rejects({ BlkioWeight: 1001 }, 'Range of blkio weight is from 10 to 1000');
   accepts({ BlkioWeight: 10 });
   accepts({ BlkioWeight: 0 });
+  // a host whose I/O scheduler has no weight: discarded with dockerd's warning, before the range check
+  const hc: HostConfig = { NetworkMode: 'none', BlkioWeight: 5 };
+  assert.deepEqual(validateCreate({ Image: 'busybox' }, hc, { ...FACTS, blkioWeight: false }), [
+    'Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.',
+  ]);
+  assert.equal(hc.BlkioWeight, 0);
   rejects({ OomScoreAdj: 1001 }, 'Invalid value 1001, range for oom score adj is [-1000, 1000]');
   rejects({ OomScoreAdj: -1001 }, 'Invalid value -1001, range for oom score adj is [-1000, 1000]');
   rejects({ ShmSize: -1 }, 'SHM size can not be less than 0');
@@ -158,14 +164,17 @@ test('restart policies and AutoRemove', () => {
     accepts({ RestartPolicy: { Name } });
   accepts({ RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 } });
   accepts({ RestartPolicy: { MaximumRetryCount: 3 } });
-  rejects({ RestartPolicy: { Name: 'bogus' } }, "invalid restart policy: 'bogus'");
+  rejects(
+    { RestartPolicy: { Name: 'bogus' } },
+    "invalid restart policy: unknown policy 'bogus'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'",
+  );
   rejects(
     { RestartPolicy: { Name: 'always', MaximumRetryCount: 2 } },
-    "invalid restart policy: maximum retry count cannot be used with restart policy 'always'",
+    "invalid restart policy: maximum retry count can only be used with 'on-failure'",
   );
   rejects(
     { RestartPolicy: { Name: 'no', MaximumRetryCount: -1 } },
-    "invalid restart policy: maximum retry count cannot be used with restart policy 'no'",
+    "invalid restart policy: maximum retry count can only be used with 'on-failure'",
   );
   rejects(
     { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: -2 } },
@@ -274,7 +283,7 @@ test('Config checks: working directory, stop signal, environment, health check',
     WorkingDir: 'app',
   });
   accepts({}, { WorkingDir: '/app' });
-  rejects({}, 'invalid signal: SIGFOO', { StopSignal: 'SIGFOO' });
+  rejects({}, 'Invalid signal: SIGFOO', { StopSignal: 'SIGFOO' });
   accepts({}, { StopSignal: 'SIGUSR1' });
   accepts({}, { StopSignal: '9' });
   rejects({}, 'invalid environment variable: =foo', { Env: ['A=1', '=foo'] });
@@ -351,11 +360,11 @@ test('sysctls: only namespaced ones, only in namespaces of the container', () =>
   rejects({ Sysctls: { 'vm.swappiness': '1' } }, "sysctl 'vm.swappiness=1' is not allowed");
   rejects(
     { NetworkMode: 'host', Sysctls: { 'net.ipv4.ip_forward': '1' } },
-    'sysctl "net.ipv4.ip_forward" is not allowed in the hosts network namespace',
+    'sysctl "net.ipv4.ip_forward" not allowed in host network namespace',
   );
   rejects(
     { IpcMode: 'host', Sysctls: { 'kernel.sem': '1' } },
-    'sysctl "kernel.sem" is not allowed in the hosts ipc namespace',
+    'sysctl "kernel.sem" not allowed in host ipc namespace',
   );
   rejects(
     { Sysctls: { 'kernel.hostname': 'x' } },
@@ -471,6 +480,10 @@ test("what berth lacks is NotImplemented, after the request's own errors", () =>
     'per-device block I/O weights and limits are not supported yet',
   );
   ni({ CpuRealtimeRuntime: 1000 }, 'CPU real-time period and runtime are not supported');
+  ni(
+    { StorageOpt: { size: '1G' } },
+    '--storage-opt is not supported: berth sets no per-container storage quota',
+  );
   rejects({ Binds: ['data:/data'], Memory: 1 }, 'Minimum memory limit allowed is 6MB');
 });
 
@@ -480,4 +493,25 @@ test('annotations may not have an empty key', () => {
     'invalid Annotations: the empty string is not permitted as an annotation key',
   );
   accepts({ Annotations: { 'org.example': 'x' } });
+});
+
+test('log drivers and options, runtimes: as dockerd refuses them at create', () => {
+  rejects(
+    { LogConfig: { Type: 'foo', Config: {} } },
+    'error looking up logging plugin foo: plugin "foo" not found',
+  );
+  rejects(
+    { LogConfig: { Type: 'json-file', Config: { foo: '1' } } },
+    "unknown log opt 'foo' for json-file log driver",
+  );
+  rejects(
+    { LogConfig: { Type: '', Config: { 'max-sise': '1m' } } },
+    "unknown log opt 'max-sise' for json-file log driver",
+  );
+  accepts({ LogConfig: { Type: '', Config: { 'max-size': '1m', 'max-file': '2', tag: 'x' } } });
+  accepts({ LogConfig: { Type: 'none', Config: {} } });
+  const runtimes = { ...FACTS, runtimes: ['berth', 'runc'] };
+  rejects({ Runtime: 'foo' }, 'unknown or invalid runtime name: foo', {}, runtimes);
+  accepts({ Runtime: 'runc' }, {}, runtimes);
+  accepts({ Runtime: '' }, {}, runtimes);
 });

@@ -24,6 +24,10 @@ export interface CreateFacts {
   swapLimit?: boolean;
   /** cgroup v2 has no OOM-killer switch and no swappiness: they are discarded with a warning. */
   cgroupVersion?: 1 | 2;
+  /** false: the I/O scheduler has no blkio weight: BlkioWeight is discarded with a warning. */
+  blkioWeight?: boolean;
+  /** The runtimes containers may name (HostConfig.Runtime); default: any. */
+  runtimes?: readonly string[];
   /**
    * false: bridge and user-defined networks are refused at create with NotImplemented. Left out
    * (or true), they are not checked here; containerSpec still refuses them without `facts.netns`.
@@ -341,13 +345,15 @@ function validateRestartPolicy(hc: HostConfig): void {
   }
   if (MAX_RETRY_POLICIES.has(name)) {
     if (retries !== 0 && name !== '') {
-      throw invalidArgument(
-        `invalid restart policy: maximum retry count cannot be used with restart policy '${name}'`,
-      );
+      throw invalidArgument("invalid restart policy: maximum retry count can only be used with 'on-failure'");
     }
   } else if (name === 'on-failure') {
     if (retries < 0) throw invalidArgument('invalid restart policy: maximum retry count cannot be negative');
-  } else throw invalidArgument(`invalid restart policy: '${name}'`);
+  } else {
+    throw invalidArgument(
+      `invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`,
+    );
+  }
 }
 
 function validateCapabilities(hc: HostConfig, lastCap: number): void {
@@ -441,6 +447,13 @@ function validateResources(r: Resources, facts: CreateFacts, warnings: string[])
     }
   }
 
+  if ((r.BlkioWeight ?? 0) > 0 && facts.blkioWeight === false) {
+    // as dockerd: discarded (the request is changed), not refused
+    warnings.push(
+      'Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.',
+    );
+    r.BlkioWeight = 0;
+  }
   const weight = r.BlkioWeight ?? 0;
   if (weight > 0 && (weight < 10 || weight > 1000))
     throw invalidArgument('Range of blkio weight is from 10 to 1000');
@@ -480,13 +493,12 @@ export const IPC_SYSCTLS: ReadonlySet<string> = new Set([
 function validateSysctls(hc: HostConfig): void {
   for (const [key, value] of Object.entries(hc.Sysctls ?? {})) {
     if (IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.')) {
-      if (hc.IpcMode === 'host')
-        throw invalidArgument(`sysctl "${key}" is not allowed in the hosts ipc namespace`);
+      if (hc.IpcMode === 'host') throw invalidArgument(`sysctl "${key}" not allowed in host ipc namespace`);
       continue;
     }
     if (key.startsWith('net.')) {
       if (parseNetworkMode(hc.NetworkMode).kind === 'host') {
-        throw invalidArgument(`sysctl "${key}" is not allowed in the hosts network namespace`);
+        throw invalidArgument(`sysctl "${key}" not allowed in host network namespace`);
       }
       continue;
     }
@@ -506,6 +518,42 @@ function validateSeccomp(sec: SecurityOptions): void {
   } catch (err) {
     throw invalidArgument(`Decoding seccomp profile failed: ${(err as Error).message}`);
   }
+}
+
+/** dockerd's logging drivers (the plugins it finds without a plugin store). */
+const LOG_DRIVERS = new Set([
+  'json-file',
+  'local',
+  'none',
+  'syslog',
+  'journald',
+  'gelf',
+  'fluentd',
+  'awslogs',
+  'splunk',
+  'etwlogs',
+  'gcplogs',
+  'logentries',
+]);
+/** The options json-file takes (its ValidateLogOpt). */
+const JSON_FILE_OPTS = new Set([
+  'max-file',
+  'max-size',
+  'compress',
+  'labels',
+  'labels-regex',
+  'env',
+  'env-regex',
+  'tag',
+]);
+
+function validateLogConfig(hc: HostConfig): void {
+  const type = hc.LogConfig?.Type || 'json-file';
+  if (!LOG_DRIVERS.has(type))
+    throw invalidArgument(`error looking up logging plugin ${type}: plugin "${type}" not found`);
+  if (type !== 'json-file') return;
+  for (const key of Object.keys(hc.LogConfig?.Config ?? {}))
+    if (!JSON_FILE_OPTS.has(key)) throw invalidArgument(`unknown log opt '${key}' for json-file log driver`);
 }
 
 /** Features berth does not have yet: a clear 501, never a silent fallback. */
@@ -532,6 +580,8 @@ function rejectUnsupported(c: ContainerConfig, hc: HostConfig, facts: CreateFact
   if ((hc.CpuRealtimePeriod ?? 0) !== 0 || (hc.CpuRealtimeRuntime ?? 0) !== 0) {
     throw notImplemented('CPU real-time period and runtime are not supported');
   }
+  if (Object.keys(hc.StorageOpt ?? {}).length > 0)
+    throw notImplemented('--storage-opt is not supported: berth sets no per-container storage quota');
   const anonymous = Object.keys(c.Volumes ?? {});
   if (anonymous.length > 0)
     throw notImplemented(`anonymous volumes are not supported yet: -v ${anonymous[0]}`);
@@ -556,6 +606,9 @@ export function validateCreate(
   validateConfig(config);
 
   validateRestartPolicy(hc);
+  validateLogConfig(hc);
+  if (hc.Runtime && facts.runtimes && !facts.runtimes.includes(hc.Runtime))
+    throw invalidArgument(`unknown or invalid runtime name: ${hc.Runtime}`);
   const points = containerMountPoints(hc);
   for (const h of hc.ExtraHosts ?? []) validateExtraHost(h);
   validatePortBindings(hc.PortBindings);

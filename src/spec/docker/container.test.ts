@@ -170,7 +170,38 @@ test('defaultHostname and adaptHostConfig', () => {
     CgroupnsMode: 'host',
     OomKillDisable: false,
     NetworkMode: 'default',
+    LogConfig: { Type: 'json-file', Config: {} },
+    Runtime: 'berth',
+    MaskedPaths: [...DEFAULT_MASKED_PATHS],
+    ReadonlyPaths: [...DEFAULT_READONLY_PATHS],
   });
+  // what the docker CLI sends for "not set", as dockerd stores it
+  const cli = adaptHostConfig(
+    { MemorySwappiness: -1, PidsLimit: 0, LogConfig: { Type: '', Config: { 'max-size': '1m' } } },
+    { cgroupVersion: 1, runtime: 'runc' },
+  );
+  assert.deepEqual(
+    [cli.MemorySwappiness, cli.PidsLimit, cli.LogConfig, cli.Runtime, cli.SecurityOpt],
+    [null, null, { Type: 'json-file', Config: { 'max-size': '1m' } }, 'runc', undefined],
+  );
+  assert.equal(adaptHostConfig({ PidsLimit: -1, MemorySwappiness: 0 }, { cgroupVersion: 1 }).PidsLimit, null);
+  assert.equal(adaptHostConfig({ MemorySwappiness: 0 }, { cgroupVersion: 1 }).MemorySwappiness, 0);
+  // privileged: no masked or read-only paths, and SELinux labelling off, as dockerd stores it
+  const priv = adaptHostConfig({ Privileged: true }, { cgroupVersion: 1 });
+  assert.deepEqual(
+    [priv.MaskedPaths, priv.ReadonlyPaths, priv.SecurityOpt],
+    [undefined, undefined, ['label=disable']],
+  );
+  assert.deepEqual(adaptHostConfig({ PidMode: 'host' }, { cgroupVersion: 1 }).SecurityOpt, ['label=disable']);
+  assert.deepEqual(
+    adaptHostConfig({ IpcMode: 'host', SecurityOpt: [] }, { cgroupVersion: 1 }).SecurityOpt,
+    [],
+  );
+  // --security-opt systempaths=unconfined: the CLI sends empty lists, kept
+  assert.deepEqual(
+    adaptHostConfig({ MaskedPaths: [], ReadonlyPaths: [] }, { cgroupVersion: 1 }).MaskedPaths,
+    [],
+  );
   const v2 = adaptHostConfig(
     { Memory: 64 * MB, MemorySwap: 100 * MB, ShmSize: MB, NetworkMode: 'none' },
     { cgroupVersion: 2 },

@@ -19,7 +19,14 @@ import {
   parseSecurityOpt,
   ulimitsToRlimits,
 } from './container-validate.ts';
-import { DEFAULT_SHM_SIZE, type DockerSpecOptions, dockerSpec, type NamespaceMode } from './defaults.ts';
+import {
+  DEFAULT_MASKED_PATHS,
+  DEFAULT_READONLY_PATHS,
+  DEFAULT_SHM_SIZE,
+  type DockerSpecOptions,
+  dockerSpec,
+  type NamespaceMode,
+} from './defaults.ts';
 import type { KernelVersion } from './seccomp.ts';
 
 export type * from './api.ts';
@@ -53,6 +60,9 @@ export { parseSignal, SIGNALS, signalName } from './signal.ts';
 
 /** Where `--init` puts the init binary in the container. */
 export const INIT_PATH_IN_CONTAINER = '/sbin/docker-init';
+
+/** The runtime berthd runs containers with (`docker info`'s DefaultRuntime). */
+export const DEFAULT_RUNTIME = 'berth';
 
 // ---- config merging ---------------------------------------------------------------------------
 
@@ -113,12 +123,13 @@ export function mergeImageConfig(
   const env = [...(config.Env ?? [])];
   const userKeys = new Set(env.map(envKey));
   for (const e of img.Env ?? []) if (!userKeys.has(envKey(e))) env.push(e);
-  out.Env = env;
+  // null when neither sets any, as dockerd stores it
+  out.Env = env.length > 0 || img.Env ? env : null;
   out.Labels = { ...(img.Labels ?? {}), ...(config.Labels ?? {}) };
   const exposed = { ...(img.ExposedPorts ?? {}), ...(config.ExposedPorts ?? {}) };
   if (Object.keys(exposed).length > 0) out.ExposedPorts = exposed;
   const volumes = { ...(config.Volumes ?? {}), ...(img.Volumes ?? {}) };
-  if (Object.keys(volumes).length > 0) out.Volumes = volumes;
+  out.Volumes = Object.keys(volumes).length > 0 ? volumes : null;
   const health = mergeHealthcheck(config.Healthcheck, img.Healthcheck);
   if (health) out.Healthcheck = health;
   return out;
@@ -145,23 +156,40 @@ export function defaultHostname(
 }
 
 /**
- * The HostConfig dockerd stores (adaptContainerSettings): ShmSize 64 MiB when 0, MemorySwap twice
- * Memory when 0 (unless the host has no swap accounting: -1), IpcMode `private`, CgroupnsMode from
- * the cgroup version, OomKillDisable false, NetworkMode `default`.
+ * The HostConfig dockerd stores (adaptContainerSettings and the create handler's defaults):
+ * ShmSize 64 MiB when 0, MemorySwap twice Memory when 0 (unless the host has no swap accounting:
+ * -1), MemorySwappiness -1 and PidsLimit 0 or less stored as unset (null), IpcMode `private`,
+ * CgroupnsMode from the cgroup version, OomKillDisable false, NetworkMode `default`, the default
+ * log driver (json-file) and runtime, the default masked and read-only paths for an unprivileged
+ * container that names none, and `label=disable` for a privileged one or one sharing the host's
+ * IPC or PID namespace that names no security options.
  */
 export function adaptHostConfig(
   hostConfig: HostConfig | null | undefined,
-  facts: { cgroupVersion: 1 | 2; swapLimit?: boolean },
+  facts: { cgroupVersion: 1 | 2; swapLimit?: boolean; runtime?: string },
 ): HostConfig {
   const hc: HostConfig = { ...(hostConfig ?? {}) };
   if (!hc.ShmSize) hc.ShmSize = DEFAULT_SHM_SIZE;
   const memory = hc.Memory ?? 0;
   if (memory > 0 && facts.swapLimit === false) hc.MemorySwap = -1;
   else if (memory > 0 && !hc.MemorySwap) hc.MemorySwap = memory * 2;
+  if (hc.MemorySwappiness === -1) hc.MemorySwappiness = null;
+  if (hc.PidsLimit !== undefined && hc.PidsLimit !== null && hc.PidsLimit <= 0) hc.PidsLimit = null;
   if (!hc.IpcMode) hc.IpcMode = 'private';
   if (!hc.CgroupnsMode) hc.CgroupnsMode = facts.cgroupVersion === 2 ? 'private' : 'host';
   if (hc.OomKillDisable === undefined || hc.OomKillDisable === null) hc.OomKillDisable = false;
   if (!hc.NetworkMode) hc.NetworkMode = 'default';
+  if (!hc.LogConfig?.Type) hc.LogConfig = { Type: 'json-file', Config: hc.LogConfig?.Config ?? {} };
+  if (!hc.Runtime) hc.Runtime = facts.runtime ?? DEFAULT_RUNTIME;
+  if (!hc.Privileged) {
+    hc.MaskedPaths ??= [...DEFAULT_MASKED_PATHS];
+    hc.ReadonlyPaths ??= [...DEFAULT_READONLY_PATHS];
+  }
+  if (
+    (hc.SecurityOpt === undefined || hc.SecurityOpt === null) &&
+    (hc.Privileged || hc.IpcMode === 'host' || hc.PidMode === 'host')
+  )
+    hc.SecurityOpt = ['label=disable'];
   return hc;
 }
 

@@ -19,12 +19,12 @@ test('parseSignal reads names with or without SIG, in any case, and numbers', ()
   assert.equal(parseSignal('64'), 64);
 });
 
-test('parseSignal refuses unknown names, 0 and numbers above 64 with "invalid signal: X"', () => {
+test('parseSignal refuses unknown names, 0 and numbers above 64 with "Invalid signal: X"', () => {
   for (const s of ['SIGFOO', 'foo', '', '0', '65', '-1', 'SIG', 'RTMIN+16', '1.5']) {
     assert.throws(
       () => parseSignal(s),
       (err: unknown) =>
-        err instanceof BerthError && err.kind === 'InvalidArgument' && err.message === `invalid signal: ${s}`,
+        err instanceof BerthError && err.kind === 'InvalidArgument' && err.message === `Invalid signal: ${s}`,
       s,
     );
   }

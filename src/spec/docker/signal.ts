@@ -56,18 +56,18 @@ export const SIGNALS: ReadonlyMap<string, number> = new Map([
 
 /**
  * `SIGKILL`, `KILL`, `kill`, `9` -> 9. Numbers must be 1..64 (Docker accepts any non-zero
- * number, which the kernel then refuses). Throws InvalidArgument `invalid signal: X`.
+ * number, which the kernel then refuses). Throws InvalidArgument `Invalid signal: X` (moby's wording).
  */
 export function parseSignal(raw: string | number): number {
   const text = String(raw).trim();
   if (/^[0-9]+$/.test(text)) {
     const n = Number(text);
     if (n >= 1 && n <= RTMAX) return n;
-    throw invalidArgument(`invalid signal: ${raw}`);
+    throw invalidArgument(`Invalid signal: ${raw}`);
   }
   const upper = text.toUpperCase();
   const n = SIGNALS.get(upper.startsWith('SIG') ? upper.slice(3) : upper);
-  if (n === undefined) throw invalidArgument(`invalid signal: ${raw}`);
+  if (n === undefined) throw invalidArgument(`Invalid signal: ${raw}`);
   return n;
 }
 

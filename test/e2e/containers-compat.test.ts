@@ -1,0 +1,196 @@
+// What a side-by-side run of the docker CLI against berthd and the reference dockerd showed
+// berth doing differently: the HostConfig and Config dockerd stores at create, the checks it
+// makes at create, its errors and exit statuses, `ps --filter` and `container prune`.
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import {
+  cleanup,
+  type Daemon,
+  docker,
+  importBusybox,
+  removeAllContainers,
+  startDaemon,
+} from './daemon-helpers.ts';
+
+describe('containers as dockerd shows and refuses them', { concurrency: false }, () => {
+  let d: Daemon;
+  before(async () => {
+    d = await startDaemon();
+    importBusybox(d);
+  });
+  after(async () => {
+    removeAllContainers(d);
+    await cleanup(d);
+  });
+
+  const inspect = (name: string) => JSON.parse(docker(d, ['inspect', name]).stdout)[0];
+  const create = (args: string[]) => {
+    const res = docker(d, ['create', ...args]);
+    assert.equal(res.status, 0, res.stderr);
+    return res.stdout.trim();
+  };
+
+  test('create stores the HostConfig and Config dockerd stores', () => {
+    create(['--name', 'plain', '--network', 'none', '--tmpfs', '/run', 'busybox']);
+    const c = inspect('plain');
+    const hc = c.HostConfig;
+    assert.deepEqual(hc.LogConfig, { Type: 'json-file', Config: {} });
+    assert.equal(hc.MemorySwappiness, null);
+    assert.equal(hc.PidsLimit, null);
+    assert.equal(hc.Runtime, 'berth');
+    assert.ok(hc.MaskedPaths.includes('/proc/kcore'), JSON.stringify(hc.MaskedPaths));
+    assert.ok(hc.ReadonlyPaths.includes('/proc/sys'), JSON.stringify(hc.ReadonlyPaths));
+    assert.equal(hc.SecurityOpt, null);
+    assert.equal(c.Config.Env, null);
+    assert.equal(c.Config.Volumes, null);
+    assert.equal(c.Driver, c.GraphDriver.Name);
+    // --tmpfs is not among the Mounts
+    assert.deepEqual(c.Mounts, []);
+
+    create(['--name', 'priv', '--network', 'none', '--privileged', '--entrypoint', '', 'busybox', 'true']);
+    const p = inspect('priv');
+    assert.deepEqual(p.HostConfig.SecurityOpt, ['label=disable']);
+    assert.equal(p.HostConfig.MaskedPaths, null);
+    assert.equal(p.HostConfig.ReadonlyPaths, null);
+    assert.equal(p.Config.Entrypoint, null);
+    assert.deepEqual([p.Path, p.Args], ['true', []]);
+  });
+
+  test('create refuses what dockerd refuses at create, with its words', () => {
+    const refused: [string[], RegExp][] = [
+      [['--log-driver', 'foo'], /error looking up logging plugin foo: plugin "foo" not found/],
+      [['--log-opt', 'foo=bar'], /unknown log opt 'foo' for json-file log driver/],
+      [['--runtime', 'foo'], /unknown or invalid runtime name: foo/],
+      [['--storage-opt', 'size=1G'], /--storage-opt is not supported/],
+      [['--cpuset-mems', '99'], /Requested memory nodes are not available - requested 99, available: /],
+      [['--ipc', 'container:nosuch'], /No such container: nosuch/],
+      [['--pid', 'container:nosuch'], /No such container: nosuch/],
+      [
+        ['--mount', 'type=bind,src=/nonexistent-berth-src,dst=/x'],
+        /bind source path does not exist: \/nonexistent-berth-src/,
+      ],
+      [['--stop-signal', 'FOO'], /Invalid signal: FOO/],
+      [['--restart', 'sometimes'], /invalid restart policy: unknown policy 'sometimes'; use one of/],
+    ];
+    const before = docker(d, ['ps', '-aq']).stdout;
+    for (const [args, message] of refused) {
+      const res = docker(d, ['create', '--network', 'none', ...args, 'busybox']);
+      assert.equal(res.status, 1, `${args.join(' ')}: ${res.stderr}`);
+      assert.match(res.stderr, message, args.join(' '));
+    }
+    assert.equal(docker(d, ['ps', '-aq']).stdout, before, 'nothing was created');
+  });
+
+  test('a blkio weight the I/O scheduler cannot take is discarded with a warning', (t) => {
+    const blkio = '/sys/fs/cgroup/blkio';
+    if (!existsSync(blkio) || existsSync(`${blkio}/blkio.weight`) || existsSync(`${blkio}/blkio.bfq.weight`))
+      return t.skip('this host has a blkio weight');
+    const res = docker(d, ['run', '--rm', '--network', 'none', '--blkio-weight', '5', 'busybox', 'true']);
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stderr, /WARNING: Your kernel does not support Block I\/O weight.*Weight discarded/);
+  });
+
+  test('start errors: the exit status docker run picks from the words, the log options', () => {
+    const missing = docker(d, [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--entrypoint',
+      '/nonexistent',
+      'busybox',
+    ]);
+    assert.equal(missing.status, 127, missing.stderr);
+    assert.match(missing.stderr, /no such file or directory/);
+    const size = docker(d, [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--log-opt',
+      'max-size=abc',
+      'busybox',
+      'true',
+    ]);
+    assert.equal(size.status, 125, size.stderr);
+    assert.match(size.stderr, /failed to initialize logging driver: invalid size: 'abc'/);
+  });
+
+  test('rename to a name in use or a bad name: dockerd words it as a failed allocation', () => {
+    create(['--name', 'ren-a', '--network', 'none', 'busybox']);
+    create(['--name', 'ren-b', '--network', 'none', 'busybox']);
+    const taken = docker(d, ['rename', 'ren-a', 'ren-b']);
+    assert.equal(taken.status, 1);
+    assert.match(
+      taken.stderr,
+      /Error when allocating new name: Conflict\. The container name "\/ren-b" is already in use/,
+    );
+    const bad = docker(d, ['rename', 'ren-a', 'bad/name']);
+    assert.match(bad.stderr, /Error when allocating new name: Invalid container name \(\/bad\/name\)/);
+  });
+
+  test('ps --filter: every key dockerd takes, its checks of their values', () => {
+    removeAllContainers(d);
+    assert.equal(
+      docker(d, ['run', '--name', 'f-exit0', '--network', 'none', '-v', '/tmp:/tmpx', 'busybox', 'true'])
+        .status,
+      0,
+    );
+    const run = docker(d, ['run', '-d', '--name', 'f-exposed', '--expose', '80', 'busybox', 'sleep', '100']);
+    assert.equal(run.status, 0, run.stderr);
+    const names = (...filters: string[]) => {
+      const res = docker(d, [
+        'ps',
+        '-a',
+        ...filters.flatMap((f) => ['--filter', f]),
+        '--format',
+        '{{.Names}}',
+      ]);
+      assert.equal(res.status, 0, res.stderr);
+      return res.stdout.split('\n').filter(Boolean).sort();
+    };
+    assert.deepEqual(names('volume=/tmpx'), ['f-exit0']);
+    assert.deepEqual(names('volume=/tmp'), ['f-exit0']);
+    assert.deepEqual(names('volume=/nowhere'), []);
+    assert.deepEqual(names('isolation=default'), ['f-exit0', 'f-exposed']);
+    assert.deepEqual(names('isolation=hyperv'), []);
+    assert.deepEqual(names('is-task=true'), []);
+    assert.deepEqual(names('is-task=false'), ['f-exit0', 'f-exposed']);
+    // the exposed port of a running container on a bridge network is listed, so it matches
+    assert.deepEqual(names('expose=80'), ['f-exposed']);
+    assert.deepEqual(names('expose=70-90/tcp'), ['f-exposed']);
+    assert.deepEqual(names('expose=80/udp'), []);
+    assert.equal(docker(d, ['ps', '--format', '{{.Names}} {{.Ports}}']).stdout.trim(), 'f-exposed 80/tcp');
+    // an exited filter, unlike a status one, does not list stopped containers without -a
+    assert.equal(docker(d, ['ps', '--filter', 'exited=0', '-q']).stdout, '');
+    assert.notEqual(docker(d, ['ps', '--filter', 'status=exited', '-q']).stdout, '');
+
+    const refused: [string, RegExp][] = [
+      ['exited=abc', /strconv\.Atoi: parsing "abc": invalid syntax/],
+      ['before=nosuch', /No such container: nosuch/],
+      ['since=nosuch', /No such container: nosuch/],
+      ['health=bad', /Unrecognised filter value for health: bad/],
+      ['is-task=maybe', /Invalid filter 'is-task=\[maybe\]'/],
+      [
+        'publish=abc',
+        /error while looking up for publish abc: strconv\.ParseUint: parsing "abc": invalid syntax/,
+      ],
+      ['expose=80:80', /filter for 'expose' should not contain ':': 80:80/],
+    ];
+    for (const [filter, message] of refused) {
+      const res = docker(d, ['ps', '--filter', filter]);
+      assert.equal(res.status, 1, filter);
+      assert.match(res.stderr, message, filter);
+    }
+  });
+
+  test('container prune reclaims what ps -s counts: nothing for a container that wrote nothing', () => {
+    removeAllContainers(d);
+    assert.equal(docker(d, ['run', '--network', 'none', 'busybox', 'true']).status, 0);
+    const res = docker(d, ['container', 'prune', '-f']);
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /Total reclaimed space: 0B/);
+  });
+});
