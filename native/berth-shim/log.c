@@ -56,10 +56,9 @@ static void entry(struct logfile *l, int stream, const char *p, size_t n) {
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   format_time(&now, time);
-  struct sink count = {.fd = -1};
-  json_escape(&count, p, n);
-  uint64_t size = 8 + count.total + strlen(names[stream]) + strlen(time) + 3;
-  if (l->max_size > 0 && l->size > 0 && l->size + size > l->max_size)
+  /* as dockerd's json-file: a file that has reached max-size is rotated before the next entry
+   * (so a file ends at most one entry past it) */
+  if (l->max_size > 0 && l->size >= l->max_size)
     log_rotate(l);
   struct sink w = {.buf = l->buf, .cap = sizeof l->buf, .len = l->len, .fd = l->fd};
   sink_put(&w, "{\"log\":\"", 8);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  fromHumanSize,
   memSwapBytes,
   nanoCpus,
   parseGoBool,
@@ -28,6 +29,14 @@ test('ramInBytes: go-units RAMInBytes (binary multiples, optional b/ib, one spac
     message: 'strconv.ParseFloat: parsing "1.2.3": invalid syntax',
   });
   assert.equal(memSwapBytes('-1'), -1);
+});
+
+test('fromHumanSize: go-units FromHumanSize (decimal multiples, same syntax)', () => {
+  assert.equal(fromHumanSize('1k'), 1000);
+  assert.equal(fromHumanSize('10m'), 10e6);
+  assert.equal(fromHumanSize('1.5KiB'), 1500);
+  assert.equal(fromHumanSize('100'), 100);
+  assert.throws(() => fromHumanSize('abc'), { message: "invalid size: 'abc'" });
 });
 
 test('parseGoDuration: time.ParseDuration', () => {

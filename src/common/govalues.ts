@@ -121,9 +121,19 @@ export function parseGoDuration(s: string): number {
 }
 
 const BINARY: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+const DECIMAL: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 };
 
 /** go-units RAMInBytes: `512m`, `1.5g`, `10 KiB`, `100` → bytes (binary multiples). */
 export function ramInBytes(s: string): number {
+  return parseSize(s, BINARY);
+}
+
+/** go-units FromHumanSize: as RAMInBytes, in decimal multiples (`1k` = 1000): json-file's max-size. */
+export function fromHumanSize(s: string): number {
+  return parseSize(s, DECIMAL);
+}
+
+function parseSize(s: string, multiples: Record<string, number>): number {
   let sep = -1;
   for (let i = s.length - 1; i >= 0; i--) {
     if ('0123456789. '.includes(s[i])) {
@@ -142,7 +152,7 @@ export function ramInBytes(s: string): number {
     if (sfx[0] === 'b') {
       if (sfx.length > 1) throw bad();
     } else {
-      const mul = BINARY[sfx[0]];
+      const mul = multiples[sfx[0]];
       if (mul === undefined) throw bad();
       size *= mul;
       if ((sfx.length === 2 && sfx[1] !== 'b') || (sfx.length === 3 && sfx.slice(1) !== 'ib')) throw bad();

@@ -147,4 +147,126 @@ describe('container I/O as dockerd does it', { concurrency: false }, () => {
     assert.equal(other.DetachKeys, '');
     assert.equal(other.ProcessConfig.user, 'nobody');
   });
+
+  test('--log-driver none: no log file, logs refused, attach still works; unknown drivers and options refused', () => {
+    const run = docker(d, [
+      'run',
+      '--name',
+      'nolog',
+      '--network',
+      'none',
+      '--log-driver',
+      'none',
+      'busybox',
+      'echo',
+      'hi',
+    ]);
+    assert.equal(run.stdout, 'hi\n');
+    assert.equal(
+      docker(d, ['inspect', '-f', '{{json .HostConfig.LogConfig}} [{{.LogPath}}]', 'nolog']).stdout,
+      '{"Type":"none","Config":{}} []\n',
+    );
+    const logs = docker(d, ['logs', 'nolog']);
+    assert.equal(logs.status, 1);
+    assert.equal(
+      logs.stderr,
+      'Error response from daemon: configured logging driver does not support reading\n',
+    );
+    const plugin = docker(d, [
+      'run',
+      '-d',
+      '--name',
+      'badlog',
+      '--log-driver',
+      'nosuchdrv',
+      'busybox',
+      'true',
+    ]);
+    assert.equal(plugin.status, 125);
+    assert.match(plugin.stderr, /error looking up logging plugin nosuchdrv: plugin "nosuchdrv" not found/);
+    const opt = docker(d, ['run', '-d', '--name', 'badlog', '--log-opt', 'foo=bar', 'busybox', 'true']);
+    assert.match(opt.stderr, /unknown log opt 'foo' for json-file log driver/);
+    assert.notEqual(docker(d, ['inspect', 'badlog']).status, 0, 'not created');
+    const size = docker(d, [
+      'run',
+      '-d',
+      '--name',
+      'badsize',
+      '--log-opt',
+      'max-size=abc',
+      'busybox',
+      'true',
+    ]);
+    assert.match(size.stderr, /failed to initialize logging driver: invalid size: 'abc'/);
+    assert.equal(
+      docker(d, ['inspect', '-f', '{{.HostConfig.LogConfig.Type}}', 'badsize']).stdout,
+      'json-file\n',
+    );
+  });
+
+  test('logs --details: the log attributes (labels, env, tag) before each line', () => {
+    docker(d, [
+      'run',
+      '--name',
+      'detailed',
+      '--network',
+      'none',
+      '-l',
+      'a=b',
+      '-e',
+      'X=y z',
+      '--log-opt',
+      'labels=a',
+      '--log-opt',
+      'env=X',
+      '--log-opt',
+      'tag={{.Name}}',
+      'busybox',
+      'echo',
+      'hi',
+    ]);
+    assert.equal(docker(d, ['logs', '--details', 'detailed']).stdout, 'X=y+z,a=b,tag=detailed hi\n');
+    assert.match(
+      docker(d, ['logs', '--details', '-t', 'detailed']).stdout,
+      /^\S+Z X=y\+z,a=b,tag=detailed hi\n$/,
+    );
+    assert.equal(docker(d, ['logs', '--details', 'nolog']).status, 1);
+    docker(d, ['run', '--name', 'plain', '--network', 'none', 'busybox', 'echo', 'hi']);
+    assert.equal(docker(d, ['logs', '--details', 'plain']).stdout, ' hi\n');
+  });
+
+  test('log rotation as json-file: max-size in decimal units, a file rotated once it reached it', () => {
+    // dockerd 20.10 keeps 26 of these 2000 lines (two files of 1000 bytes and one entry more)
+    docker(d, [
+      'run',
+      '--name',
+      'rot',
+      '--network',
+      'none',
+      '--log-opt',
+      'max-size=1k',
+      '--log-opt',
+      'max-file=2',
+      'busybox',
+      'seq',
+      '1',
+      '2000',
+    ]);
+    assert.equal(docker(d, ['logs', 'rot']).stdout.split('\n').length - 1, 26);
+    // max-size alone: one file (12 lines here, as dockerd)
+    docker(d, [
+      'run',
+      '--name',
+      'rot1',
+      '--network',
+      'none',
+      '--log-opt',
+      'max-size=1k',
+      'busybox',
+      'seq',
+      '1',
+      '2000',
+    ]);
+    assert.equal(docker(d, ['logs', 'rot1']).stdout.split('\n').length - 1, 12);
+  });
 });

@@ -15,11 +15,11 @@ import {
   internal,
   invalidArgument,
   notFound,
+  notImplemented,
   notModified,
 } from '../../common/errors.ts';
 import { makeEvent } from '../../common/events.ts';
 import { matchLabels, parseTimestampNs } from '../../common/filters.ts';
-import { ramInBytes } from '../../common/govalues.ts';
 import type { Digest } from '../../image/digest.ts';
 import type { Image } from '../../image/image-store.ts';
 import { encodePlan } from '../../plan/encode.ts';
@@ -54,6 +54,7 @@ import { matchesFilters, parseListFilters } from './filters.ts';
 import { inspectContainer, summary } from './inspect.ts';
 import { ListCache } from './list.ts';
 import { deferred, type ExitInfo, Live } from './live.ts';
+import { checkLogConfig, jsonFileLimits, logDetails } from './log-config.ts';
 import { encodeLogEntry, type LogsQuery, readLogs } from './logs.ts';
 import {
   type ContainerConfig,
@@ -116,18 +117,6 @@ const EARLY_SHIM_MS = 5_000;
 
 /** The runtimes a container may name (`docker info`'s Runtimes). */
 export const RUNTIMES: readonly string[] = ['berth', 'runc'];
-
-const DEFAULT_LOG_MAX_SIZE = 20 * 1024 * 1024;
-const DEFAULT_LOG_MAX_FILES = 5;
-
-/** json-file's max-size, parsed as dockerd parses it (go-units RAMInBytes). */
-function logMaxSize(text: string): number {
-  try {
-    return ramInBytes(text);
-  } catch (err) {
-    throw invalidArgument((err as Error).message);
-  }
-}
 
 export class Containers {
   readonly store: ContainerStore;
@@ -233,6 +222,7 @@ export class Containers {
       await this.#images.snapshots.prepare(`container-${id}`, top);
       if (!merged.Hostname) merged.Hostname = id.slice(0, 12);
       const hostConfig: HostConfig = adaptHostConfig(hc, { cgroupVersion, runtime: DEFAULT_RUNTIME });
+      hostConfig.LogConfig = checkLogConfig(hostConfig.LogConfig);
       const networkSettings = config.NetworkDisabled
         ? undefined
         : this.networks?.endpointsAtCreate(hostConfig.NetworkMode, net?.EndpointsConfig);
@@ -248,7 +238,7 @@ export class Containers {
         Driver: this.#images.snapshots.driver,
         Config: merged,
         HostConfig: hostConfig,
-        LogPath: join(dir, `${id}-json.log`),
+        LogPath: hostConfig.LogConfig.Type === 'none' ? '' : join(dir, `${id}-json.log`),
         ResolvConfPath: join(dir, 'resolv.conf'),
         HostnamePath: join(dir, 'hostname'),
         HostsPath: join(dir, 'hosts'),
@@ -540,7 +530,7 @@ export class Containers {
         plan: planFile,
         tty: rec.Config.Tty === true,
         stdin: rec.Config.OpenStdin === true,
-        log: { path: rec.LogPath, ...this.#logOptions(rec) },
+        log: rec.LogPath ? { path: rec.LogPath, ...this.#logOptions(rec) } : undefined,
         oom: this.#oomFile(rec),
       },
       this.launcher,
@@ -600,18 +590,12 @@ export class Containers {
 
   /** The json-file options (values checked at start, as dockerd's logger does). */
   #logOptions(rec: ContainerRecord): { maxSize: number; maxFiles: number } {
-    const opts = { ...(this.#cfg.logOpts ?? {}), ...(rec.HostConfig.LogConfig?.Config ?? {}) };
-    const failed = (message: string) => invalidArgument(`failed to initialize logging driver: ${message}`);
-    let maxSize = DEFAULT_LOG_MAX_SIZE;
-    try {
-      if (opts['max-size'] !== undefined) maxSize = logMaxSize(opts['max-size']);
-    } catch (err) {
-      throw failed((err as Error).message);
-    }
-    const maxFiles = opts['max-file'] !== undefined ? Number(opts['max-file']) : DEFAULT_LOG_MAX_FILES;
-    if (!Number.isInteger(maxFiles) || maxFiles < 1)
-      throw failed(`invalid value for max-file: ${opts['max-file']}`);
-    return { maxSize, maxFiles };
+    return jsonFileLimits(this.#logOpts(rec));
+  }
+
+  /** The json-file options of a container: the daemon's log-opts, then its own. */
+  #logOpts(rec: ContainerRecord): Record<string, string> {
+    return { ...(this.#cfg.logOpts ?? {}), ...(rec.HostConfig.LogConfig?.Config ?? {}) };
   }
 
   #oomFile(rec: ContainerRecord): string | undefined {
@@ -1243,7 +1227,19 @@ export class Containers {
   /** The log as the API sends it: multiplexed frames, or raw with a tty; follows a live container. */
   logs(ref: string, q: LogsQuery, signal: AbortSignal): { tty: boolean; chunks: AsyncIterable<Buffer> } {
     const rec = this.store.get(ref);
+    if (!rec.LogPath) throw notImplemented('configured logging driver does not support reading');
     const tty = rec.Config.Tty === true;
+    const details = q.details
+      ? Buffer.from(
+          logDetails(this.#logOpts(rec), {
+            id: rec.ID,
+            name: rec.Name.slice(1),
+            labels: rec.Config.Labels ?? {},
+            env: rec.Config.Env ?? [],
+            image: rec.Config.Image ?? '',
+          }),
+        )
+      : undefined;
     const entries = readLogs(rec.LogPath, {
       stdout: q.stdout,
       stderr: q.stderr,
@@ -1255,7 +1251,8 @@ export class Containers {
       done: this.wait(rec.ID, 'not-running'),
     });
     async function* chunks() {
-      for await (const entry of entries) yield encodeLogEntry(entry, { timestamps: q.timestamps, tty });
+      for await (const entry of entries)
+        yield encodeLogEntry(entry, { timestamps: q.timestamps, tty, details });
     }
     return { tty, chunks: chunks() };
   }

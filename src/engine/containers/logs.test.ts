@@ -112,7 +112,9 @@ describe('logs: times and encoding', () => {
   });
 
   it('reads the query as dockerd does', () => {
-    const q = parseLogsQuery(new URLSearchParams('stdout=1&stderr=0&tail=5&since=10.5&timestamps=true'));
+    const q = parseLogsQuery(
+      new URLSearchParams('stdout=1&stderr=0&tail=5&since=10.5&timestamps=true&details=1'),
+    );
     assert.deepEqual(q, {
       stdout: true,
       stderr: false,
@@ -121,6 +123,7 @@ describe('logs: times and encoding', () => {
       timestamps: true,
       follow: false,
       tail: '5',
+      details: true,
     });
     assert.throws(() => parseLogsQuery(new URLSearchParams('stdout=0&stderr=no')), {
       kind: 'InvalidArgument',

@@ -53,6 +53,8 @@ export interface LogsQuery {
   timestamps: boolean;
   follow: boolean;
   tail: string;
+  /** each line after the log's attributes (log opts labels, env, tag) */
+  details: boolean;
 }
 
 const CHUNK = 64 * 1024;
@@ -117,11 +119,13 @@ export function formatLogTime(time: string): string {
  */
 export function encodeLogEntry(
   entry: LogEntry,
-  options: { timestamps?: boolean; tty?: boolean } = {},
+  options: { timestamps?: boolean; tty?: boolean; details?: Buffer } = {},
 ): Buffer {
-  const payload = options.timestamps
-    ? Buffer.concat([Buffer.from(`${formatLogTime(entry.time)} `), entry.line])
-    : entry.line;
+  // as dockerd: the timestamp, then the details (logs --details), then the line
+  const parts = [entry.line];
+  if (options.details) parts.unshift(options.details);
+  if (options.timestamps) parts.unshift(Buffer.from(`${formatLogTime(entry.time)} `));
+  const payload = parts.length === 1 ? entry.line : Buffer.concat(parts);
   return options.tty ? payload : encodeFrame(entry.stream === 'stderr' ? 2 : 1, payload);
 }
 
@@ -143,6 +147,7 @@ export function parseLogsQuery(query: URLSearchParams): LogsQuery {
     timestamps: queryBool(query.get('timestamps')),
     follow: queryBool(query.get('follow')),
     tail: query.get('tail') ?? 'all',
+    details: queryBool(query.get('details')),
   };
   if (!q.stdout && !q.stderr) throw invalidArgument('Bad parameters: you must choose at least one stream');
   if (q.since !== '') parseApiTimestamp(q.since);
