@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import {
   cleanup,
@@ -184,6 +185,28 @@ describe('containers as dockerd shows and refuses them', { concurrency: false },
       assert.equal(res.status, 1, filter);
       assert.match(res.stderr, message, filter);
     }
+  });
+
+  test('rm of a paused container says to unpause first; a container with no changes: null', async () => {
+    const run = docker(d, ['run', '-d', '--name', 'paused', '--network', 'none', 'busybox', 'sleep', '100']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(docker(d, ['pause', 'paused']).status, 0);
+    const rm = docker(d, ['rm', 'paused']);
+    assert.equal(rm.status, 1);
+    assert.match(
+      rm.stderr,
+      /You cannot remove a paused container [0-9a-f]{64}\. Unpause and then stop the container before attempting removal or force remove/,
+    );
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request({ socketPath: d.socket, path: '/v1.45/containers/paused/changes' }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(body.trim(), 'null');
   });
 
   test('container prune reclaims what ps -s counts: nothing for a container that wrote nothing', () => {

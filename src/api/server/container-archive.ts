@@ -64,7 +64,9 @@ export function containerArchiveRoutes(router: Router, engine: Engine): void {
 
   router.add('GET', '/containers/{id}/changes', ({ res, params }) => {
     const rec = engine.containers.store.get(params.id);
-    sendJson(res, 200, containerChanges(engine.images.snapshots, `container-${rec.ID}`));
+    const changes = containerChanges(engine.images.snapshots, `container-${rec.ID}`);
+    // none: null, as dockerd answers
+    sendJson(res, 200, changes.length ? changes : null);
   });
 
   router.add('POST', '/commit', async ({ req, res, query }) => {

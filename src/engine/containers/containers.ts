@@ -887,10 +887,13 @@ export class Containers {
       if (!now) return;
       await this.#dropEarlyShim(now.ID);
       if (now.State.Running || now.State.Restarting) {
-        if (!opts.force)
+        if (!opts.force) {
+          const state = now.State.Paused ? 'paused' : now.State.Restarting ? 'restarting' : 'running';
+          const stop = 'stop the container before attempting removal or force remove';
           throw conflict(
-            `You cannot remove a ${now.State.Paused ? 'paused' : 'running'} container ${now.ID}. Stop the container before attempting removal or force remove`,
+            `You cannot remove a ${state} container ${now.ID}. ${state === 'paused' ? `Unpause and then ${stop}` : `S${stop.slice(1)}`}`,
           );
+        }
         if (live.restartTimer) clearTimeout(live.restartTimer);
         live.restartTimer = undefined;
         now.ManuallyStopped = true;
