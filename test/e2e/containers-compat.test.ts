@@ -73,6 +73,7 @@ describe('containers as dockerd shows and refuses them', { concurrency: false },
         /bind source path does not exist: \/nonexistent-berth-src/,
       ],
       [['--stop-signal', 'FOO'], /Invalid signal: FOO/],
+      [['--link', 'nosuch:alias'], /could not get container for nosuch: No such container: nosuch/],
       [['--restart', 'sometimes'], /invalid restart policy: unknown policy 'sometimes'; use one of/],
     ];
     const before = docker(d, ['ps', '-aq']).stdout;

@@ -276,10 +276,16 @@ export class Containers {
   }
 
   /**
-   * What dockerd checks at create rather than at start: the containers `--ipc` and `--pid`
-   * name exist, and `--mount type=bind` sources exist (`-v` creates a missing one at start).
+   * What dockerd checks at create rather than at start: the containers `--ipc`, `--pid` and
+   * `--link` name exist, and `--mount type=bind` sources exist (`-v` creates a missing one at
+   * start).
    */
   #checkCreateRefs(hc: HostConfig): void {
+    for (const link of hc.Links ?? []) {
+      const { target } = parseLink(link);
+      if (!this.store.find(target))
+        throw invalidArgument(`could not get container for ${target}: No such container: ${target}`);
+    }
     for (const ref of [containerRef(hc.IpcMode), containerRef(hc.PidMode)]) {
       if (ref === undefined) continue;
       try {
@@ -671,7 +677,8 @@ export class Containers {
     for (const link of rec.HostConfig.Links ?? []) {
       const { target, alias } = parseLink(link);
       const other = this.store.find(target);
-      if (!other) throw invalidArgument(`could not get container for ${target}`);
+      if (!other)
+        throw invalidArgument(`could not get container for ${target}: No such container: ${target}`);
       if (!other.State.Running)
         throw invalidArgument(
           `Cannot link to a non running container: ${other.Name} AS ${rec.Name}/${alias}`,
