@@ -188,6 +188,48 @@ describe('containers as dockerd shows and refuses them', { concurrency: false },
     }
   });
 
+  test('update changes what dockerd changes: swap kept, conflicts refused, the policy kept unless named', () => {
+    const run = docker(d, [
+      'run',
+      '-d',
+      '--name',
+      'upd',
+      '--network',
+      'none',
+      '--cpu-quota',
+      '50000',
+      'busybox',
+      'sleep',
+      '100',
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    const id = run.stdout.trim();
+    const hc = () => inspect('upd').HostConfig;
+    const noSwap = docker(d, ['update', '-m', '64m', 'upd']);
+    assert.equal(noSwap.status, 1);
+    assert.match(
+      noSwap.stderr,
+      new RegExp(
+        `Cannot update container ${id}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time`,
+      ),
+    );
+    assert.equal(docker(d, ['update', '-m', '64m', '--memory-swap', '128m', 'upd']).status, 0);
+    assert.equal(docker(d, ['update', '-m', '100m', '--pids-limit', '-1', 'upd']).status, 0);
+    assert.deepEqual(
+      [hc().Memory, hc().MemorySwap, hc().PidsLimit],
+      [100 * 1024 * 1024, 128 * 1024 * 1024, 0],
+    );
+    assert.deepEqual(hc().RestartPolicy, { Name: 'no', MaximumRetryCount: 0 });
+    const cpus = docker(d, ['update', '--cpus', '1', 'upd']);
+    assert.equal(cpus.status, 1);
+    assert.match(
+      cpus.stderr,
+      /Conflicting options: Nano CPUs cannot be updated as CPU Quota has already been set/,
+    );
+    // a too small limit is refused for what it is, before the swap rule
+    assert.match(docker(d, ['update', '-m', '1k', 'upd']).stderr, /Minimum memory limit allowed is 6MB/);
+  });
+
   test('rm of a paused container says to unpause first; a container with no changes: null', async () => {
     const run = docker(d, ['run', '-d', '--name', 'paused', '--network', 'none', 'busybox', 'sleep', '100']);
     assert.equal(run.status, 0, run.stderr);

@@ -38,6 +38,7 @@ import {
   mergeImageConfig,
   parseNetworkMode,
   parseSignal,
+  updateHostConfig,
   validateCreate,
 } from '../../spec/docker/container.ts';
 import { type CreateFacts, containerRef } from '../../spec/docker/container-validate.ts';
@@ -1052,23 +1053,19 @@ export class Containers {
   /** `docker update`: new limits and restart policy, applied to the running cgroup at once. */
   async update(ref: string, body: HostConfig): Promise<{ Warnings: string[] }> {
     const rec = this.store.get(ref);
-    const next: HostConfig = { ...rec.HostConfig };
-    for (const [k, v] of Object.entries(body)) {
-      if (v === undefined || v === null) continue;
-      if (k === 'RestartPolicy') {
-        if ((v as { Name?: string }).Name !== undefined)
-          next.RestartPolicy = v as HostConfig['RestartPolicy'];
-        continue;
-      }
-      // zero means "leave as it is" in docker update, except where 0 is a real value
-      if (v === 0 || v === '') continue;
-      (next as Record<string, unknown>)[k] = v;
+    const facts = { ...this.#createFacts(), networks: true };
+    // as dockerd: the request's own values first (a discarded blkio weight is dropped from it),
+    // then the change, then the result as a whole
+    const warnings = validateCreate(rec.Config, body, facts);
+    let next: HostConfig;
+    try {
+      next = updateHostConfig(rec.HostConfig, body);
+    } catch (err) {
+      if (err instanceof BerthError)
+        throw new BerthError(err.kind, `Cannot update container ${rec.ID}: ${err.message}`);
+      throw err;
     }
-    if ((body.Memory ?? 0) > 0 && !body.MemorySwap && (rec.HostConfig.MemorySwap ?? 0) > 0) {
-      // a new memory limit keeps swap at twice it, as at create
-      next.MemorySwap = (body.Memory ?? 0) * 2;
-    }
-    const warnings = validateCreate(rec.Config, next, { ...this.#createFacts(), networks: true });
+    for (const w of validateCreate(rec.Config, next, facts)) if (!warnings.includes(w)) warnings.push(w);
     if (rec.State.Running) {
       const spec = buildSpec(
         { ...rec, HostConfig: next },

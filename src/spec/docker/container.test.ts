@@ -5,6 +5,7 @@ import { assertGolden } from '../../../test/helpers/golden.ts';
 import { BerthError, type ErrorKind } from '../../common/errors.ts';
 import type { LinuxDevice, Mount, Spec } from '../oci.ts';
 import { validateSpec } from '../oci.ts';
+import type { HostConfig } from './api.ts';
 import {
   adaptHostConfig,
   type ContainerFacts,
@@ -17,6 +18,7 @@ import {
   RLIM_INFINITY,
   resolveUser,
   strSlice,
+  updateHostConfig,
 } from './container.ts';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, DOCKER_DEFAULT_CAPABILITIES } from './defaults.ts';
 
@@ -211,6 +213,70 @@ test('defaultHostname and adaptHostConfig', () => {
     [100 * MB, MB, 'private', 'none'],
   );
   assert.equal(adaptHostConfig({ Memory: 64 * MB }, { cgroupVersion: 1, swapLimit: false }).MemorySwap, -1);
+});
+
+test('updateHostConfig: what docker update changes, as dockerd applies it', () => {
+  const cur = { Memory: 64 * MB, MemorySwap: 128 * MB, NanoCpus: 1e9, RestartPolicy: { Name: 'no' } };
+  // zero leaves a field alone; swap stays as it was when memory changes within it
+  assert.deepEqual(updateHostConfig(cur, { Memory: 100 * MB, MemorySwap: 0, CpuShares: 0, CpusetCpus: '' }), {
+    ...cur,
+    Memory: 100 * MB,
+  });
+  const conflictOf = (current: HostConfig, update: HostConfig, message: string) =>
+    assert.throws(
+      () => updateHostConfig(current, update),
+      (err: unknown) => err instanceof BerthError && err.kind === 'Conflict' && err.message === message,
+    );
+  conflictOf(
+    cur,
+    { Memory: 256 * MB },
+    'Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time',
+  );
+  // no limits yet: swap 0, so a memory limit needs a swap limit too (dockerd 20.10 to 29)
+  conflictOf(
+    {},
+    { Memory: 64 * MB },
+    'Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time',
+  );
+  assert.equal(updateHostConfig({}, { Memory: 64 * MB, MemorySwap: -1 }).MemorySwap, -1);
+  conflictOf(
+    cur,
+    { CpuQuota: 50000 },
+    'Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set',
+  );
+  conflictOf(
+    cur,
+    { CpuPeriod: 50000 },
+    'Conflicting options: CPU Period cannot be updated as NanoCPUs has already been set',
+  );
+  conflictOf(
+    { CpuQuota: 50000 },
+    { NanoCpus: 1e9 },
+    'Conflicting options: Nano CPUs cannot be updated as CPU Quota has already been set',
+  );
+  // the restart policy changes only when named; an --rm container keeps "no"
+  assert.deepEqual(
+    updateHostConfig(cur, { RestartPolicy: { Name: '', MaximumRetryCount: 0 } }).RestartPolicy,
+    {
+      Name: 'no',
+    },
+  );
+  assert.deepEqual(
+    updateHostConfig(cur, { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 } }).RestartPolicy,
+    {
+      Name: 'on-failure',
+      MaximumRetryCount: 2,
+    },
+  );
+  conflictOf(
+    { AutoRemove: true },
+    { RestartPolicy: { Name: 'always' } },
+    'Restart policy cannot be updated because AutoRemove is enabled for the container',
+  );
+  // pids: any value given counts, unlimited (0 or less) stored as 0; fields update does not take stay
+  assert.equal(updateHostConfig({ PidsLimit: 50 }, { PidsLimit: -1 }).PidsLimit, 0);
+  assert.equal(updateHostConfig({ PidsLimit: 50 }, { PidsLimit: null }).PidsLimit, 50);
+  assert.equal(updateHostConfig({ Privileged: false }, { Privileged: true }).Privileged, false);
 });
 
 // ---- the spec: process ----------------------------------------------------------------------

@@ -193,6 +193,61 @@ export function adaptHostConfig(
   return hc;
 }
 
+/**
+ * `docker update` (POST /containers/{id}/update) as dockerd applies it to a container's
+ * HostConfig (UpdateContainer): only resources and the restart policy change; a zero or empty
+ * value leaves a field as it is; PidsLimit changes whenever given (0 or less: unlimited, stored
+ * as 0). A memory limit above the current memory+swap limit needs a new swap limit too; the CPU
+ * limits by quota and by count (`--cpus`) exclude each other; an --rm container keeps "no"
+ * restart policy. Throws Conflict with dockerd's messages (the caller names the container).
+ */
+export function updateHostConfig(current: HostConfig, update: HostConfig): HostConfig {
+  const next: HostConfig = { ...current };
+  const set = (v: number | string | undefined | null) => v !== undefined && v !== null && v !== 0 && v !== '';
+  const refuse = (message: string) => conflict(`Conflicting options: ${message}`);
+  if ((update.NanoCpus ?? 0) > 0 && (current.CpuPeriod ?? 0) > 0)
+    throw refuse('Nano CPUs cannot be updated as CPU Period has already been set');
+  if ((update.NanoCpus ?? 0) > 0 && (current.CpuQuota ?? 0) > 0)
+    throw refuse('Nano CPUs cannot be updated as CPU Quota has already been set');
+  if ((update.CpuPeriod ?? 0) > 0 && (current.NanoCpus ?? 0) > 0)
+    throw refuse('CPU Period cannot be updated as NanoCPUs has already been set');
+  if ((update.CpuQuota ?? 0) > 0 && (current.NanoCpus ?? 0) > 0)
+    throw refuse('CPU Quota cannot be updated as NanoCPUs has already been set');
+  for (const key of [
+    'BlkioWeight',
+    'CpuShares',
+    'NanoCpus',
+    'CpuPeriod',
+    'CpuQuota',
+    'CpusetCpus',
+    'CpusetMems',
+    'MemoryReservation',
+    'KernelMemory',
+    'CpuRealtimePeriod',
+    'CpuRealtimeRuntime',
+  ] as const) {
+    if (set(update[key])) (next as Record<string, unknown>)[key] = update[key];
+  }
+  if (set(update.Memory)) {
+    if ((update.Memory ?? 0) > (current.MemorySwap ?? 0) && !set(update.MemorySwap)) {
+      throw conflict(
+        'Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time',
+      );
+    }
+    next.Memory = update.Memory;
+  }
+  if (set(update.MemorySwap)) next.MemorySwap = update.MemorySwap;
+  if (update.PidsLimit !== undefined && update.PidsLimit !== null)
+    next.PidsLimit = Math.max(update.PidsLimit, 0);
+  const policy = update.RestartPolicy;
+  if (policy?.Name) {
+    if (current.AutoRemove && policy.Name !== 'no')
+      throw conflict('Restart policy cannot be updated because AutoRemove is enabled for the container');
+    next.RestartPolicy = { Name: policy.Name, MaximumRetryCount: policy.MaximumRetryCount ?? 0 };
+  }
+  return next;
+}
+
 // ---- the spec ---------------------------------------------------------------------------------
 
 type IpcNamespace = NonNullable<DockerSpecOptions['namespaces']>['ipc'];
