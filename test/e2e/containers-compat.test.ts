@@ -230,6 +230,46 @@ describe('containers as dockerd shows and refuses them', { concurrency: false },
     assert.match(docker(d, ['update', '-m', '1k', 'upd']).stderr, /Minimum memory limit allowed is 6MB/);
   });
 
+  test("container:<name> modes: stored by ID; a joined network brings the other container's names and files", () => {
+    const base = docker(d, ['run', '-d', '--name', 'base', '--ipc', 'shareable', 'busybox', 'sleep', '100']);
+    assert.equal(base.status, 0, base.stderr);
+    const id = base.stdout.trim();
+    const run = docker(d, [
+      'run',
+      '-d',
+      '--name',
+      'joiner',
+      '--network',
+      'container:base',
+      '--ipc',
+      'container:base',
+      '--pid',
+      'container:base',
+      'busybox',
+      'sleep',
+      '100',
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    const j = inspect('joiner');
+    const b = inspect('base');
+    assert.deepEqual(
+      [j.HostConfig.NetworkMode, j.HostConfig.IpcMode, j.HostConfig.PidMode],
+      [`container:${id}`, `container:${id}`, `container:${id}`],
+    );
+    assert.equal(j.Config.Hostname, id.slice(0, 12));
+    assert.deepEqual(
+      [j.HostnamePath, j.HostsPath, j.ResolvConfPath],
+      [b.HostnamePath, b.HostsPath, b.ResolvConfPath],
+    );
+    const files = docker(d, ['exec', 'joiner', 'sh', '-c', 'hostname; cat /etc/hostname']);
+    assert.equal(files.stdout, `${id.slice(0, 12)}\n${id.slice(0, 12)}\n`, files.stderr);
+    // the other container renamed: the modes still find it
+    assert.equal(docker(d, ['rename', 'base', 'base2']).status, 0);
+    const restart = docker(d, ['restart', '-t', '0', 'joiner']);
+    assert.equal(restart.status, 0, restart.stderr);
+    docker(d, ['rm', '-f', 'joiner', 'base2']);
+  });
+
   test('rm of a paused container says to unpause first; a container with no changes: null', async () => {
     const run = docker(d, ['run', '-d', '--name', 'paused', '--network', 'none', 'busybox', 'sleep', '100']);
     assert.equal(run.status, 0, run.stderr);

@@ -223,6 +223,13 @@ export class Containers {
       await this.#images.snapshots.prepare(`container-${id}`, top);
       if (!merged.Hostname) merged.Hostname = id.slice(0, 12);
       const hostConfig: HostConfig = adaptHostConfig(hc, { cgroupVersion, runtime: DEFAULT_RUNTIME });
+      // `container:<name>` modes name the container by its ID, as dockerd stores them (a rename
+      // of the other container does not break them)
+      for (const key of ['NetworkMode', 'IpcMode', 'PidMode'] as const) {
+        const other = containerRef(hostConfig[key]);
+        const found = other === undefined ? undefined : this.store.find(other);
+        if (found) hostConfig[key] = `container:${found.ID}`;
+      }
       hostConfig.LogConfig = checkLogConfig(hostConfig.LogConfig);
       const networkSettings = config.NetworkDisabled
         ? undefined
@@ -358,8 +365,20 @@ export class Containers {
       this.#mountRootfs(rec);
       const joined = this.#joinedNamespaces(rec);
       if (net.netns) joined.netns = { path: net.netns };
-      etcFiles = this.#writeEtcFiles(rec);
-      etcFiles.catch(() => {}); // awaited below
+      const netMode = parseNetworkMode(rec.HostConfig.NetworkMode);
+      if (netMode.kind === 'container') {
+        // as dockerd: the joined container's /etc/hostname, /etc/hosts and /etc/resolv.conf
+        // are mounted, and its names are this container's
+        const other = this.store.get(netMode.name);
+        rec.HostnamePath = other.HostnamePath;
+        rec.HostsPath = other.HostsPath;
+        rec.ResolvConfPath = other.ResolvConfPath;
+        rec.Config.Hostname = other.Config.Hostname;
+        rec.Config.Domainname = other.Config.Domainname;
+      } else {
+        etcFiles = this.#writeEtcFiles(rec);
+        etcFiles.catch(() => {}); // awaited below
+      }
       spec = buildSpec(rec, {
         rootfs: this.rootfs(id),
         init: this.#cfg.init,
