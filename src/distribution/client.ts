@@ -4,14 +4,17 @@
 // scope until they expire) or basic auth, and turns failures into errors that name the registry.
 
 import { Buffer } from 'node:buffer';
-import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import http, { type IncomingHttpHeaders, type IncomingMessage, STATUS_CODES } from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { BerthError, type ErrorKind, unavailable } from '../common/errors.ts';
 import { slabGet } from './blob-reader.ts';
 import { type Challenge, parseChallenges } from './challenge.ts';
-import { type Endpoint, endpointsFor, type RegistryHostsConfig } from './hosts.ts';
+import { DOCKER_HUB_HOST, type Endpoint, endpointsFor, type RegistryHostsConfig } from './hosts.ts';
+
+/** Docker Hub's v1 index (search). */
+const DOCKER_HUB_INDEX = 'index.docker.io';
 
 /** Credentials as X-Registry-Auth, POST /auth and config.json carry them. */
 export interface AuthConfig {
@@ -70,10 +73,13 @@ const USER_AGENT = 'berth/0.1.0';
 export class RegistryError extends BerthError {
   readonly status: number;
   readonly code: string | undefined;
-  constructor(kind: ErrorKind, status: number, message: string, code?: string) {
+  /** what the registry said, without what we were doing: `unauthorized: authentication required` */
+  readonly detail: string;
+  constructor(kind: ErrorKind, status: number, message: string, code?: string, detail?: string) {
     super(kind, message);
     this.status = status;
     this.code = code;
+    this.detail = detail ?? message;
   }
 }
 
@@ -111,14 +117,33 @@ export async function responseError(res: RegistryResponse, what: string): Promis
   let detail = '';
   let code: string | undefined;
   try {
-    const errs = (JSON.parse(text) as { errors?: { code?: string; message?: string }[] }).errors ?? [];
+    const body = JSON.parse(text) as { errors?: { code?: string; message?: string }[]; details?: string };
+    const errs = body.errors ?? [];
     if (errs.length) {
       code = errs[0].code;
       detail = errs
         .map((e) => `${(e.code ?? 'unknown').toLowerCase().replace(/_/g, ' ')}: ${e.message ?? ''}`)
         .join(', ');
+    } else if (typeof body.details === 'string' && body.details) {
+      // older token servers: {"details": "incorrect username or password"}
+      code = res.status === 401 ? 'UNAUTHORIZED' : res.status === 429 ? 'TOOMANYREQUESTS' : 'UNKNOWN';
+      detail = `${code.toLowerCase()}: ${body.details}`;
     }
   } catch {}
+  // a bearer challenge's error (RFC 6750) says it first: a token without the scope is a denial
+  const oauth = parseChallenges(res.headers['www-authenticate']).find(
+    (c) =>
+      c.scheme === 'bearer' &&
+      (c.params.error === 'insufficient_scope' || c.params.error === 'invalid_token'),
+  );
+  if (oauth && res.status >= 400 && res.status < 500) {
+    const denied = oauth.params.error === 'insufficient_scope';
+    code = denied ? 'DENIED' : 'UNAUTHORIZED';
+    const message =
+      oauth.params.error_description ||
+      (denied ? 'requested access to the resource is denied' : 'authentication required');
+    detail = `${denied ? 'denied' : 'unauthorized'}: ${message}`;
+  }
   if (!detail) {
     if (res.status === 401) detail = 'unauthorized: authentication required';
     else if (res.status === 429) detail = 'toomanyrequests: too many requests';
@@ -128,7 +153,7 @@ export async function responseError(res: RegistryResponse, what: string): Promis
     const retry = res.headers['retry-after'];
     if (retry) detail += ` (retry after ${retry}s)`;
   }
-  return new RegistryError(KIND[res.status] ?? 'Internal', res.status, `${what}: ${detail}`, code);
+  return new RegistryError(KIND[res.status] ?? 'Internal', res.status, `${what}: ${detail}`, code, detail);
 }
 
 export class RegistryClient {
@@ -208,24 +233,51 @@ export class RegistryClient {
     return res;
   }
 
+  /**
+   * GET a path of the registry's v1 API (search) on its first endpoint that answers at all,
+   * mirrors left out, with basic credentials if any: `index.docker.io` for Docker Hub.
+   */
+  async v1Get(pathAndQuery: string, signal?: AbortSignal): Promise<RegistryResponse> {
+    const endpoints = endpointsFor(this.domain, this.#cfg).filter((e) => !e.mirror);
+    let lastError: unknown;
+    for (const e of endpoints) {
+      const endpoint =
+        e.url === `https://${DOCKER_HUB_HOST}` ? { ...e, url: `https://${DOCKER_HUB_INDEX}` } : e;
+      const url = new URL(pathAndQuery, endpoint.url);
+      try {
+        return await this.#send(endpoint, 'GET', url, this.#basic(), undefined, signal);
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        lastError = err;
+      }
+    }
+    throw lastError;
+  }
+
   /** Checks the credentials: a token for the registry (bearer) or /v2/ with basic auth. */
   async login(signal?: AbortSignal): Promise<string | undefined> {
     const { endpoint, challenge } = await this.endpoint(signal);
     if (!challenge) return undefined;
+    const url = new URL('/v2/', endpoint.url);
     if (challenge.scheme === 'bearer') {
-      await this.#token(challenge, [], signal, true);
+      try {
+        await this.#token(challenge, [], signal, true);
+      } catch (err) {
+        // dockerd: Get "http://host/v2/": unauthorized: incorrect username or password
+        if (err instanceof RegistryError && err.status === 401)
+          throw new RegistryError('Unauthorized', 401, `Get "${url.href}": ${err.detail}`, err.code);
+        throw err;
+      }
       return undefined;
     }
-    const res = await this.#send(
-      endpoint,
-      'GET',
-      new URL('/v2/', endpoint.url),
-      this.#basic(),
-      undefined,
-      signal,
-    );
+    const res = await this.#send(endpoint, 'GET', url, this.#basic(), undefined, signal);
     res.body.resume();
-    if (res.status !== 200) throw await responseError(res, `login to ${this.domain} failed`);
+    if (res.status !== 200)
+      throw new RegistryError(
+        KIND[res.status] ?? 'Internal',
+        res.status,
+        `login attempt to ${url.href} failed with status: ${res.status} ${STATUS_CODES[res.status] ?? ''}`.trim(),
+      );
     return undefined;
   }
 
@@ -278,11 +330,13 @@ export class RegistryClient {
         res,
         `${this.domain}: token request to ${url.origin}${url.pathname} failed`,
       );
-      if (res.status === 401 || res.status === 403)
+      if ((res.status === 401 || res.status === 403) && !err.code)
         throw new RegistryError(
           'Unauthorized',
           res.status,
-          `${err.message.replace(/: unexpected status \d+.*$/, '')}: unauthorized: incorrect username or password`,
+          `${err.message.replace(/: (unexpected status \d+.*|unauthorized: authentication required)$/, '')}: unauthorized: incorrect username or password`,
+          'UNAUTHORIZED',
+          'unauthorized: incorrect username or password',
         );
       throw err;
     }

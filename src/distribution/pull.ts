@@ -58,6 +58,8 @@ export interface PullOptions {
   signal?: AbortSignal;
   /** Downloads at once (daemon.json max-concurrent-downloads; default 3). */
   maxConcurrent?: number;
+  /** false: no closing `Status:` line (pull -a writes one for all the tags) */
+  status?: boolean;
 }
 
 export interface PullResult {
@@ -88,12 +90,13 @@ export async function fetchManifest(
   });
   if (res.status === 404) {
     const err = await responseError(res, `manifest for ${formatReference(ref)} not found`);
-    throw new RegistryError('NotFound', 404, err.message, err.code);
+    throw new RegistryError('NotFound', 404, err.message, err.code, err.detail);
   }
   if (res.status === 401 || res.status === 403) {
     const err = await responseError(res, 'denied');
+    // NotFound (404), as dockerd answers: a 401 would make the docker CLI prompt for a login
     throw new RegistryError(
-      'Unauthorized',
+      'NotFound',
       res.status,
       `pull access denied for ${familiarName(ref)}${familiarName(ref).startsWith(`${ref.domain}/`) ? '' : ` on ${ref.domain}`}, repository does not exist or may require 'docker login': ${err.message.replace(/^denied: /, '')}`,
     );
@@ -290,7 +293,9 @@ export async function pullImage(
   const emit = opts.onProgress ?? (() => {});
   const platform = opts.platform ?? hostPlatform();
   const { top, manifest, parsed } = await resolveManifest(client, ref, platform, signal);
-  emit({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag ?? 'latest' });
+  // (dockerd names a pull by digest by the whole reference: `host/x@sha256:…: Pulling from x`)
+  const what = ref.digest ? familiarString({ ...ref, tag: undefined }) : (ref.tag ?? 'latest');
+  emit({ status: `Pulling from ${ref.path}`, id: what });
   const diffIdsKnown = store.has(parsed.config.digest);
 
   const added = new Set<Digest>();
@@ -341,7 +346,9 @@ export async function pullImage(
             : 'missing',
       ),
     );
-    for (let i = 0; i < parsed.layers.length; i++) {
+    // an image that is here already shows no layer lines, as with dockerd
+    const whole = diffIdsKnown && present.every((p) => p === 'unpacked');
+    for (let i = 0; i < parsed.layers.length && !whole; i++) {
       const id = shortDigest(parsed.layers[i].digest);
       emit(
         present[i] === 'unpacked'
@@ -461,9 +468,10 @@ export async function pullImage(
     }
     store.addDigestRef(`${repoName(ref)}@${top.digest}`, id);
     emit({ status: `Digest: ${top.digest}` });
-    emit({
-      status: `Status: ${updated ? 'Downloaded newer image' : 'Image is up to date'} for ${familiarString(ref)}`,
-    });
+    if (opts.status !== false)
+      emit({
+        status: `Status: ${updated ? 'Downloaded newer image' : 'Image is up to date'} for ${familiarString(ref)}`,
+      });
     return { id, digest: top.digest, updated };
   } catch (err) {
     abort.abort(err);

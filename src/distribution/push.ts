@@ -137,15 +137,17 @@ export async function pushImage(
         parsed: m,
       };
     }
-    for (const b of blobs) emit({ status: 'Preparing', progressDetail: {}, id: shortDigest(b.digest) });
+    // progress lines name a layer by its DiffID, as dockerd's do
+    const ids = blobs.map((b, i) => shortDigest(image.layers[i]?.diffId ?? b.digest));
+    for (const id of ids) emit({ status: 'Preparing', progressDetail: {}, id });
     const limit = limiter(Math.max(1, opts.maxConcurrent ?? 5));
     const mountFrom = sameRegistryRepos(image, ref);
     const results = await Promise.allSettled(
-      blobs.map((b) => limit(() => pushBlob(client, ref, b, mountFrom, opts, true))),
+      blobs.map((b, i) => limit(() => pushBlob(client, ref, b, mountFrom, opts, ids[i]))),
     );
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    await pushBlob(client, ref, manifest.parsed.config, mountFrom, opts, false);
+    await pushBlob(client, ref, manifest.parsed.config, mountFrom, opts, undefined);
 
     const res = await client.request('PUT', `/v2/${ref.path}/manifests/${tag}`, {
       headers: { 'Content-Type': manifest.desc.mediaType },
@@ -169,8 +171,11 @@ export async function pushImage(
   }
 }
 
-/** Repositories of the same registry this image is known under (mount sources). */
-function sameRegistryRepos(image: Image, ref: Reference): string[] {
+/**
+ * Repositories of the same registry this image is known under (mount sources), those sharing
+ * more leading path components with the target first, as dockerd orders its candidates.
+ */
+export function sameRegistryRepos(image: Pick<Image, 'repoDigests' | 'repoTags'>, ref: Reference): string[] {
   const out = new Set<string>();
   for (const r of [...image.repoDigests, ...image.repoTags]) {
     try {
@@ -178,7 +183,14 @@ function sameRegistryRepos(image: Image, ref: Reference): string[] {
       if (p.domain === ref.domain && p.path !== ref.path) out.add(p.path);
     } catch {}
   }
-  return [...out];
+  const target = ref.path.split('/');
+  const common = (path: string) => {
+    const parts = path.split('/');
+    let n = 0;
+    while (n < parts.length && n < target.length && parts[n] === target[n]) n++;
+    return n;
+  };
+  return [...out].sort((a, b) => common(b) - common(a));
 }
 
 async function pushBlob(
@@ -187,10 +199,11 @@ async function pushBlob(
   desc: Descriptor,
   mountFrom: string[],
   opts: PushOptions,
-  layer: boolean,
+  /** the progress id of a layer; none for the config, which shows no progress */
+  progressId: string | undefined,
 ): Promise<void> {
-  const emit = layer ? (opts.onProgress ?? (() => {})) : () => {};
-  const id = shortDigest(desc.digest);
+  const emit = progressId ? (opts.onProgress ?? (() => {})) : () => {};
+  const id = progressId ?? '';
   const scopes = [
     repositoryScope(ref.path, ['pull', 'push']),
     ...mountFrom.map((p) => repositoryScope(p, ['pull'])),

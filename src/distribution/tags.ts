@@ -21,5 +21,5 @@ export async function listTags(
     const link = /<([^>]+)>;\s*rel="?next"?/.exec(String(res.headers.link ?? ''));
     next = link?.[1];
   }
-  return tags.sort();
+  return tags; // in the registry's order, as dockerd pulls them
 }

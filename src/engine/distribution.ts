@@ -7,14 +7,23 @@ import { BerthError, invalidArgument, notFound } from '../common/errors.ts';
 import { type AuthConfig, RegistryClient, TokenCache } from '../distribution/client.ts';
 import { DOCKER_HUB_AUTH_KEY, serverKey } from '../distribution/credentials.ts';
 import type { RegistryHostsConfig } from '../distribution/hosts.ts';
+import { type DistributionInspect, inspectDistribution } from '../distribution/inspect.ts';
 import type { OnProgress } from '../distribution/progress.ts';
 import { parsePlatform } from '../distribution/progress.ts';
 import { pullImage } from '../distribution/pull.ts';
 import { pushImage } from '../distribution/push.ts';
+import {
+  type SearchFilters,
+  type SearchResult,
+  searchPlan,
+  searchRegistry,
+  splitSearchTerm,
+} from '../distribution/search.ts';
 import { listTags } from '../distribution/tags.ts';
 import { isDigest } from '../image/digest.ts';
 import {
   familiarName,
+  familiarString,
   formatReference,
   parseReference,
   type Reference,
@@ -32,6 +41,9 @@ export interface PullRequest {
   auth?: AuthConfig;
   signal?: AbortSignal;
 }
+
+/** A tag as the reference grammar allows it. */
+const TAG = /^[\w][\w.-]{0,127}$/;
 
 export class Distribution {
   readonly #images: Images;
@@ -57,11 +69,13 @@ export class Distribution {
 
   /** `docker pull`: progress as Docker's JSON messages. */
   async pull(req: PullRequest, emit: OnProgress): Promise<void> {
-    let ref = parseReference(req.image);
+    // (`pull -a` may send the name with a trailing colon)
+    let ref = parseReference(req.image.replace(/:$/, ''));
     if (req.tag) {
-      if (ref.tag || ref.digest)
-        throw invalidArgument(`invalid reference: ${req.image} already names a tag or digest`);
-      ref = isDigest(req.tag) ? { ...ref, digest: req.tag } : { ...ref, tag: req.tag };
+      // the tag may be a digest; either replaces what the name carried, as dockerd does
+      if (isDigest(req.tag)) ref = { ...ref, tag: undefined, digest: req.tag };
+      else if (TAG.test(req.tag)) ref = { ...ref, tag: req.tag };
+      else throw invalidArgument('invalid tag format');
     }
     const platform = req.platform ? parsePlatform(req.platform) : undefined;
     const client = this.client(ref.domain, req.auth);
@@ -70,6 +84,8 @@ export class Distribution {
         ref.tag || ref.digest
           ? [ref]
           : (await listTags(client, ref, req.signal)).map((tag) => ({ ...ref, tag }));
+      const all = !ref.tag && !ref.digest;
+      let updated = false;
       for (const r of refs) {
         const result = await pullImage(client, r, {
           store: this.#images.store,
@@ -78,11 +94,25 @@ export class Distribution {
           onProgress: emit,
           signal: req.signal,
           maxConcurrent: this.#config.maxConcurrentDownloads ?? 3,
+          status: !all,
         });
+        updated ||= result.updated;
         this.#images.publish({ action: 'pull', id: result.id, ref: formatReference(r) });
       }
+      // every tag: one closing line for the repository, as dockerd writes it
+      if (all)
+        emit({
+          status: `Status: ${updated ? 'Downloaded newer image' : 'Image is up to date'} for ${familiarName(ref)}`,
+        });
     } catch (err) {
-      throw naming(err, formatReference(ref), 'pulling');
+      const named =
+        err instanceof Error && err.message.includes(familiarName(ref))
+          ? err
+          : naming(err, formatReference(ref), 'pulling');
+      // dockerd never answers a pull with 401 (the docker CLI would prompt for a login and retry)
+      if (named instanceof BerthError && named.kind === 'Unauthorized')
+        throw new BerthError('Internal', named.message, { cause: named });
+      throw named;
     } finally {
       client.close();
     }
@@ -100,30 +130,32 @@ export class Distribution {
     emit: OnProgress,
   ): Promise<void> {
     let ref = parseReference(req.name);
-    if (ref.digest) throw invalidArgument(`cannot push a digest reference: ${req.name}`);
     if (req.tag) ref = { ...ref, tag: req.tag };
     const store = this.#images.store;
     const repo = repoName(ref);
+    // dockerd streams this line first, then fails on what it cannot push (HTTP 200, error line)
+    emit({ status: `The push refers to repository [${repo}]` });
+    const known = store.referenceEntries().filter(([r]) => repoName(r) === repo);
+    if (known.length === 0)
+      throw notFound(`An image does not exist locally with the tag: ${familiarName(ref)}`);
+    if (ref.digest) throw invalidArgument('cannot push a digest reference');
     const tags = ref.tag
       ? [ref.tag]
-      : store
-          .referenceEntries()
-          .filter(([r]) => repoName(r) === repo && r.tag !== undefined && !r.digest)
+      : known
+          .filter(([r]) => r.tag !== undefined && !r.digest)
           .map(([r]) => r.tag!)
           .sort();
-    if (tags.length === 0)
-      throw notFound(`An image does not exist locally with the tag: ${familiarName(ref)}`);
+    if (tags.length === 0) throw notFound(`no tags to push for ${familiarName(ref)}`);
     const images = tags.map((tag) => {
       const image = store.resolve(formatReference({ ...ref, tag }));
-      if (!image) throw notFound(`An image does not exist locally with the tag: ${familiarName(ref)}`);
+      if (!image) throw notFound(`tag does not exist: ${familiarString({ ...ref, tag })}`);
       return { tag, image };
     });
     const client = this.client(ref.domain, req.auth);
     try {
-      emit({ status: `The push refers to repository [${repo}]` });
       for (const { tag, image } of images) {
         const full = store.get(image.id);
-        await pushImage(client, { ...ref, tag }, full, {
+        const pushed = await pushImage(client, { ...ref, tag }, full, {
           store,
           layerTar: (chainId) => this.#images.snapshots.diff(chainId, req.signal),
           onProgress: emit,
@@ -131,10 +163,56 @@ export class Distribution {
           maxConcurrent: this.#config.maxConcurrentUploads ?? 5,
           compression: req.compression,
         });
+        // as dockerd: the image is now known by its digest in that repository too (RepoDigests)
+        store.addDigestRef(`${repo}@${pushed.digest}`, image.id);
         this.#images.publish({ action: 'push', id: image.id, ref: formatReference({ ...ref, tag }) });
       }
     } catch (err) {
       throw naming(err, repo, 'pushing');
+    } finally {
+      client.close();
+    }
+  }
+
+  /** `GET /distribution/{name}/json`: the registry's descriptor and platforms for a reference. */
+  async inspect(req: {
+    name: string;
+    auth?: AuthConfig;
+    signal?: AbortSignal;
+  }): Promise<DistributionInspect> {
+    const parsed = parseReference(req.name);
+    const ref = parsed.tag || parsed.digest ? parsed : { ...parsed, tag: 'latest' };
+    const client = this.client(ref.domain, req.auth);
+    try {
+      return await inspectDistribution(client, ref, req.signal);
+    } catch (err) {
+      // (as with a pull: never 401, which makes the docker CLI ask for a login)
+      if (err instanceof BerthError && err.kind === 'Unauthorized')
+        throw new BerthError('Internal', err.message, { cause: err });
+      throw err;
+    } finally {
+      client.close();
+    }
+  }
+
+  /** `GET /images/search`: the v1 search of Docker Hub or of the registry the term names. */
+  async search(req: {
+    term: string;
+    limit: number;
+    filters: SearchFilters;
+    auth?: AuthConfig;
+    signal?: AbortSignal;
+  }): Promise<SearchResult[]> {
+    const plan = searchPlan(req.limit, req.filters);
+    const { domain, query } = splitSearchTerm(req.term);
+    const client = this.client(domain, req.auth);
+    try {
+      return await searchRegistry(client, query, plan, req.signal);
+    } catch (err) {
+      // dockerd answers a registry it cannot reach with 500 and Go's words
+      if (err instanceof BerthError && err.kind === 'Unavailable')
+        throw new BerthError('Internal', err.message, { cause: err });
+      throw err;
     } finally {
       client.close();
     }

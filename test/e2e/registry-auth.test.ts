@@ -45,7 +45,10 @@ describe('registry with htpasswd basic auth', { skip }, () => {
     assert.match(anon.stderr, /unauthorized: authentication required/);
     const bad = await berthAsync(d.host, ['login', '-u', 'alice', '-p', 'wrong', reg.host], env);
     assert.equal(bad.status, 1);
-    assert.match(bad.stderr, /Error response from daemon: login to 127\.0\.0\.1:\d+ failed: unauthorized/);
+    assert.match(
+      bad.stderr,
+      /Error response from daemon: login attempt to http:\/\/127\.0\.0\.1:\d+\/v2\/ failed with status: 401 Unauthorized/,
+    );
     assert.equal(existsSync(join(env.DOCKER_CONFIG, 'config.json')), false);
     const ok = await berthAsync(d.host, ['login', '-u', 'alice', '-p', 's3cret', reg.host], env);
     assert.equal(ok.status, 0, ok.stderr);

@@ -91,7 +91,8 @@ describe('registry over plain HTTP', {
     assert.equal(berth(d.host, ['rmi', name]).status, 0);
     const pulled = hasDocker ? docker(d, ['pull', name]) : berth(d.host, ['pull', name]);
     assert.equal(pulled.status, 0, pulled.stderr);
-    assert.match(pulled.stdout, /Pull complete|Already exists/);
+    // the image is here already (as busybox): no layer lines, as dockerd
+    assert.doesNotMatch(pulled.stdout, /Pull complete|Already exists/);
     assert.match(pulled.stdout, /Digest: sha256:[0-9a-f]{64}/);
     assert.match(pulled.stdout, /Status: Downloaded newer image for 127\.0\.0\.1:\d+\/plain\/busybox:1/);
     assert.equal(berth(d.host, ['inspect', '-f', '{{.Id}}', name]).stdout.trim(), id);

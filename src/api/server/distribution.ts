@@ -1,4 +1,5 @@
-// Pull (POST /images/create?fromImage=), push (POST /images/{name}/push) and POST /auth.
+// Pull (POST /images/create?fromImage=), push (POST /images/{name}/push), POST /auth,
+// GET /distribution/{name}/json and GET /images/search.
 // Credentials come in X-Registry-Auth (base64url JSON of an AuthConfig). The progress stream
 // starts with the first message: an error before it (no such repository, 401, registry down)
 // is an HTTP error status, as dockerd answers; after it, an errorDetail line.
@@ -7,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidArgument } from '../../common/errors.ts';
 import type { AuthConfig } from '../../distribution/client.ts';
 import type { ProgressMessage } from '../../distribution/progress.ts';
+import type { SearchFilters } from '../../distribution/search.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { readJsonBody, sendJson, startStream, streamLine } from './respond.ts';
 import type { Router } from './router.ts';
@@ -77,6 +79,14 @@ export function pullRoute(engine: Engine) {
   };
 }
 
+/** `{"stars":{"3":true}}` (or the old `{"stars":["3"]}`) → {stars: ["3"]}. */
+function filterMap(json: unknown): SearchFilters {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(json as Record<string, unknown>))
+    out[k] = Array.isArray(v) ? v.map(String) : Object.keys(v as Record<string, unknown>);
+  return out as SearchFilters;
+}
+
 export function distributionRoutes(router: Router, engine: Engine): void {
   router.add('POST', '/images/{name*}/push', async ({ req, res, params, query }) => {
     await progressStream(res, (emit, signal) =>
@@ -92,6 +102,25 @@ export function distributionRoutes(router: Router, engine: Engine): void {
         emit,
       ),
     );
+  });
+  router.add('GET', '/distribution/{name*}/json', async ({ req, res, params }) => {
+    sendJson(res, 200, await engine.distribution.inspect({ name: params.name, auth: registryAuth(req) }));
+  });
+  router.add('GET', '/images/search', async ({ req, res, query }) => {
+    const term = query.get('term');
+    if (!term) throw invalidArgument('term is required');
+    const limit = query.get('limit') ? Number(query.get('limit')) : 0;
+    if (Number.isNaN(limit)) throw invalidArgument(`invalid limit: ${query.get('limit')}`);
+    let filters: SearchFilters = {};
+    const raw = query.get('filters');
+    if (raw) {
+      try {
+        filters = filterMap(JSON.parse(raw));
+      } catch (err) {
+        throw invalidArgument(`invalid filter: ${(err as Error).message}`);
+      }
+    }
+    sendJson(res, 200, await engine.distribution.search({ term, limit, filters, auth: registryAuth(req) }));
   });
   router.add('POST', '/auth', async ({ req, res }) => {
     const auth = await readJsonBody<AuthConfig>(req);

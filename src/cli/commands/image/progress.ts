@@ -34,6 +34,8 @@ export async function progressLines(
     }
     if (opts.quiet) continue;
     if (m.stream) ctx.out.write(m.stream);
+    // off a terminal the docker CLI drops progress messages (those with a current or total)
+    else if (!tty && ((m.progressDetail?.current ?? 0) > 0 || (m.progressDetail?.total ?? 0) > 0)) continue;
     else if (m.status) {
       const text = `${m.id ? `${m.id}: ` : ''}${m.status}${m.progress ? ` ${m.progress}` : ''}`;
       if (!tty || !m.id) {

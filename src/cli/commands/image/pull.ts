@@ -27,12 +27,13 @@ export const pull: CommandDef = {
       allTags: opts['all-tags'] === true,
       platform: (opts.platform as string) || undefined,
       quiet: opts.quiet === true,
+      printReference: true,
     });
     return status;
   },
 };
 
-/** Pulls one reference (or every tag); prints the progress (or, quiet, the reference). */
+/** Pulls one reference (or every tag); prints the progress (unless quiet). */
 export async function pullImage(
   ctx: Parameters<CommandDef['run']>[0],
   name: string,
@@ -42,12 +43,16 @@ export async function pullImage(
     quiet?: boolean;
     out?: NodeJS.WritableStream;
     throwErrors?: boolean;
+    /** `docker pull` prints the reference it pulled at the end (run/create do not) */
+    printReference?: boolean;
   },
 ): Promise<number> {
   const { repo, tag, digest, domain } = splitImage(name);
   if (opts.allTags && (tag || digest)) throw new Error("tag can't be used with --all-tags/-a");
   const client = await ctx.client();
   const out = opts.out ?? ctx.out;
+  if (opts.printReference && !opts.allTags && !tag && !digest && !opts.quiet)
+    out.write('Using default tag: latest\n');
   const status = await progressLines(
     { ...ctx, out },
     client.stream('POST', '/images/create', {
@@ -61,17 +66,17 @@ export async function pullImage(
     }),
     { quiet: opts.quiet, throwErrors: opts.throwErrors },
   );
-  if (status === 0 && opts.quiet) out.write(`${fullName(name, opts.allTags)}\n`);
+  if (status === 0 && opts.printReference) out.write(`${fullName(name, opts.allTags)}\n`);
   return status;
 }
 
-/** What `docker pull -q` prints: the normalised reference. */
+/** What `docker pull` prints last: the normalised reference (`host/x:1@sha256:…` as given). */
 function fullName(name: string, allTags?: boolean): string {
   const { repo, tag, digest, domain } = splitImage(name);
   const path = repo.startsWith(`${domain}/`) ? repo.slice(domain.length + 1) : repo;
   const full =
     domain === 'docker.io' && !path.includes('/') ? `docker.io/library/${path}` : `${domain}/${path}`;
-  if (digest) return `${full}@${digest}`;
+  if (digest) return `${full}${tag ? `:${tag}` : ''}@${digest}`;
   return allTags ? full : `${full}:${tag ?? 'latest'}`;
 }
 

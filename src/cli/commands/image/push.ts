@@ -42,6 +42,7 @@ export const push: CommandDef = {
     if (opts.compression && !['gzip', 'zstd'].includes(opts.compression as string))
       throw new Error(`invalid compression "${opts.compression}": gzip or zstd`);
     const client = await ctx.client();
+    if (!all && !tag && !opts.quiet) ctx.out.write('Using default tag: latest\n');
     const status = await progressLines(
       ctx,
       client.stream('POST', `/images/${encodeURIComponent(repo)}/push`, {

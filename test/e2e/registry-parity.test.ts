@@ -1,0 +1,249 @@
+// What the docker CLI shows when it pulls and pushes through berthd, compared with what it shows
+// through the reference dockerd 20.10 (the expectations below are dockerd's answers, taken from
+// running the same commands against it): push progress ids, RepoDigests after a push, push
+// errors inside the stream, no layer lines for an image already here, pulls by digest and of
+// every tag, refusals that must not be 401 (the CLI would prompt for a login), login errors,
+// GET /distribution/{name}/json and GET /images/search. A real docker-registry on 127.0.0.1.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  berth,
+  cleanup,
+  type Daemon,
+  docker,
+  hasDocker,
+  importBusybox,
+  startDaemon,
+} from './daemon-helpers.ts';
+import {
+  hasRegistry,
+  makeCa,
+  type Registry,
+  startRegistry,
+  startTokenServer,
+  type TokenServer,
+} from './registry-helpers.ts';
+
+const skip = !hasRegistry
+  ? 'docker-registry missing (scripts/setup.sh)'
+  : !hasDocker
+    ? 'no docker CLI'
+    : false;
+
+/** The docker CLI without blocking this process (a token server of the test must answer). */
+function dockerAsync(d: Daemon, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('docker', args, {
+      env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, 'docker-config') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    // a CLI that waits for a login prompt's answer is killed: status 137, not 1
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? (signal ? 137 : 128), stdout, stderr });
+    });
+  });
+}
+
+/** A raw Engine API call on the daemon's socket. */
+function api(d: Daemon, method: string, path: string, body?: string) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(
+      { socketPath: d.socket, method, path, headers: body ? { 'Content-Type': 'application/json' } : {} },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const diffIdOf = (d: Daemon, image: string) =>
+  docker(d, ['image', 'inspect', '-f', '{{index .RootFS.Layers 0}}', image]).stdout.trim();
+
+describe('the docker CLI through berthd answers as through dockerd', { skip }, () => {
+  let reg: Registry;
+  let d: Daemon;
+  before(async () => {
+    reg = await startRegistry();
+    d = await startDaemon();
+    importBusybox(d);
+  });
+  after(async () => {
+    await cleanup(d);
+    await reg.stop();
+  });
+
+  test('push: ids are DiffIDs, RepoDigests name each pushed repository, mounts come from the nearest', () => {
+    const a = `${reg.host}/par/bb:1`;
+    const b = `${reg.host}/other/bb:1`;
+    const c = `${reg.host}/par/copy:1`;
+    for (const n of [a, b, c]) assert.equal(docker(d, ['tag', 'busybox', n]).status, 0);
+    const short = diffIdOf(d, 'busybox').slice('sha256:'.length, 'sha256:'.length + 12);
+    const pushed = docker(d, ['push', a]);
+    assert.equal(pushed.status, 0, pushed.stderr);
+    assert.match(pushed.stdout, new RegExp(`^${short}: Preparing$`, 'm'));
+    assert.match(pushed.stdout, new RegExp(`^${short}: Pushed$`, 'm'));
+    const digest = /1: digest: (sha256:[0-9a-f]{64}) size/.exec(pushed.stdout)?.[1];
+    assert.ok(digest, pushed.stdout);
+    assert.equal(docker(d, ['push', b]).status, 0);
+    const repoDigests = JSON.parse(docker(d, ['image', 'inspect', '-f', '{{json .RepoDigests}}', a]).stdout);
+    assert.ok(repoDigests.includes(`${reg.host}/par/bb@${digest}`), repoDigests);
+    assert.ok(repoDigests.includes(`${reg.host}/other/bb@${digest}`), repoDigests);
+    const listed = docker(d, ['images', '--digests', '--format', '{{.Repository}} {{.Digest}}']).stdout;
+    assert.match(listed, new RegExp(`/par/bb ${digest}`));
+    // par/copy shares `par` with par/bb, nothing with other/bb
+    const copy = docker(d, ['push', c]);
+    assert.match(copy.stdout, new RegExp(`^${short}: Mounted from par/bb$`, 'm'));
+    const again = docker(d, ['push', c]);
+    assert.match(again.stdout, new RegExp(`^${short}: Layer already exists$`, 'm'));
+  });
+
+  test('push errors come after "The push refers to repository", in the stream', () => {
+    const missing = docker(d, ['push', `${reg.host}/par/nothing:1`]);
+    assert.equal(missing.status, 1);
+    assert.equal(missing.stdout, `The push refers to repository [${reg.host}/par/nothing]\n`);
+    assert.equal(missing.stderr, `An image does not exist locally with the tag: ${reg.host}/par/nothing\n`);
+    const tag = docker(d, ['push', `${reg.host}/par/bb:nope`]);
+    assert.equal(tag.status, 1);
+    assert.equal(tag.stderr, `tag does not exist: ${reg.host}/par/bb:nope\n`);
+  });
+
+  test('pull: no layer lines for an image already here; by digest; every tag; --platform linux', () => {
+    const name = `${reg.host}/par/bb`;
+    assert.equal(docker(d, ['tag', 'busybox', `${name}:2`]).status, 0);
+    assert.equal(docker(d, ['push', `${name}:2`]).status, 0);
+    const up = docker(d, ['pull', `${name}:1`]);
+    assert.equal(up.status, 0, up.stderr);
+    const digest = /Digest: (sha256:[0-9a-f]{64})/.exec(up.stdout)?.[1];
+    assert.equal(
+      up.stdout,
+      `1: Pulling from par/bb\nDigest: ${digest}\nStatus: Image is up to date for ${name}:1\n${name}:1\n`,
+    );
+    const byDigest = docker(d, ['pull', `${name}:1@${digest}`]);
+    assert.equal(
+      byDigest.stdout,
+      `${name}@${digest}: Pulling from par/bb\nDigest: ${digest}\n` +
+        `Status: Image is up to date for ${name}@${digest}\n${name}:1@${digest}\n`,
+    );
+    // every tag: a Digest line each, one Status line for the repository
+    const all = docker(d, ['pull', '-a', name]);
+    assert.equal(all.status, 0, all.stderr);
+    assert.equal(all.stdout.match(/^Digest: /gm)?.length, 2, all.stdout);
+    assert.equal(all.stdout.match(/^Status: /gm)?.length, 1, all.stdout);
+    assert.match(all.stdout, new RegExp(`^Status: Image is up to date for ${name}\n${name}\n$`, 'm'));
+    const os = docker(d, ['pull', '--platform', 'linux', `${name}:1`]);
+    assert.equal(os.status, 0, os.stderr);
+  });
+
+  test('a fresh pull off a terminal shows no progress lines (berth as docker)', () => {
+    const dir = join(d.dir, 'big');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'blob'), randomBytes(3 << 20));
+    execFileSync('tar', ['-C', dir, '-cf', `${dir}.tar`, '.']);
+    const name = `${reg.host}/par/big:1`;
+    assert.equal(docker(d, ['import', `${dir}.tar`, name]).status, 0);
+    assert.equal(docker(d, ['push', name]).status, 0);
+    assert.equal(docker(d, ['rmi', name]).status, 0);
+    const pulled = berth(d.host, ['pull', name]);
+    assert.equal(pulled.status, 0, pulled.stderr);
+    assert.match(pulled.stdout, /: Pull complete\n/);
+    assert.doesNotMatch(pulled.stdout, /Downloading|Extracting|\[=/);
+    assert.match(pulled.stdout, new RegExp(`\n${name.replace(/\./g, '\\.')}\n$`));
+    const bare = berth(d.host, ['pull', `${reg.host}/par/big`]);
+    assert.match(bare.stdout, /^Using default tag: latest\n/);
+  });
+
+  test('the API: a bad tag is 400; /distribution/{name}/json; /images/search', async () => {
+    const bad = await api(d, 'POST', `/v1.41/images/create?fromImage=${reg.host}/par/bb&tag=sha256:abc`);
+    assert.equal(bad.status, 400);
+    assert.equal(JSON.parse(bad.body).message, 'invalid tag format');
+    const dist = await api(d, 'GET', `/v1.41/distribution/${reg.host}/par/bb:1/json`);
+    assert.equal(dist.status, 200, dist.body);
+    const info = JSON.parse(dist.body);
+    assert.equal(info.Descriptor.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+    assert.match(info.Descriptor.digest, /^sha256:[0-9a-f]{64}$/);
+    assert.deepEqual(info.Platforms, [{ architecture: 'amd64', os: 'linux' }]);
+    const none = await api(d, 'GET', `/v1.41/distribution/${reg.host}/par/bb:nope/json`);
+    assert.equal(none.status, 404);
+    assert.equal(JSON.parse(none.body).message, 'manifest unknown: manifest unknown');
+    // docker-registry has no v1 search: dockerd's words for it
+    const search = docker(d, ['search', `${reg.host}/bb`]);
+    assert.equal(search.status, 1);
+    assert.equal(search.stderr, 'Error response from daemon: Unexpected status code 404\n');
+    const limit = await api(d, 'GET', '/v1.41/images/search?term=busybox&limit=101');
+    assert.equal(limit.status, 400);
+    assert.equal(JSON.parse(limit.body).message, 'Limit 101 is outside the range of [1, 100]');
+  });
+});
+
+describe('refusals through berthd as dockerd words them', { skip }, () => {
+  let dir: string;
+  let tokens: TokenServer;
+  let tokReg: Registry;
+  let basicReg: Registry;
+  let d: Daemon;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-parity-'));
+    const { cert, key } = makeCa(dir);
+    const opts = { keyFile: key, certFile: cert, issuer: 'parity', service: 'parity-registry' };
+    tokens = await startTokenServer({ ...opts, user: 'bob', password: 'hunter2' });
+    tokReg = await startRegistry({
+      token: { realm: tokens.url, service: opts.service, issuer: opts.issuer, certFile: cert },
+    });
+    basicReg = await startRegistry({ htpasswd: { user: 'alice', password: 's3cret' } });
+    d = await startDaemon();
+  });
+  after(async () => {
+    await cleanup(d);
+    await tokReg.stop();
+    await basicReg.stop();
+    await tokens.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a pull refused by a token registry is an error, not a login prompt', async () => {
+    const res = await dockerAsync(d, ['pull', `${tokReg.host}/x/y:1`]);
+    assert.equal(res.status, 1, res.stdout);
+    assert.equal(
+      res.stderr,
+      `Error response from daemon: pull access denied for ${tokReg.host}/x/y, repository does not exist or may require 'docker login': denied: requested access to the resource is denied\n`,
+    );
+    const api404 = await api(d, 'POST', `/v1.41/images/create?fromImage=${basicReg.host}/x/y&tag=1`);
+    assert.notEqual(api404.status, 401, api404.body);
+  });
+
+  test('login errors', async () => {
+    const basic = await dockerAsync(d, ['login', '-u', 'alice', '-p', 'bad', basicReg.host]);
+    assert.equal(basic.status, 1);
+    assert.match(
+      basic.stderr,
+      new RegExp(
+        `Error response from daemon: login attempt to http://${basicReg.host.replace(/\./g, '\\.')}/v2/ failed with status: 401 Unauthorized\n$`,
+      ),
+    );
+    const tok = await dockerAsync(d, ['login', '-u', 'bob', '-p', 'bad', tokReg.host]);
+    assert.equal(tok.status, 1);
+    assert.match(
+      tok.stderr,
+      new RegExp(
+        `Error response from daemon: Get "http://${tokReg.host.replace(/\./g, '\\.')}/v2/": unauthorized: incorrect username or password\n$`,
+      ),
+    );
+  });
+});
