@@ -4,6 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -268,5 +270,50 @@ describe('container I/O as dockerd does it', { concurrency: false }, () => {
       '2000',
     ]);
     assert.equal(docker(d, ['logs', 'rot1']).stdout.split('\n').length - 1, 12);
+  });
+
+  test('cp of file/ or file/. out of a container: not a directory, as dockerd (without its host path)', () => {
+    for (const path of ['/etc/passwd/', '/etc/passwd/.']) {
+      const res = docker(d, ['cp', `io:${path}`, join(d.dir, 'out')]);
+      assert.equal(res.status, 1);
+      assert.equal(res.stderr, `Error response from daemon: lstat ${path}: not a directory\n`);
+    }
+    assert.equal(docker(d, ['cp', 'io:/etc/', join(d.dir, 'etc-out')]).status, 0);
+  });
+
+  test('exec start whose body arrives after its headers: the stream still flows both ways', {
+    timeout: 20_000,
+  }, async () => {
+    const created = spawnSync(
+      'curl',
+      [
+        '-s',
+        '--unix-socket',
+        d.socket,
+        '-H',
+        'Content-Type: application/json',
+        '-d',
+        '{"Cmd":["cat"],"AttachStdin":true,"AttachStdout":true}',
+        'http://berth/containers/io/exec',
+      ],
+      { encoding: 'utf8' },
+    );
+    const id = JSON.parse(created.stdout).Id as string;
+    const body = '{"Detach":false,"Tty":false}';
+    const sock = connect(d.socket);
+    await once(sock, 'connect');
+    sock.write(
+      `POST /exec/${id}/start HTTP/1.1\r\nHost: berth\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    sock.write(body);
+    let got = Buffer.alloc(0);
+    sock.on('data', (c: Buffer) => (got = Buffer.concat([got, c])));
+    for (let i = 0; i < 100 && !got.includes('\r\n\r\n'); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.match(got.toString('latin1'), /^HTTP\/1.1 101/);
+    sock.end('hello\n');
+    await once(sock, 'close');
+    const stream = got.subarray(got.indexOf('\r\n\r\n') + 4);
+    assert.deepEqual(stream, Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, 6]), Buffer.from('hello\n')]));
   });
 });

@@ -74,7 +74,11 @@ export function upgradeHandler(router: Router, log?: (line: string) => void) {
   };
 }
 
-/** The first `length` bytes after the headers (read on from the socket when `head` is short), and the rest. */
+/**
+ * The first `length` bytes after the headers (read on from the socket when `head` is short), and
+ * the rest. Read in paused mode ('readable' and read()): once the listener is gone the socket's
+ * flow is undecided again, so whoever takes the stream next starts it with a 'data' listener.
+ */
 async function splitBody(
   socket: Duplex,
   head: Buffer,
@@ -82,19 +86,21 @@ async function splitBody(
 ): Promise<{ body: Buffer; rest: Buffer } | undefined> {
   let got = head;
   while (got.length < length) {
-    const chunk = await new Promise<Buffer | undefined>((resolve) => {
-      const done = (c?: Buffer) => {
-        socket.off('data', done);
-        socket.off('close', done);
-        socket.pause();
-        resolve(c);
+    const open = await new Promise<boolean>((resolve) => {
+      const done = (readable: boolean) => {
+        socket.off('readable', onReadable);
+        socket.off('close', onClose);
+        resolve(readable);
       };
-      socket.on('data', done);
-      socket.once('close', done);
-      socket.resume();
+      const onReadable = () => done(true);
+      const onClose = () => done(false);
+      socket.on('readable', onReadable);
+      socket.on('close', onClose);
     });
-    if (!chunk) return undefined;
-    got = Buffer.concat([got, chunk]);
+    if (!open) return undefined;
+    for (let chunk = socket.read() as Buffer | null; chunk; chunk = socket.read() as Buffer | null)
+      got = Buffer.concat([got, chunk]);
+    if (got.length < length && socket.readableEnded) return undefined;
   }
   return { body: got.subarray(0, length), rest: got.subarray(length) };
 }

@@ -599,7 +599,13 @@ export class ContainerArchive {
 
   #resolve(root: FsRoot, ref: string, path: string, p: ContainerPath): Resolved {
     try {
-      return root.resolve(p.abs, p.follow);
+      const r = root.resolve(p.abs, p.follow);
+      // `file/` and `file/.` name a directory: dockerd's lstat fails on them (with the host path)
+      if ((p.abs.endsWith('/') || p.name === '.') && !r.st.isDirectory()) {
+        r.close();
+        throw invalidArgument(`lstat ${p.abs}: not a directory`);
+      }
+      return r;
     } catch (err) {
       if (err instanceof BerthError && err.kind === 'NotFound')
         throw notFound(`Could not find the file ${path} in container ${ref}`, err);
