@@ -36,7 +36,7 @@ export function daemonErrorsExitOne<T extends CommandDef>(command: T): T {
   return wrapped;
 }
 
-/** Commands whose daemon errors end with status 1 (container and network commands). */
+/** Commands whose daemon errors end with status 1 (container, network and registry commands). */
 const exitOne = (load: () => Promise<CommandDef>) => async () => daemonErrorsExitOne(await load());
 
 /* biome-ignore format: one command a line */
@@ -54,9 +54,9 @@ export const ENTRIES: Entry[] = [
   { path: ['image', 'load'], aliases: [['load']], load: async () => (await import('./commands/image/load.ts')).load },
   { path: ['image', 'save'], aliases: [['save']], load: async () => (await import('./commands/image/save.ts')).save },
   { path: ['image', 'import'], aliases: [['import']], load: async () => (await import('./commands/image/import.ts')).importCmd },
-  { path: ['image', 'pull'], aliases: [['pull']], load: async () => (await import('./commands/image/pull.ts')).pull },
-  { path: ['image', 'push'], aliases: [['push']], load: async () => (await import('./commands/image/push.ts')).push },
-  { path: ['login'], load: async () => (await import('./commands/registry/login.ts')).login },
+  { path: ['image', 'pull'], aliases: [['pull']], load: exitOne(async () => (await import('./commands/image/pull.ts')).pull) },
+  { path: ['image', 'push'], aliases: [['push']], load: exitOne(async () => (await import('./commands/image/push.ts')).push) },
+  { path: ['login'], load: exitOne(async () => (await import('./commands/registry/login.ts')).login) },
   { path: ['logout'], load: async () => (await import('./commands/registry/login.ts')).logout },
   { path: ['inspect'], load: async () => (await import('./commands/system/inspect.ts')).inspect },
   { path: ['system', 'prune'], load: async () => (await import('./commands/system/prune.ts')).prune },

@@ -80,7 +80,8 @@ export function getCredentials(key: string, path = configPath()): AuthConfig | u
 }
 
 /** Stores credentials for a registry key: in the helper if one is configured, else in `auths`. */
-export function storeCredentials(key: string, auth: AuthConfig, path = configPath()): void {
+/** Stores a registry's credentials; returns where: a credential helper, or the file in plain text. */
+export function storeCredentials(key: string, auth: AuthConfig, path = configPath()): 'helper' | 'file' {
   const cfg = readConfig(path);
   const helper = helperFor(cfg, key);
   if (helper) {
@@ -102,6 +103,7 @@ export function storeCredentials(key: string, auth: AuthConfig, path = configPat
     cfg.auths = { ...cfg.auths, [key]: entry };
   }
   writeConfig(path, cfg);
+  return helper ? 'helper' : 'file';
 }
 
 /** Removes a registry's credentials; false when there were none. */

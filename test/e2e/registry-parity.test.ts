@@ -169,6 +169,25 @@ describe('the docker CLI through berthd answers as through dockerd', { skip }, (
     assert.match(bare.stdout, /^Using default tag: latest\n/);
   });
 
+  test('berth pull/push refuse what the docker CLI refuses, in its words, status 1', () => {
+    const cases: [string[], string][] = [
+      [
+        ['pull', `${reg.host}/par/BB`],
+        'invalid reference format: repository name (par/BB) must be lowercase',
+      ],
+      [['pull', '-a', 'x:1'], "tag can't be used with --all-tags/-a"],
+      [['push', 'x@@'], 'invalid reference format'],
+      [['push', '-a', `${reg.host}/par/bb:1`], "tag can't be used with --all-tags/-a"],
+      [['push', `${reg.host}/par/bb@sha256:${'a'.repeat(64)}`], 'cannot push a digest reference'],
+    ];
+    for (const [args, message] of cases) {
+      const res = berth(d.host, args);
+      assert.deepEqual([res.status, res.stdout, res.stderr], [1, '', `${message}\n`], args.join(' '));
+      const ref = docker(d, args);
+      assert.deepEqual([ref.status, ref.stderr], [1, `${message}\n`], `docker ${args.join(' ')}`);
+    }
+  });
+
   test('the API: a bad tag is 400; /distribution/{name}/json; /images/search', async () => {
     const bad = await api(d, 'POST', `/v1.41/images/create?fromImage=${reg.host}/par/bb&tag=sha256:abc`);
     assert.equal(bad.status, 400);
@@ -226,6 +245,24 @@ describe('refusals through berthd as dockerd words them', { skip }, () => {
     );
     const api404 = await api(d, 'POST', `/v1.41/images/create?fromImage=${basicReg.host}/x/y&tag=1`);
     assert.notEqual(api404.status, 401, api404.body);
+  });
+
+  test('berth login warns of plain-text credentials; logout says the same whether logged in or not', () => {
+    const env = { DOCKER_CONFIG: join(d.dir, 'berth-config') };
+    const ok = berth(d.host, ['login', '-u', 'alice', '-p', 's3cret', basicReg.host], env);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(ok.stdout, 'Login Succeeded\n');
+    assert.ok(
+      ok.stderr.includes(
+        `WARNING! Your credentials are stored unencrypted in '${join(env.DOCKER_CONFIG, 'config.json')}'.\n`,
+      ),
+      ok.stderr,
+    );
+    for (let i = 0; i < 2; i++) {
+      const out = berth(d.host, ['logout', basicReg.host], env);
+      assert.equal(out.status, 0, out.stderr);
+      assert.equal(out.stdout, `Removing login credentials for ${basicReg.host}\n`);
+    }
   });
 
   test('login errors', async () => {

@@ -1,6 +1,8 @@
 // berth pull / berth image pull: POST /images/create?fromImage=&tag=&platform= with the
 // registry's credentials from config.json in X-Registry-Auth, progress as it streams.
 
+import { DaemonError } from '../../../api/client/client.ts';
+import { parseReference } from '../../../image/reference.ts';
 import type { CommandDef } from '../../command.ts';
 import { registryAuthHeader } from '../registry/auth.ts';
 import { progressLines } from './progress.ts';
@@ -48,7 +50,15 @@ export async function pullImage(
   },
 ): Promise<number> {
   const { repo, tag, digest, domain } = splitImage(name);
-  if (opts.allTags && (tag || digest)) throw new Error("tag can't be used with --all-tags/-a");
+  const refused =
+    refuseReference(name) ??
+    (opts.allTags && (tag || digest) ? "tag can't be used with --all-tags/-a" : undefined);
+  if (refused) {
+    // the docker CLI checks the reference itself: its words, status 1
+    if (opts.throwErrors) throw new DaemonError(400, refused);
+    ctx.err.write(`${refused}\n`);
+    return 1;
+  }
   const client = await ctx.client();
   const out = opts.out ?? ctx.out;
   if (opts.printReference && !opts.allTags && !tag && !digest && !opts.quiet)
@@ -68,6 +78,16 @@ export async function pullImage(
   );
   if (status === 0 && opts.printReference) out.write(`${fullName(name, opts.allTags)}\n`);
   return status;
+}
+
+/** Why a name is not a reference the docker CLI would send (`invalid reference format: …`). */
+export function refuseReference(name: string): string | undefined {
+  try {
+    parseReference(name);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** What `docker pull` prints last: the normalised reference (`host/x:1@sha256:…` as given). */

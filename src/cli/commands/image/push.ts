@@ -4,6 +4,7 @@ import type { CommandDef } from '../../command.ts';
 import { splitReference } from '../../format/reference.ts';
 import { registryAuthHeader } from '../registry/auth.ts';
 import { progressLines } from './progress.ts';
+import { refuseReference } from './pull.ts';
 
 /** `host:5000/a/b:tag@digest` → repo (no tag), tag, digest and registry domain; a name that is
  * not a reference goes to the daemon as it is, to be refused there in Docker's words. */
@@ -37,10 +38,19 @@ export const push: CommandDef = {
   async run(ctx, opts, [name]) {
     const { repo, tag, digest, domain } = splitImage(name);
     const all = opts['all-tags'] === true;
-    if (all && tag) throw new Error("tag can't be used with --all-tags/-a");
-    if (digest) throw new Error(`cannot push a digest reference: ${name}`);
-    if (opts.compression && !['gzip', 'zstd'].includes(opts.compression as string))
-      throw new Error(`invalid compression "${opts.compression}": gzip or zstd`);
+    const refused =
+      refuseReference(name) ??
+      (all && tag
+        ? "tag can't be used with --all-tags/-a"
+        : digest
+          ? 'cannot push a digest reference'
+          : opts.compression && !['gzip', 'zstd'].includes(opts.compression as string)
+            ? `invalid compression "${opts.compression}": gzip or zstd`
+            : undefined);
+    if (refused) {
+      ctx.err.write(`${refused}\n`);
+      return 1;
+    }
     const client = await ctx.client();
     if (!all && !tag && !opts.quiet) ctx.out.write('Using default tag: latest\n');
     const status = await progressLines(

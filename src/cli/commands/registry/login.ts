@@ -2,7 +2,12 @@
 // into config.json (or its credential helper); logout removes them.
 
 import { readFileSync } from 'node:fs';
-import { eraseCredentials, serverKey, storeCredentials } from '../../../distribution/credentials.ts';
+import {
+  configPath,
+  eraseCredentials,
+  serverKey,
+  storeCredentials,
+} from '../../../distribution/credentials.ts';
 import type { CommandDef } from '../../command.ts';
 
 export const login: CommandDef = {
@@ -35,10 +40,16 @@ export const login: CommandDef = {
     const res = await client.json<{ Status: string; IdentityToken?: string }>('POST', '/auth', {
       body: auth,
     });
-    storeCredentials(
+    const where = storeCredentials(
       key,
       res.IdentityToken ? { ...auth, password: undefined, identitytoken: res.IdentityToken } : auth,
     );
+    // the docker CLI warns the same way (its first line word for word, for scripts that look)
+    if (where === 'file')
+      ctx.err.write(
+        `\nWARNING! Your credentials are stored unencrypted in '${configPath()}'.\n` +
+          'Configure a credential helper ("credsStore" in that file) to remove this warning.\n\n',
+      );
     ctx.out.write(`${res.Status || 'Login Succeeded'}\n`);
     return 0;
   },
@@ -52,8 +63,9 @@ export const logout: CommandDef = {
   flags: [],
   async run(ctx, _opts, [server]) {
     const key = serverKey(server);
-    if (!eraseCredentials(key)) ctx.out.write(`Not logged in to ${key}\n`);
-    else ctx.out.write(`Removing login credentials for ${key}\n`);
+    // (the docker CLI 28 says so whether or not there were any)
+    ctx.out.write(`Removing login credentials for ${key}\n`);
+    eraseCredentials(key);
     return 0;
   },
 };
