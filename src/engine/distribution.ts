@@ -153,6 +153,8 @@ export class Distribution {
     });
     const client = this.client(ref.domain, req.auth);
     try {
+      // a registry that does not answer fails the push at once, before any layer (as dockerd)
+      await client.endpoint(req.signal);
       for (const { tag, image } of images) {
         const full = store.get(image.id);
         const pushed = await pushImage(client, { ...ref, tag }, full, {

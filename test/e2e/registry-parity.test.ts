@@ -115,6 +115,7 @@ describe('the docker CLI through berthd answers as through dockerd', { skip }, (
   });
 
   test('push errors come after "The push refers to repository", in the stream', () => {
+    assert.equal(docker(d, ['tag', 'busybox', `${reg.host}/par/bb:1`]).status, 0);
     const missing = docker(d, ['push', `${reg.host}/par/nothing:1`]);
     assert.equal(missing.status, 1);
     assert.equal(missing.stdout, `The push refers to repository [${reg.host}/par/nothing]\n`);
@@ -122,6 +123,15 @@ describe('the docker CLI through berthd answers as through dockerd', { skip }, (
     const tag = docker(d, ['push', `${reg.host}/par/bb:nope`]);
     assert.equal(tag.status, 1);
     assert.equal(tag.stderr, `tag does not exist: ${reg.host}/par/bb:nope\n`);
+    // a registry that does not answer: no layer lines, no retries
+    assert.equal(docker(d, ['tag', 'busybox', '127.0.0.1:1/par/x:1']).status, 0);
+    const down = docker(d, ['push', '127.0.0.1:1/par/x:1']);
+    assert.equal(down.status, 1);
+    assert.equal(down.stdout, 'The push refers to repository [127.0.0.1:1/par/x]\n');
+    assert.match(
+      down.stderr,
+      /Get "http:\/\/127\.0\.0\.1:1\/v2\/": dial tcp 127\.0\.0\.1:1: connect: connection refused\n$/,
+    );
   });
 
   test('pull: no layer lines for an image already here; by digest; every tag; --platform linux', () => {
