@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { humanDuration } from './inspect.ts';
+import { humanDuration, summary } from './inspect.ts';
+import { runningRecord } from './testutil.ts';
 
 test('humanDuration words a Status as go-units does: seconds and minutes cut down, hours rounded', () => {
   const s = 1000;
@@ -25,4 +26,17 @@ test('humanDuration words a Status as go-units does: seconds and minutes cut dow
     [730 * 24 * h, '2 years'],
   ];
   for (const [ms, want] of cases) assert.equal(humanDuration(ms), want, `${ms} ms`);
+});
+
+test('summary lists the command and network mode as dockerd does', () => {
+  const rec = runningRecord('0'.repeat(64), {
+    Path: '/bin/sh',
+    Args: ['-c', 'echo "a b"', "it's", '', 'x"y'],
+    HostConfig: { NetworkMode: 'default' },
+  });
+  const s = summary(rec, 'busybox');
+  // only an argument with a space is quoted, as it is
+  assert.equal(s.Command, `/bin/sh -c 'echo "a b"' it's  x"y`);
+  assert.deepEqual(s.HostConfig, { NetworkMode: 'default' });
+  assert.equal(summary({ ...rec, Path: 'sleep', Args: [] }, 'busybox').Command, 'sleep');
 });

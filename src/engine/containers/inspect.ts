@@ -166,9 +166,13 @@ export function statusText(
   return `Exited (${st.ExitCode}) ${humanDuration(now - parse(st.FinishedAt))} ago`;
 }
 
-/** As dockerd lists a command: arguments with spaces (or nothing) in single quotes. */
-function quoteArg(a: string): string {
-  return a === '' || /[\s'"]/.test(a) ? `'${a.replace(/'/g, `'"'"'`)}'` : a;
+/**
+ * The Command dockerd lists: the path, then the arguments, an argument with a space in single
+ * quotes as it is (no escaping; an empty one or one with quotes as it is), all joined by spaces.
+ */
+function listedCommand(path: string, args: readonly string[]): string {
+  if (args.length === 0) return path;
+  return `${path} ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`;
 }
 
 export function summary(rec: ContainerRecord, imageName: string, size?: { rw: number; rootFs: number }) {
@@ -191,7 +195,7 @@ function summaryHead(rec: ContainerRecord, imageName: string) {
     Names: [rec.Name],
     Image: imageName,
     ImageID: rec.Image,
-    Command: [rec.Path, ...rec.Args].map(quoteArg).join(' '),
+    Command: listedCommand(rec.Path, rec.Args),
     Created: Math.floor(Date.parse(rec.Created) / 1000),
     Ports: portList(rec),
     Labels: rec.Config.Labels ?? {},
@@ -236,7 +240,8 @@ function listedNetworks(rec: ContainerRecord): Record<string, unknown> {
 /** summary()'s fields after Status. */
 function summaryTail(rec: ContainerRecord) {
   return {
-    HostConfig: { NetworkMode: networkMode(rec) },
+    // as stored (`default` for the default bridge), as dockerd lists it
+    HostConfig: { NetworkMode: rec.HostConfig.NetworkMode ?? 'default' },
     NetworkSettings: { Networks: listedNetworks(rec) },
     // no Name or Driver for binds and tmpfs: dockerd omits them when empty
     Mounts: mounts(rec),
