@@ -5,6 +5,7 @@ import { type ApiClient, DaemonError } from '../api/client/client.ts';
 import { BerthError, errorKind } from '../common/errors.ts';
 import { parseFlags, UsageError } from './args.ts';
 import type { CommandDef, FlagDef } from './command.ts';
+import { argRangeText, flagErrorText } from './opts/flags.ts';
 import { allCommands, findCommand, groups } from './registry.ts';
 
 const GLOBAL: FlagDef[] = [
@@ -68,22 +69,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(await help(command));
     return 0;
   }
+  // a bad flag (125) or a wrong number of arguments (1), worded as docker 28 words them
   let parsed: ReturnType<typeof parseFlags>;
   try {
     parsed = parseFlags(words, command.flags);
   } catch (err) {
-    if (err instanceof UsageError) err.message += `\nSee '${command.usage.split(' [')[0]} --help'.`;
-    throw err;
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(flagErrorText(command.usage, err.message));
+    return 125;
   }
   const { min = 0, max = Infinity } = command.args ?? {};
-  if (parsed.args.length < min || parsed.args.length > max) {
-    const want =
-      max === Infinity
-        ? `at least ${min} argument${min === 1 ? '' : 's'}`
-        : `exactly ${min} argument${min === 1 ? '' : 's'}`;
-    throw new UsageError(
-      `"${command.usage.split(' [')[0]}" requires ${want}.\nSee '${command.usage.split(' [')[0]} --help'.\n\nUsage:  ${command.usage}\n\n${command.summary}`,
-    );
+  const wrongCount = argRangeText(command.usage, min, max, parsed.args.length);
+  if (wrongCount) {
+    process.stderr.write(wrongCount);
+    return 1;
   }
   const tlsverify = g.tlsverify === true || process.env.DOCKER_TLS_VERIFY === '1';
   const tls =

@@ -45,6 +45,25 @@ describe('container commands without a daemon', () => {
     const exec = berth(NOWHERE, ['exec', 'web']);
     assert.equal(exec.status, 1);
     assert.match(exec.stderr, /'berth exec' requires at least 2 arguments/);
+    // every command words it as docker 28 does; a bad flag is 125
+    const rm = berth(NOWHERE, ['rm']);
+    assert.equal(rm.status, 1);
+    assert.equal(
+      rm.stderr,
+      "berth: 'berth rm' requires at least 1 argument\n\nUsage:  berth rm [OPTIONS] CONTAINER [CONTAINER...]\n\nSee 'berth rm --help' for more information\n",
+    );
+    const rename = berth(NOWHERE, ['rename', 'a']);
+    assert.equal(rename.status, 1);
+    assert.match(rename.stderr, /^berth: 'berth rename' requires 2 arguments\n/);
+    const ps = berth(NOWHERE, ['ps', 'extra']);
+    assert.equal(ps.status, 1);
+    assert.match(ps.stderr, /^berth: 'berth ps' accepts no arguments\n/);
+    const flag = berth(NOWHERE, ['ps', '-x']);
+    assert.equal(flag.status, 125);
+    assert.equal(
+      flag.stderr,
+      "unknown shorthand flag: 'x' in -x\n\nUsage:  berth ps [OPTIONS]\n\nRun 'berth ps --help' for more information\n",
+    );
     const cp = berth(NOWHERE, ['cp', 'a', 'b']);
     assert.equal(cp.status, 1);
     assert.equal(cp.stderr, 'must specify at least one container source\n');

@@ -132,7 +132,10 @@ describe('berthd', () => {
     assert.match(info.stdout, /Storage Driver: overlay/);
     const flag = berth(d.host, ['version', '--bogus']);
     assert.equal(flag.status, 125);
-    assert.match(flag.stderr, /unknown flag: --bogus\nSee 'berth version --help'\./);
+    assert.match(
+      flag.stderr,
+      /^unknown flag: --bogus\n\nUsage: {2}berth version .*\n\nRun 'berth version --help' for more information\n$/,
+    );
     const cmd = berth(d.host, ['frobnicate']);
     assert.equal(cmd.status, 125);
     assert.match(cmd.stderr, /'frobnicate' is not a berth command/);

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { ramInBytes } from '../../common/govalues.ts';
 import type { CommandContext } from '../command.ts';
 import {
+  argRangeText,
   commandName,
   FlagError,
   flagErrorText,
@@ -95,6 +96,32 @@ test("docker 28's error and help layouts", () => {
   assert.match(help, /\n {2}-m, --memory bytes +Memory\n/);
   assert.match(help, /\n {6}--proxy +Proxy \(default true\)\n/);
   assert.doesNotMatch(help, /--net\b/);
+});
+
+test("a wrong number of arguments as docker 28's cli/required.go words it", () => {
+  const text = (usage: string, min: number, max: number, n: number) => argRangeText(usage, min, max, n);
+  assert.equal(text('berth ps [OPTIONS]', 0, 0, 0), undefined);
+  assert.equal(
+    text('berth ps [OPTIONS]', 0, 0, 1),
+    "berth: 'berth ps' accepts no arguments\n\nUsage:  berth ps [OPTIONS]\n\nRun 'berth ps --help' for more information\n",
+  );
+  assert.equal(
+    text('berth rm [OPTIONS] CONTAINER [CONTAINER...]', 1, Infinity, 0),
+    "berth: 'berth rm' requires at least 1 argument\n\nUsage:  berth rm [OPTIONS] CONTAINER [CONTAINER...]\n\nSee 'berth rm --help' for more information\n",
+  );
+  assert.match(
+    text('berth rename CONTAINER NEW_NAME', 2, 2, 3)!,
+    /^berth: 'berth rename' requires 2 arguments\n.*\n\nRun 'berth rename --help'/s,
+  );
+  assert.match(text('berth diff CONTAINER', 1, 1, 0)!, /'berth diff' requires 1 argument\n/);
+  assert.match(
+    text('berth images [OPTIONS] [REPOSITORY[:TAG]]', 0, 1, 2)!,
+    /'berth images' requires at most 1 argument\n/,
+  );
+  assert.match(
+    text('berth port CONTAINER [PRIVATE_PORT[/PROTO]]', 1, 2, 3)!,
+    /'berth port' requires at least 1 and at most 2 arguments\n/,
+  );
 });
 
 test('nonInterspersed: a shared command reading its own words', async () => {

@@ -144,6 +144,27 @@ export function commandErrorText(usage: string, message: string): string {
   return `${commandName(usage).split(' ')[0]}: ${message}\n\nRun '${commandName(usage)} --help' for more information\n`;
 }
 
+/**
+ * A wrong number of arguments as docker 28's cli/required.go words it (exit status 1):
+ * `accepts no arguments`, `requires at least N`, `requires at most N`, `requires N`, `requires at
+ * least N and at most M argument(s)`; undefined when `count` is within [min, max].
+ */
+export function argRangeText(usage: string, min: number, max: number, count: number): string | undefined {
+  if (count >= min && count <= max) return undefined;
+  const name = commandName(usage);
+  const args = (n: number) => `${n} argument${n === 1 ? '' : 's'}`;
+  if (max === Infinity) return argCountText(usage, min);
+  const what =
+    max === 0
+      ? 'accepts no arguments'
+      : min === max
+        ? `requires ${args(min)}`
+        : min === 0
+          ? `requires at most ${args(max)}`
+          : `requires at least ${min} and at most ${args(max)}`;
+  return `${name.split(' ')[0]}: '${name}' ${what}\n\nUsage:  ${usage}\n\nRun '${name} --help' for more information\n`;
+}
+
 /** `"berth create" requires at least 1 argument`, as docker 28 prints it (exit status 1). */
 export function argCountText(usage: string, min: number): string {
   const name = commandName(usage);
