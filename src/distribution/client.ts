@@ -4,6 +4,7 @@
 // scope until they expire) or basic auth, and turns failures into errors that name the registry.
 
 import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, STATUS_CODES } from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
@@ -281,6 +282,15 @@ export class RegistryClient {
     return undefined;
   }
 
+  /** Who the credentials are, for the token cache: a digest of all of them. */
+  #whose(): string {
+    const a = this.#auth;
+    if (!a) return '';
+    return createHash('sha256')
+      .update(JSON.stringify([a.username ?? '', a.password ?? '', a.identitytoken ?? '']))
+      .digest('hex');
+  }
+
   #basic(): Record<string, string> {
     const a = this.#auth;
     if (!a?.username) return {};
@@ -313,7 +323,8 @@ export class RegistryClient {
     const all = [
       ...new Set([...scopes, ...(challenge.params.scope ? challenge.params.scope.split(' ') : [])]),
     ].sort();
-    const key = `${realm}|${service ?? ''}|${all.join(' ')}|${this.#auth?.username ?? ''}`;
+    // tokens are cached per credentials, not per user name: a wrong password gets no one's token
+    const key = `${realm}|${service ?? ''}|${all.join(' ')}|${this.#whose()}`;
     const cached = this.#tokens.get(key);
     if (cached && !fresh) return cached;
     const url = new URL(realm);

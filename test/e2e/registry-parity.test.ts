@@ -58,10 +58,15 @@ function dockerAsync(d: Daemon, args: string[]): Promise<{ status: number; stdou
 }
 
 /** A raw Engine API call on the daemon's socket. */
-function api(d: Daemon, method: string, path: string, body?: string) {
+function api(d: Daemon, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = request(
-      { socketPath: d.socket, method, path, headers: body ? { 'Content-Type': 'application/json' } : {} },
+      {
+        socketPath: d.socket,
+        method,
+        path,
+        headers: { ...headers, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      },
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
@@ -273,6 +278,21 @@ describe('refusals through berthd as dockerd words them', { skip }, () => {
       assert.equal(out.status, 0, out.stderr);
       assert.equal(out.stdout, `Removing login credentials for ${basicReg.host}\n`);
     }
+  });
+
+  test('a bearer token got with good credentials does not serve a request with a wrong password', async () => {
+    const auth = (password: string) =>
+      Buffer.from(JSON.stringify({ username: 'bob', password })).toString('base64url');
+    const path = `/v1.41/images/create?fromImage=${tokReg.host}/tok/none&tag=1`;
+    const good = await api(d, 'POST', path, undefined, { 'X-Registry-Auth': auth('hunter2') });
+    assert.equal(good.status, 404, good.body); // authorised: the repository is empty
+    const bad = await api(d, 'POST', path, undefined, { 'X-Registry-Auth': auth('wrong') });
+    assert.equal(bad.status, 500, bad.body);
+    assert.match(JSON.parse(bad.body).message, /unauthorized: incorrect username or password/);
+    const dist = await api(d, 'GET', `/v1.41/distribution/${tokReg.host}/tok/none:1/json`, undefined, {
+      'X-Registry-Auth': auth('wrong'),
+    });
+    assert.equal(dist.status, 500, dist.body);
   });
 
   test('login errors', async () => {
