@@ -316,4 +316,15 @@ describe('container I/O as dockerd does it', { concurrency: false }, () => {
     const stream = got.subarray(got.indexOf('\r\n\r\n') + 4);
     assert.deepEqual(stream, Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, 6]), Buffer.from('hello\n')]));
   });
+
+  test("commit -c takes dockerd's instructions: HEALTHCHECK yes, STOPSIGNAL no", () => {
+    assert.equal(docker(d, ['commit', '-c', 'HEALTHCHECK --interval=5s CMD true', 'io', 'hc:1']).status, 0);
+    assert.equal(
+      docker(d, ['inspect', '-f', '{{json .Config.Healthcheck}}', 'hc:1']).stdout,
+      '{"Test":["CMD-SHELL","true"],"Interval":5000000000}\n',
+    );
+    const stop = docker(d, ['commit', '-c', 'STOPSIGNAL SIGUSR1', 'io', 'ss:1']);
+    assert.equal(stop.status, 1);
+    assert.equal(stop.stderr, 'Error response from daemon: stopsignal is not a valid change command\n');
+  });
 });

@@ -432,7 +432,7 @@ test('changes: Dockerfile-ish instructions', () => {
     'WORKDIR b',
     'VOLUME ["/data", "/logs"]',
     'VOLUME /cache',
-    'STOPSIGNAL SIGTERM',
+    'HEALTHCHECK --interval=5s --retries=2 CMD curl -f http://x/',
     'EXPOSE 8000-8002/tcp',
     'ONBUILD run echo hi',
   ]);
@@ -443,7 +443,15 @@ test('changes: Dockerfile-ish instructions', () => {
   assert.equal(c.User, '1000:1000');
   assert.equal(c.WorkingDir, '/a/b');
   assert.deepEqual(c.Volumes, { '/data': {}, '/logs': {}, '/cache': {} });
-  assert.equal(c.StopSignal, 'SIGTERM');
+  assert.deepEqual(c.Healthcheck, { Test: ['CMD-SHELL', 'curl -f http://x/'], Interval: 5e9, Retries: 2 });
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK CMD ["true"]']).Healthcheck, { Test: ['CMD', 'true'] });
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK NONE']).Healthcheck, { Test: ['NONE'] });
+  assert.throws(
+    () => applyChanges({}, ['HEALTHCHECK RUN x']),
+    /Unknown type "RUN" in HEALTHCHECK \(try CMD\)/,
+  );
+  // dockerd's list has no STOPSIGNAL
+  assert.throws(() => applyChanges({}, ['STOPSIGNAL 9']), /stopsignal is not a valid change command/);
   assert.deepEqual(Object.keys(c.ExposedPorts!), ['8000/tcp', '8001/tcp', '8002/tcp']);
   assert.deepEqual(c.OnBuild, ['RUN echo hi']);
   assert.throws(() => applyChanges({}, ['FROM x']), /from is not a valid change command/);

@@ -1,22 +1,71 @@
-// `--change` instructions for import and commit (moby's BuildFromConfig): CMD, ENTRYPOINT, ENV,
-// EXPOSE, LABEL, USER, WORKDIR, VOLUME, STOPSIGNAL, ONBUILD applied to a container config.
+// `--change` instructions for import and commit (moby's BuildFromConfig): CMD, ENTRYPOINT,
+// HEALTHCHECK, ENV, EXPOSE, LABEL, USER, WORKDIR, VOLUME, ONBUILD applied to a container config
+// (dockerd's list: STOPSIGNAL, ARG, SHELL and the rest are refused).
 
 import { posix } from 'node:path';
 import { invalidArgument } from '../../common/errors.ts';
-import type { ContainerConfig } from '../types.ts';
+import { parseGoDuration } from '../../common/govalues.ts';
+import type { ContainerConfig, HealthConfig } from '../types.ts';
 
 const VALID = new Set([
   'CMD',
   'ENTRYPOINT',
+  'HEALTHCHECK',
   'ENV',
   'EXPOSE',
   'LABEL',
   'USER',
   'WORKDIR',
   'VOLUME',
-  'STOPSIGNAL',
   'ONBUILD',
 ]);
+
+/** `HEALTHCHECK NONE` or `HEALTHCHECK [--interval=… --timeout=… --start-period=… --retries=N] CMD …`. */
+function healthcheck(rest: string): HealthConfig {
+  let r = rest;
+  const opts: Record<string, string> = {};
+  for (let m = /^--([a-z-]+)=(\S*)\s*/.exec(r); m; m = /^--([a-z-]+)=(\S*)\s*/.exec(r)) {
+    if (!['interval', 'timeout', 'start-period', 'start-interval', 'retries'].includes(m[1]))
+      throw invalidArgument(`Unknown flag: ${m[1]}`);
+    opts[m[1]] = m[2];
+    r = r.slice(m[0].length);
+  }
+  const kind = /^(\S+)\s*([\s\S]*)$/.exec(r);
+  if (!kind) throw invalidArgument('HEALTHCHECK requires at least one argument');
+  const type = kind[1].toUpperCase();
+  if (type === 'NONE') {
+    if (kind[2] || Object.keys(opts).length) throw invalidArgument('HEALTHCHECK NONE takes no arguments');
+    return { Test: ['NONE'] };
+  }
+  if (type !== 'CMD') throw invalidArgument(`Unknown type "${type}" in HEALTHCHECK (try CMD)`);
+  if (!kind[2]) throw invalidArgument('Missing command after HEALTHCHECK CMD');
+  const hc: HealthConfig = {
+    Test: jsonArray(kind[2]) ? ['CMD', ...jsonArray(kind[2])!] : ['CMD-SHELL', kind[2]],
+  };
+  const duration = (flag: string, field: 'Interval' | 'Timeout' | 'StartPeriod' | 'StartInterval') => {
+    if (opts[flag] === undefined) return;
+    let ns: number;
+    try {
+      ns = parseGoDuration(opts[flag]);
+    } catch (err) {
+      throw invalidArgument((err as Error).message);
+    }
+    if (ns !== 0 && ns < 1e6) throw invalidArgument(`Interval "${flag}" cannot be less than 1ms`);
+    if (ns) hc[field] = ns;
+  };
+  duration('interval', 'Interval');
+  duration('timeout', 'Timeout');
+  duration('start-period', 'StartPeriod');
+  duration('start-interval', 'StartInterval');
+  if (opts.retries !== undefined) {
+    if (!/^[+-]?\d+$/.test(opts.retries))
+      throw invalidArgument(`strconv.ParseInt: parsing ${JSON.stringify(opts.retries)}: invalid syntax`);
+    const n = Number(opts.retries);
+    if (n < 0) throw invalidArgument(`--retries cannot be negative (${n})`);
+    if (n) hc.Retries = n;
+  }
+  return hc;
+}
 
 /** A JSON array of strings (`["a","b"]`), or undefined for shell form. */
 function jsonArray(rest: string): string[] | undefined {
@@ -171,13 +220,9 @@ export function applyChanges(base: ContainerConfig, changes: string[]): Containe
         }
         break;
       }
-      case 'STOPSIGNAL': {
-        const w = words(rest, env());
-        if (w.length !== 1) throw invalidArgument('STOPSIGNAL requires exactly one argument');
-        if (!/^(SIG)?[A-Z0-9+-]+$/i.test(w[0])) throw invalidArgument(`Invalid signal: ${w[0]}`);
-        c.StopSignal = w[0];
+      case 'HEALTHCHECK':
+        c.Healthcheck = healthcheck(rest);
         break;
-      }
       case 'ONBUILD': {
         const t = /^(\S+)/.exec(rest)?.[1]?.toUpperCase();
         if (!t) throw invalidArgument('ONBUILD requires at least one argument');
