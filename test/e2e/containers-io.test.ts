@@ -327,4 +327,53 @@ describe('container I/O as dockerd does it', { concurrency: false }, () => {
     assert.equal(stop.status, 1);
     assert.equal(stop.stderr, 'Error response from daemon: stopsignal is not a valid change command\n');
   });
+
+  test('events: what dockerd sends for exec, stop, restart, top and rm -f', () => {
+    const since = String(Math.floor(Date.now() / 1000) - 1);
+    const steps = [
+      ['run', '-d', '--name', 'ev', '-l', 'lab=1', '--network', 'none', 'busybox', 'sleep', '100'],
+      ['exec', 'ev', 'true'],
+      ['stop', '-t', '1', 'ev'],
+      ['start', 'ev'],
+      ['restart', '-t', '0', 'ev'],
+      ['top', 'ev'],
+      ['rm', '-f', 'ev'],
+    ];
+    for (const step of steps) assert.equal(docker(d, step).status, 0, step.join(' '));
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    const format = '{{.Action}}|{{.Actor.Attributes.signal}}|{{.Actor.Attributes.lab}}';
+    const events = docker(d, [
+      'events',
+      '--since',
+      since,
+      '--until',
+      until,
+      '--filter',
+      'container=ev',
+      '--format',
+      format,
+    ]);
+    assert.deepEqual(events.stdout.trim().split('\n'), [
+      'create|<no value>|1',
+      'start|<no value>|1',
+      'exec_create: true |<no value>|1',
+      'exec_start: true |<no value>|1',
+      'exec_die|<no value>|1',
+      'kill|15|1',
+      'kill|9|1',
+      'die|<no value>|1',
+      'stop|<no value>|1',
+      'start|<no value>|1',
+      'kill|15|1',
+      'kill|9|1',
+      'die|<no value>|1',
+      'stop|<no value>|1',
+      'start|<no value>|1',
+      'restart|<no value>|1',
+      'top|<no value>|1',
+      'kill|9|1',
+      'die|<no value>|1',
+      'destroy|<no value>|1',
+    ]);
+  });
 });

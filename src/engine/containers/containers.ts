@@ -867,13 +867,19 @@ export class Containers {
     const signal = parseSignal(opts.signal || rec.Config.StopSignal || 'SIGTERM');
     const timeout = opts.timeout ?? rec.Config.StopTimeout ?? 10;
     if (rec.State.Paused) await this.runtime.resume(id).catch(() => {});
-    if (timeout !== 0) this.#signal(rec, signal);
-    if (timeout >= 0 && (await this.#waitExit(id, timeout * 1000))) return;
-    await this.#killAll(rec);
-    if (!(await this.#waitExit(id, 30_000))) throw internal(`container ${id} did not stop`);
+    // as dockerd: the stop signal first, even with no time to act on it
+    this.#signal(rec, signal);
+    this.#emit(rec, 'kill', { signal: String(signal) });
+    if (!(timeout >= 0 && (await this.#waitExit(id, timeout * 1000)))) {
+      await this.#killAll(rec);
+      if (!(await this.#waitExit(id, 30_000))) throw internal(`container ${id} did not stop`);
+    }
+    // as dockerd: kill (each signal sent), die, then stop
+    this.#emit(rec, 'stop');
   }
 
   async #killAll(rec: ContainerRecord): Promise<void> {
+    this.#emit(rec, 'kill', { signal: '9' });
     if (this.runtime.cgroups.exists(rec.CgroupsPath))
       await this.runtime.cgroups.killAll(rec.CgroupsPath, 'SIGKILL');
     else this.#signal(rec, 9);
@@ -1286,7 +1292,9 @@ export class Containers {
   async top(ref: string, psArgs: string, signal: AbortSignal) {
     const rec = this.store.get(ref);
     if (!rec.State.Running) throw conflict(`Container ${rec.ID} is not running`);
-    return containerTop(this.runtime.cgroups.pids(rec.CgroupsPath), psArgs, { signal });
+    const top = await containerTop(this.runtime.cgroups.pids(rec.CgroupsPath), psArgs, { signal });
+    this.#emit(rec, 'top');
+    return top;
   }
 
   stats(ref: string, opts: { stream: boolean; oneShot: boolean; signal: AbortSignal }) {

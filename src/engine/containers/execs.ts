@@ -84,6 +84,22 @@ export class Execs {
     return [...this.#execs.values()].filter((e) => e.containerId === rec.ID).map((e) => e.id);
   }
 
+  /**
+   * An exec event as dockerd sends it: the container's labels among the attributes; with the
+   * command, `exec_create: ENTRYPOINT ARGS…` (a space after the entrypoint even without args).
+   */
+  #publish(rec: ContainerRecord, action: string, cmd: string[] | undefined, extra: Record<string, string>) {
+    const [entrypoint = '', ...args] = cmd ?? [];
+    this.#events.publish(
+      makeEvent('container', cmd ? `${action}: ${entrypoint} ${args.join(' ')}` : action, rec.ID, {
+        ...(rec.Config.Labels ?? {}),
+        image: rec.Config.Image ?? '',
+        name: rec.Name.slice(1),
+        ...extra,
+      }),
+    );
+  }
+
   #get(id: string): ExecRecord {
     const e = this.#execs.get(id);
     if (!e) throw notFound(`No such exec instance: ${id}`);
@@ -110,13 +126,7 @@ export class Execs {
       pid: 0,
       started: false,
     });
-    this.#events.publish(
-      makeEvent('container', `exec_create: ${config.Cmd.join(' ')}`, rec.ID, {
-        execID: id,
-        image: rec.Config.Image ?? '',
-        name: rec.Name.slice(1),
-      }),
-    );
+    this.#publish(rec, 'exec_create', config.Cmd, { execID: id });
     return { Id: id };
   }
 
@@ -199,14 +209,7 @@ export class Execs {
           if (e.pid === 0 && e.exitCode !== null) return resolve();
           e.exitCode = exit?.exitCode ?? 126;
           e.running = false;
-          this.#events.publish(
-            makeEvent('container', 'exec_die', rec.ID, {
-              execID: id,
-              exitCode: String(e.exitCode),
-              image: rec.Config.Image ?? '',
-              name: rec.Name.slice(1),
-            }),
-          );
+          this.#publish(rec, 'exec_die', undefined, { execID: id, exitCode: String(e.exitCode) });
           resolve();
         });
         void conn.closed.then(() => {
@@ -223,13 +226,7 @@ export class Execs {
       started = true;
       const run = startThroughShim(conn);
       e.running = true;
-      this.#events.publish(
-        makeEvent('container', `exec_start: ${(e.config.Cmd ?? []).join(' ')}`, rec.ID, {
-          execID: id,
-          image: rec.Config.Image ?? '',
-          name: rec.Name.slice(1),
-        }),
-      );
+      this.#publish(rec, 'exec_start', e.config.Cmd, { execID: id });
       try {
         e.pid = await run.pid;
       } catch (err) {
