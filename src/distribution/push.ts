@@ -280,7 +280,20 @@ async function pushBlob(
         progress(0);
         const r = await client.request('PUT', location, {
           headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(desc.size) },
-          body: () => createReadStream(file),
+          body: () => {
+            // progress as the bytes go, every 512 KiB, as dockerd shows an upload advance
+            const src = createReadStream(file);
+            let sent = 0;
+            let shown = 0;
+            src.on('data', (c) => {
+              sent += c.length;
+              if (sent - shown >= 512 * 1024 && sent < desc.size) {
+                shown = sent;
+                progress(sent);
+              }
+            });
+            return src;
+          },
           scopes,
           signal: opts.signal,
         });

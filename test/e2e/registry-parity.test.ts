@@ -166,7 +166,7 @@ describe('the docker CLI through berthd answers as through dockerd', { skip }, (
     assert.equal(os.status, 0, os.stderr);
   });
 
-  test('a fresh pull off a terminal shows no progress lines (berth as docker)', () => {
+  test('a fresh pull off a terminal shows no progress lines (berth as docker); push progress', async () => {
     const dir = join(d.dir, 'big');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'blob'), randomBytes(3 << 20));
@@ -182,6 +182,18 @@ describe('the docker CLI through berthd answers as through dockerd', { skip }, (
     assert.match(pulled.stdout, new RegExp(`\n${name.replace(/\./g, '\\.')}\n$`));
     const bare = berth(d.host, ['pull', `${reg.host}/par/big`]);
     assert.match(bare.stdout, /^Using default tag: latest\n/);
+    // a push streams its upload's progress as it goes, not only 0 and the end
+    writeFileSync(join(dir, 'blob'), randomBytes(3 << 20));
+    execFileSync('tar', ['-C', dir, '-cf', `${dir}.tar`, '.']);
+    assert.equal(docker(d, ['import', `${dir}.tar`, `${reg.host}/par/up:1`]).status, 0);
+    const push = await api(d, 'POST', `/v1.41/images/${reg.host}/par/up/push?tag=1`);
+    const pushing = push.body
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((m) => m.status === 'Pushing');
+    assert.ok(pushing.length >= 3, push.body);
+    assert.match(pushing[1].progress, /^\[=*>\s*\] +[\d.]+[kM]B\/3\.\d+MB$/);
   });
 
   test('berth pull/push refuse what the docker CLI refuses, in its words, status 1', () => {
