@@ -257,6 +257,10 @@ describe('container commands through a daemon', { concurrency: false }, () => {
       const out = b(['cp', `${n}:/tmp/copied`, join(dir, 'out.txt')]);
       assert.equal(out.status, 0, out.stderr);
       assert.equal(readFileSync(join(dir, 'out.txt'), 'utf8'), 'hello');
+      // a destination the daemon cannot stat (a file with a trailing /): as the docker CLI
+      const intoFile = b(['cp', join(dir, 'in.txt'), `${n}:/tmp/copied/`]);
+      assert.equal(intoFile.status, 1);
+      assert.equal(intoFile.stderr, 'no such directory\n');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

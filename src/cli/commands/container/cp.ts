@@ -136,12 +136,14 @@ async function copyToContainer(ctx: CommandContext, client: ApiClient, o: CpOpti
   const srcPath = o.src === '-' ? '-' : resolveLocalPath(o.src);
   const dst: CopyInfo = { path: o.dst, exists: false, isDir: false, rebaseName: '' };
   const where = `${o.container}:${o.dst}`;
-  let st = await statPath(client, o.container, o.dst);
+  // as the docker CLI: a failed stat (any error) is taken as a destination that does not exist;
+  // the extraction then says what is wrong
+  let st = await statPath(client, o.container, o.dst).catch(() => undefined);
   if (st && isSymlinkMode(st.mode)) {
     let target = st.linkTarget;
     if (!target.startsWith('/')) target = posix.join(splitPathDirEntry(o.dst)[0], target);
     dst.path = target;
-    st = await statPath(client, o.container, target);
+    st = await statPath(client, o.container, target).catch(() => undefined);
   }
   if (st) {
     const problem = outputModeProblem(st.mode);
