@@ -3,8 +3,9 @@
 // makes at create, its errors and exit statuses, `ps --filter` and `container prune`.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   cleanup,
@@ -268,6 +269,46 @@ describe('containers as dockerd shows and refuses them', { concurrency: false },
     const restart = docker(d, ['restart', '-t', '0', 'joiner']);
     assert.equal(restart.status, 0, restart.stderr);
     docker(d, ['rm', '-f', 'joiner', 'base2']);
+  });
+
+  test('bind propagation as dockerd: given in -v modes, rslave for a bind of the data root or above it', () => {
+    const run = docker(d, [
+      'run',
+      '-d',
+      '--name',
+      'binds',
+      '--network',
+      'none',
+      '-v',
+      '/:/host:ro',
+      '-v',
+      '/etc:/e:ro,rshared',
+      'busybox',
+      'sleep',
+      '100',
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    const byDest = Object.fromEntries(
+      inspect('binds').Mounts.map((m: { Destination: string; Propagation: string }) => [
+        m.Destination,
+        m.Propagation,
+      ]),
+    );
+    assert.deepEqual(byDest, { '/host': 'rslave', '/e': 'rshared' });
+    // and so the container is started: its spec's mounts
+    const id = run.stdout.trim();
+    const spec = JSON.parse(readFileSync(join(d.execRoot, 'c', id.slice(0, 32), 'config.json'), 'utf8'));
+    const opts = (dest: string) =>
+      spec.mounts.find((m: { destination: string }) => m.destination === dest).options;
+    assert.ok(opts('/host').includes('rslave'), opts('/host'));
+    assert.ok(opts('/e').includes('rshared'), opts('/e'));
+    const privateRoot = docker(d, ['create', '--network', 'none', '-v', '/:/host:rprivate', 'busybox']);
+    assert.equal(privateRoot.status, 1);
+    assert.match(
+      privateRoot.stderr,
+      /must use either propagation mode "rslave" or "rshared" when mount source is within the daemon root/,
+    );
+    docker(d, ['rm', '-f', 'binds']);
   });
 
   test('rm of a paused container says to unpause first; a container with no changes: null', async () => {

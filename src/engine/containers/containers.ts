@@ -279,6 +279,7 @@ export class Containers {
       cpus: features.cpusetParent?.cpus || undefined,
       mems: features.cpusetParent?.mems || undefined,
       blkioWeight: features.blkioWeightFile !== null,
+      daemonRoot: this.#cfg.dataRoot,
       runtimes: RUNTIMES,
     };
   }
@@ -381,6 +382,7 @@ export class Containers {
       }
       spec = buildSpec(rec, {
         rootfs: this.rootfs(id),
+        daemonRoot: this.#cfg.dataRoot,
         init: this.#cfg.init,
         initPath: this.#cfg.initPath,
         ...joined,
@@ -1094,7 +1096,7 @@ export class Containers {
     if (rec.State.Running) {
       const spec = buildSpec(
         { ...rec, HostConfig: next },
-        { rootfs: this.rootfs(rec.ID), ...this.#joinedNamespaces(rec) },
+        { rootfs: this.rootfs(rec.ID), daemonRoot: this.#cfg.dataRoot, ...this.#joinedNamespaces(rec) },
       );
       const resources = { ...(spec.linux?.resources ?? {}) };
       delete resources.devices;
@@ -1176,7 +1178,11 @@ export class Containers {
 
   inspect(ref: string, execIds: string[] = []) {
     const rec = this.#withFixedEndpoint(this.store.get(ref));
-    return inspectContainer(rec, { graphDriver: this.#graphDriver(rec), execIds });
+    return inspectContainer(rec, {
+      graphDriver: this.#graphDriver(rec),
+      execIds,
+      daemonRoot: this.#cfg.dataRoot,
+    });
   }
 
   /**

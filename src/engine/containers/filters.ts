@@ -145,9 +145,9 @@ export function matchesFilters(rec: ContainerRecord, f: ListFilters, ctx: Filter
         if (!values.includes(rec.State.Health?.Status ?? 'none')) return false;
         break;
       case 'volume': {
-        // a mount's destination, or its volume name (a bind's source)
+        // a mount's destination, or its source (a volume's name, once there are volumes)
         const ms = mounts(rec);
-        if (!any((v) => ms.some((m) => m.Destination === v || (m.Name || m.Source) === v))) return false;
+        if (!any((v) => ms.some((m) => m.Destination === v || m.Source === v))) return false;
         break;
       }
       case 'network': {

@@ -1,10 +1,17 @@
 // Containers in Docker's API shapes: `GET /containers/{id}/json` and `GET /containers/json`.
 
+import {
+  containerMountPoints,
+  DEFAULT_PROPAGATION,
+  type MountPoint,
+} from '../../spec/docker/container-mounts.ts';
 import type { ContainerRecord } from './record.ts';
 
 export interface InspectExtras {
   graphDriver: { Name: string; Data: Record<string, string> | null };
   execIds: string[];
+  /** the daemon's data root: the propagation binds of it get (containerMountPoints) */
+  daemonRoot?: string;
   sizeRw?: number;
   sizeRootFs?: number;
 }
@@ -58,31 +65,27 @@ export function portList(rec: ContainerRecord) {
   return out;
 }
 
-export function mounts(rec: ContainerRecord) {
-  const out: Record<string, unknown>[] = [];
-  for (const bind of rec.HostConfig.Binds ?? []) {
-    const [source, destination, mode = ''] = bind.split(':');
-    out.push({
-      Type: 'bind',
-      Source: source,
-      Destination: destination,
-      Mode: mode,
-      RW: !mode.split(',').includes('ro'),
-      Propagation: 'rprivate',
-    });
+/**
+ * The Mounts dockerd lists: binds (`-v`, with their mode text) and `--mount` entries, with the
+ * propagation they get; --tmpfs mounts are not listed.
+ */
+export function mounts(rec: ContainerRecord, daemonRoot?: string) {
+  let points: MountPoint[];
+  try {
+    points = containerMountPoints(rec.HostConfig, daemonRoot);
+  } catch {
+    return []; // a record from before a check it fails: nothing to show rather than no answer
   }
-  for (const m of rec.HostConfig.Mounts ?? []) {
-    out.push({
-      Type: m.Type,
-      Source: m.Source ?? '',
-      Destination: m.Target,
-      Mode: '',
-      RW: !m.ReadOnly,
-      Propagation: m.BindOptions?.Propagation ?? (m.Type === 'bind' ? 'rprivate' : ''),
-    });
-  }
-  // --tmpfs mounts (HostConfig.Tmpfs) are not listed: dockerd lists only binds, volumes and --mount
-  return out;
+  return points
+    .filter((mp) => mp.origin !== 'Tmpfs')
+    .map((mp) => ({
+      Type: mp.type,
+      Source: mp.source,
+      Destination: mp.destination,
+      Mode: mp.origin === 'Binds' ? (mp.spec.split(':')[2] ?? '') : '',
+      RW: !mp.readOnly,
+      Propagation: mp.type === 'bind' ? (mp.propagation ?? DEFAULT_PROPAGATION) : '',
+    }));
 }
 
 export function inspectContainer(rec: ContainerRecord, x: InspectExtras) {
@@ -113,7 +116,7 @@ export function inspectContainer(rec: ContainerRecord, x: InspectExtras) {
       ...rec.HostConfig,
     },
     GraphDriver: x.graphDriver,
-    Mounts: mounts(rec),
+    Mounts: mounts(rec, x.daemonRoot),
     Config: rec.Config,
     NetworkSettings: networkSettings(rec),
   };

@@ -35,6 +35,8 @@ export const BERTH_INIT = process.env.BERTH_INIT ?? nativeBuild('berth-init');
 
 export interface SpecContext {
   rootfs: string;
+  /** the daemon's data root (dockerd's propagation rule for binds of it) */
+  daemonRoot?: string;
   /** daemon.json `init`: --init for containers that do not say */
   init?: boolean;
   /** daemon.json `init-path` (default BERTH_INIT, when built) */
@@ -72,6 +74,7 @@ export function buildSpec(rec: ContainerRecord, ctx: SpecContext): Spec {
       capLastCap: facts.capLastCap,
       heldCapabilities: [...heldCapabilities()],
       cgroupsPath: rec.CgroupsPath,
+      daemonRoot: ctx.daemonRoot,
       hostnamePath: rec.HostnamePath,
       hostsPath: rec.HostsPath,
       resolvConfPath: rec.ResolvConfPath,

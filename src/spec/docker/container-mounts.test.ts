@@ -299,3 +299,31 @@ test('shared and slave binds set the root propagation as dockerd does', () => {
   assert.equal(rootfsPropagationFor([parseBind('/a:/b:slave'), parseBind('/c:/d:rshared')]), 'shared');
   assert.equal(rootfsPropagationFor([parseBind('/c:/d:shared'), parseBind('/a:/b:slave')]), 'shared');
 });
+
+test('binds of the daemon root, in it or above it: rslave unless given, only rslave or rshared given', () => {
+  const root = '/var/lib/berth';
+  const prop = (binds: string[]) => containerMountPoints({ Binds: binds }, root).map((mp) => mp.propagation);
+  assert.deepEqual(
+    prop(['/:/host:ro', '/var/lib:/l', '/var/lib/berth/x:/x', '/etc:/e', '/var/lib/berthd:/d']),
+    ['rslave', 'rslave', 'rslave', 'rprivate', 'rprivate'],
+  );
+  assert.deepEqual(prop(['/var:/v:rshared', '/etc:/e:rshared']), ['rshared', 'rshared']);
+  assert.throws(
+    () =>
+      containerMountPoints(
+        {
+          Mounts: [{ Type: 'bind', Source: '/var', Target: '/v', BindOptions: { Propagation: 'rprivate' } }],
+        },
+        root,
+      ),
+    {
+      message:
+        'invalid mount config: must use either propagation mode "rslave" or "rshared" when mount source is within the daemon root, daemon root: "/var/lib/berth", bind mount source: "/var", propagation: "rprivate"',
+    },
+  );
+  // without a root (as before): rprivate
+  assert.deepEqual(
+    containerMountPoints({ Binds: ['/:/host'] }).map((mp) => mp.propagation),
+    ['rprivate'],
+  );
+});

@@ -16,8 +16,10 @@ export interface MountPoint {
   /** Cleaned absolute path in the container. */
   destination: string;
   readOnly: boolean;
-  /** Bind propagation; Docker's default is rprivate. */
+  /** Bind propagation; Docker's default is rprivate (rslave for a source by the daemon root). */
   propagation?: string;
+  /** The propagation was given (`-v …:rshared`, bind-propagation=), not defaulted. */
+  propagationGiven?: boolean;
   /** `bind` instead of `rbind`. */
   nonRecursive?: boolean;
   /** Bind: a missing source is created as a directory (`-v`, BindOptions.CreateMountpoint). */
@@ -155,6 +157,7 @@ export function parseMount(m: Mount): MountPoint {
         type: 'bind',
         source: cleanPath(m.Source),
         propagation: prop || DEFAULT_PROPAGATION,
+        ...(prop ? { propagationGiven: true } : {}),
         nonRecursive: !!m.BindOptions?.NonRecursive,
         createSource: !!m.BindOptions?.CreateMountpoint,
       };
@@ -234,11 +237,37 @@ export function parseBind(raw: string): MountPoint {
   }
 }
 
+/** Whether `a` is `b`, above it or inside it (absolute clean paths). */
+function nested(a: string, b: string): boolean {
+  const under = (x: string, y: string) => x === y || y === '/' || x.startsWith(`${y}/`);
+  return under(a, b) || under(b, a);
+}
+
+/**
+ * dockerd's rule for a bind whose source is the daemon's data root, inside it or above it (`-v
+ * /:/host`): rslave unless given, so that what the daemon unmounts there leaves the container's
+ * copy too, and only rslave or rshared may be given.
+ */
+function byDaemonRoot(mp: MountPoint, root: string): MountPoint {
+  if (mp.type !== 'bind' || !nested(mp.source, root)) return mp;
+  if (!mp.propagationGiven) return { ...mp, propagation: 'rslave' };
+  if (mp.propagation === 'rslave' || mp.propagation === 'rshared') return mp;
+  throw invalidArgument(
+    `invalid mount config: must use either propagation mode "rslave" or "rshared" when mount source is within the daemon root, daemon root: ${JSON.stringify(root)}, bind mount source: ${JSON.stringify(mp.source)}, propagation: ${JSON.stringify(mp.propagation)}`,
+  );
+}
+
 /**
  * Every mount point of `Binds`, `Mounts` and `Tmpfs`, in that order, with dockerd's checks,
- * including `Duplicate mount point: /x` across the three.
+ * including `Duplicate mount point: /x` across the three; with `daemonRoot` (the data root),
+ * dockerd's propagation rule for binds of it (byDaemonRoot).
  */
-export function containerMountPoints(hc: HostConfig): MountPoint[] {
+export function containerMountPoints(hc: HostConfig, daemonRoot?: string): MountPoint[] {
+  const points = mountPoints(hc);
+  return daemonRoot ? points.map((mp) => byDaemonRoot(mp, cleanPath(daemonRoot))) : points;
+}
+
+function mountPoints(hc: HostConfig): MountPoint[] {
   const out: MountPoint[] = [];
   const tmpfs = Object.entries(hc.Tmpfs ?? {});
   const tmpfsDests = new Set(tmpfs.map(([d]) => cleanPath(d)));

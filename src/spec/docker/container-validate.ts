@@ -24,6 +24,8 @@ export interface CreateFacts {
   swapLimit?: boolean;
   /** cgroup v2 has no OOM-killer switch and no swappiness: they are discarded with a warning. */
   cgroupVersion?: 1 | 2;
+  /** The daemon's data root: binds of it, in it or above it follow dockerd's propagation rule. */
+  daemonRoot?: string;
   /** false: the I/O scheduler has no blkio weight: BlkioWeight is discarded with a warning. */
   blkioWeight?: boolean;
   /** The runtimes containers may name (HostConfig.Runtime); default: any. */
@@ -609,7 +611,7 @@ export function validateCreate(
   validateLogConfig(hc);
   if (hc.Runtime && facts.runtimes && !facts.runtimes.includes(hc.Runtime))
     throw invalidArgument(`unknown or invalid runtime name: ${hc.Runtime}`);
-  const points = containerMountPoints(hc);
+  const points = containerMountPoints(hc, facts.daemonRoot);
   for (const h of hc.ExtraHosts ?? []) validateExtraHost(h);
   validatePortBindings(hc.PortBindings);
   validateCapabilities(hc, facts.capLastCap ?? CAP_LAST_KNOWN);

@@ -268,6 +268,8 @@ export interface ContainerFacts {
   capLastCap?: number;
   /** The capabilities the engine holds (--privileged gets these; default: all up to capLastCap). */
   heldCapabilities?: readonly string[];
+  /** The daemon's data root (binds of it get rslave propagation, as dockerd gives them). */
+  daemonRoot?: string;
   /** Swap accounting available; when false MemorySwap is not applied. Default true. */
   swapLimit?: boolean;
   /** Full cgroups path; default `<CgroupParent or cgroupParent or /berth>/<id>`. */
@@ -491,7 +493,7 @@ export function containerSpec(input: ContainerSpecInput): Spec {
   if (!hostname) hostname = defaultHostname(id, hc, facts.hostHostname);
 
   // mounts
-  const points = containerMountPoints(hc);
+  const points = containerMountPoints(hc, facts.daemonRoot);
   rejectVolumes(points);
   const mounts: OciMount[] = points.map(ociMount);
   const taken = new Set(points.map((p) => p.destination));
