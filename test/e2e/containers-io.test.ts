@@ -148,6 +148,29 @@ describe('container I/O as dockerd does it', { concurrency: false }, () => {
     const other = await api('GET', `/exec/${plain.Id}/json`);
     assert.equal(other.DetachKeys, '');
     assert.equal(other.ProcessConfig.user, 'nobody');
+    // ExecIDs: the execs not yet ended; an ended one is still there to inspect
+    const ended = await api('POST', '/containers/io/exec', { Cmd: ['sh', '-c', 'exit 7'] });
+    spawnSync('curl', [
+      '-s',
+      '--unix-socket',
+      d.socket,
+      '-X',
+      'POST',
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      '{"Detach":true}',
+      `http://berth/exec/${ended.Id}/start`,
+    ]);
+    let done = await api('GET', `/exec/${ended.Id}/json`);
+    for (let i = 0; i < 100 && done.ExitCode === null; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      done = await api('GET', `/exec/${ended.Id}/json`);
+    }
+    assert.equal(done.ExitCode, 7);
+    const ids = (await api('GET', '/containers/io/json')).ExecIDs as string[];
+    assert.ok(ids.includes(Id) && ids.includes(plain.Id), JSON.stringify(ids));
+    assert.ok(!ids.includes(ended.Id), JSON.stringify(ids));
   });
 
   test('--log-driver none: no log file, logs refused, attach still works; unknown drivers and options refused', () => {

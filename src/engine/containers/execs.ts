@@ -81,7 +81,10 @@ export class Execs {
   idsOf(containerRef: string): string[] {
     const rec = this.#containers.store.find(containerRef);
     if (!rec) return [];
-    return [...this.#execs.values()].filter((e) => e.containerId === rec.ID).map((e) => e.id);
+    // as dockerd: an exec that has ended leaves the container's list (it can still be inspected)
+    return [...this.#execs.values()]
+      .filter((e) => e.containerId === rec.ID && e.exitCode === null)
+      .map((e) => e.id);
   }
 
   /**
