@@ -54,8 +54,17 @@ describe('container I/O as dockerd does it', { concurrency: false }, () => {
     assert.equal(user.stdout, 'unable to find user nouser: no matching entries in passwd file\r\n');
     const cwd = docker(d, ['exec', '-w', '/nonexistent', 'io', 'pwd']);
     assert.equal(cwd.status, 126, cwd.stdout + cwd.stderr);
-    assert.match(cwd.stdout, /^OCI runtime exec failed: exec failed: .*\/nonexistent.*: unknown\r\n$/);
-    assert.equal(docker(d, ['exec', 'io', 'nosuchprogram']).status, 127);
+    assert.equal(
+      cwd.stdout,
+      'OCI runtime exec failed: exec failed: unable to start container process: chdir to cwd ("/nonexistent") set in config.json failed: no such file or directory: unknown\r\n',
+    );
+    const missing = docker(d, ['exec', 'io', 'nosuchprogram']);
+    assert.equal(missing.status, 127);
+    // dockerd 20.10's words, exactly
+    assert.equal(
+      missing.stdout,
+      'OCI runtime exec failed: exec failed: unable to start container process: exec: "nosuchprogram": executable file not found in $PATH: unknown\r\n',
+    );
     assert.equal(docker(d, ['exec', 'io', '/etc']).status, 126);
   });
 

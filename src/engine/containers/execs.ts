@@ -68,6 +68,22 @@ function execIdentity(rec: ContainerRecord, config: ExecConfig, rootfs: string) 
   return { user, env };
 }
 
+/**
+ * An exec's start failure as dockerd passes runc's on: `OCI runtime exec failed: exec failed:
+ * unable to start container process: exec: "nosuch": executable file not found in $PATH:
+ * unknown` (names in double quotes, errno words in lower case as Go spells them).
+ */
+export function runcExecError(message: string): string {
+  const text = message
+    .replace(/`([^`]*)`/g, '"$1"')
+    .replace(/\b(Permission denied|No such file or directory|Is a directory|Not a directory)\b/g, (w) =>
+      w.toLowerCase(),
+    )
+    .replace(/^exec "/, 'exec: "')
+    .replace(/^chdir ("[^"]*"): /, 'chdir to cwd ($1) set in config.json failed: ');
+  return `OCI runtime exec failed: exec failed: unable to start container process: ${text}: unknown`;
+}
+
 export class Execs {
   readonly #containers: Containers;
   readonly #events: EventBus;
@@ -237,10 +253,8 @@ export class Execs {
         // as dockerd: 127 when the program is missing, else 126 (a cwd that is not there too)
         e.exitCode = err instanceof PlanFailure && err.exitStatus === 127 ? 127 : 126;
         if (b) {
-          // docker prints the failure on the stream and exits with 126/127
-          const msg = Buffer.from(
-            `OCI runtime exec failed: exec failed: ${(err as Error).message}: unknown\r\n`,
-          );
+          // docker prints the failure on the stream and exits with 126/127, in runc's words
+          const msg = Buffer.from(`${runcExecError((err as Error).message)}\r\n`);
           stream!.write(tty ? msg : encodeFrame(FRAME.STDOUT, msg));
           b.finish();
           return;
