@@ -8,23 +8,6 @@ import type { Filters } from '../common/filters.ts';
 
 export type { Filters };
 
-const KEYS = new Set([
-  'container',
-  'image',
-  'event',
-  'type',
-  'label',
-  'volume',
-  'network',
-  'daemon',
-  'scope',
-  'plugin',
-  'node',
-  'service',
-  'secret',
-  'config',
-]);
-
 /** Docker's filters JSON: `{"type":{"image":true}}` or the older `{"type":["image"]}`. */
 export function parseFilters(json: string | undefined): Filters {
   if (!json) return {};
@@ -43,11 +26,6 @@ export function parseFilters(json: string | undefined): Filters {
     else throw invalidArgument(`invalid filter '${key}'`);
   }
   return out;
-}
-
-export function validateEventFilters(filters: Filters): void {
-  for (const key of Object.keys(filters))
-    if (!KEYS.has(key)) throw invalidArgument(`invalid filter '${key}'`);
 }
 
 function matches(event: EngineEvent, filters: Filters): boolean {

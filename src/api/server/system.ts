@@ -1,9 +1,10 @@
 // /_ping, /version, /info, /events, /system/df.
 
 import { once } from 'node:events';
+import { invalidArgument } from '../../common/errors.ts';
 import { parseTimestampNs } from '../../common/filters.ts';
 import { API_VERSION, type Engine } from '../../engine/engine.ts';
-import { parseFilters, validateEventFilters } from '../../engine/events.ts';
+import { parseFilters } from '../../engine/events.ts';
 import { sendJson, startStream, streamLine } from './respond.ts';
 import type { Router } from './router.ts';
 
@@ -39,10 +40,14 @@ export function systemRoutes(router: Router, engine: Engine): void {
     sendJson(res, 200, { CachesDeleted: null, SpaceReclaimed: 0 }),
   );
   router.add('GET', '/events', async ({ res, query, signal }) => {
+    // as dockerd: filter keys it does not know are ignored, not refused
     const filters = parseFilters(query.get('filters') ?? undefined);
-    validateEventFilters(filters);
     const since = parseTimestamp(query.get('since'));
     const until = parseTimestamp(query.get('until'));
+    if (until !== undefined && until < (since ?? 0))
+      throw invalidArgument(
+        `\`since\` time (${query.get('since')}) cannot be after \`until\` time (${query.get('until')})`,
+      );
     startStream(res);
     for await (const event of engine.events.subscribe({ since, until, filters }, signal)) {
       // a client that stops reading and goes away must not keep the subscription: the signal
