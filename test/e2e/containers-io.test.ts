@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -66,6 +67,35 @@ describe('container I/O as dockerd does it', { concurrency: false }, () => {
       'OCI runtime exec failed: exec failed: unable to start container process: exec: "nosuchprogram": executable file not found in $PATH: unknown\r\n',
     );
     assert.equal(docker(d, ['exec', 'io', '/etc']).status, 126);
+  });
+
+  test('an exec whose user cannot be found leaves no directory under the exec root', () => {
+    const curl = (path: string, body: unknown) => {
+      const out = spawnSync(
+        'curl',
+        [
+          '-s',
+          '-w',
+          '\\n%{http_code}',
+          '--unix-socket',
+          d.socket,
+          '-H',
+          'Content-Type: application/json',
+          '-d',
+          JSON.stringify(body),
+          `http://berth${path}`,
+        ],
+        { encoding: 'utf8' },
+      ).stdout;
+      const end = out.lastIndexOf('\n');
+      return { body: out.slice(0, end), status: out.slice(end + 1) };
+    };
+    const created = curl('/containers/io/exec', { Cmd: ['id'], User: 'nouser' });
+    assert.equal(created.status, '201', created.body);
+    const id = JSON.parse(created.body).Id as string;
+    const started = curl(`/exec/${id}/start`, { Detach: true });
+    assert.match(started.body, /unable to find user nouser/);
+    assert.equal(existsSync(join(d.execRoot, 'x', id.slice(0, 32))), false);
   });
 
   test("exec's user: primary group and the container's --group-add among the groups; HOME is the user's", () => {

@@ -160,10 +160,6 @@ export class Execs {
     if (!rec.State.Running) throw conflict(`Container ${rec.ID} is not running`);
     e.started = true;
     const tty = e.config.Tty === true;
-    const dir = this.#containers.execDir(id);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const runtime = this.#containers.runtime;
-    const state = runtime.store.load(rec.ID);
     let identity: ReturnType<typeof execIdentity>;
     try {
       identity = execIdentity(rec, e.config, this.#containers.rootfs(rec.ID));
@@ -172,6 +168,9 @@ export class Execs {
       e.exitCode = 126;
       throw err;
     }
+    const dir = this.#containers.execDir(id);
+    const runtime = this.#containers.runtime;
+    const state = runtime.store.load(rec.ID);
     const proc = execProcess(
       { ...state.spec.process!, env: [] },
       {
@@ -198,10 +197,12 @@ export class Execs {
       seccompCache: state.spec.linux?.seccomp ? runtime.seccompCache() : undefined,
     });
     const planFile = join(dir, 'plan');
-    writeFileSync(planFile, encodePlan(plan), { mode: 0o600 });
     let spawned = false;
     let started = false;
     try {
+      // the exec's directory, made where a failure removes it (below)
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileSync(planFile, encodePlan(plan), { mode: 0o600 });
       await spawnShim(
         { dir, plan: planFile, tty, stdin: e.config.AttachStdin === true },
         this.#containers.launcher,
