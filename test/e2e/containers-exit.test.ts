@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -59,10 +59,13 @@ after(() => {
 });
 
 test('an --rm container that exited is listed exited, as inspect shows it, until it is removed', async () => {
+  const gate = join(dir, 'gate');
+  mkdirSync(gate);
   const { Id: id } = await engine.containers.create('rm-exit', {
     Image: 'busybox',
-    Cmd: ['sh', '-c', 'sleep 0.3; exit 3'],
-    HostConfig: { AutoRemove: true, NetworkMode: 'none' },
+    // it exits once the test has listed it running (a fixed sleep could end first on a slow machine)
+    Cmd: ['sh', '-c', 'while [ ! -e /go/now ]; do sleep 0.05; done; exit 3'],
+    HostConfig: { AutoRemove: true, NetworkMode: 'none', Binds: [`${gate}:/go`] },
   });
   const all = { all: true, limit: 0, size: false, filters: {} };
   await engine.containers.start(id);
@@ -83,6 +86,7 @@ test('an --rm container that exited is listed exited, as inspect shows it, until
   const running = JSON.parse(String(await engine.containers.listBody(all))) as { State: string }[];
   assert.equal(running[0]?.State, 'running');
   const removed = engine.containers.wait(id, 'removed');
+  writeFileSync(join(gate, 'now'), '');
   await removed;
   await new Promise((resolve) => setImmediate(resolve));
   events.onEvent = () => {};
