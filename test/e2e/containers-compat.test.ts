@@ -231,6 +231,31 @@ describe('containers as dockerd shows and refuses them', { concurrency: false },
     assert.match(docker(d, ['update', '-m', '1k', 'upd']).stderr, /Minimum memory limit allowed is 6MB/);
   });
 
+  test("update checks the HostConfig only: a container of an image with a VOLUME, or on another container's network, can be updated", () => {
+    const base = docker(d, [
+      'run',
+      '-d',
+      '--name',
+      'upd-base',
+      '--network',
+      'none',
+      'busybox',
+      'sleep',
+      '100',
+    ]);
+    assert.equal(base.status, 0, base.stderr);
+    assert.equal(docker(d, ['commit', '-c', 'VOLUME /data', 'upd-base', 'upd-vol:1']).status, 0);
+    create(['--name', 'upd-vol', '--network', 'none', 'upd-vol:1', 'sleep', '100']);
+    create(['--name', 'upd-joined', '--network', 'container:upd-base', 'busybox', 'sleep', '100']);
+    for (const name of ['upd-vol', 'upd-joined']) {
+      const res = docker(d, ['update', '--cpu-shares', '512', name]);
+      assert.equal(res.status, 0, `${name}: ${res.stderr}`);
+      assert.equal(inspect(name).HostConfig.CpuShares, 512);
+    }
+    docker(d, ['rm', '-f', 'upd-vol', 'upd-joined', 'upd-base']);
+    docker(d, ['rmi', 'upd-vol:1']);
+  });
+
   test("container:<name> modes: stored by ID; a joined network brings the other container's names and files", () => {
     const base = docker(d, ['run', '-d', '--name', 'base', '--ipc', 'shareable', 'busybox', 'sleep', '100']);
     assert.equal(base.status, 0, base.stderr);

@@ -1082,8 +1082,11 @@ export class Containers {
     const rec = this.store.get(ref);
     const facts = { ...this.#createFacts(), networks: true };
     // as dockerd: the request's own values first (a discarded blkio weight is dropped from it),
-    // then the change, then the result as a whole
-    const warnings = validateCreate(rec.Config, body, facts);
+    // then the change, then the result as a whole; the HostConfig alone, as dockerd checks an
+    // update (its Config was checked at create, and has changed since: an image's volumes, the
+    // hostname set for every container, a joined container's hostname)
+    const config: ContainerConfig = {};
+    const warnings = validateCreate(config, body, facts);
     let next: HostConfig;
     try {
       next = updateHostConfig(rec.HostConfig, body);
@@ -1092,7 +1095,7 @@ export class Containers {
         throw new BerthError(err.kind, `Cannot update container ${rec.ID}: ${err.message}`);
       throw err;
     }
-    for (const w of validateCreate(rec.Config, next, facts)) if (!warnings.includes(w)) warnings.push(w);
+    for (const w of validateCreate(config, next, facts)) if (!warnings.includes(w)) warnings.push(w);
     if (rec.State.Running) {
       const spec = buildSpec(
         { ...rec, HostConfig: next },
