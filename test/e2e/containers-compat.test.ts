@@ -256,6 +256,26 @@ describe('containers as dockerd shows and refuses them', { concurrency: false },
     docker(d, ['rmi', 'upd-vol:1']);
   });
 
+  test('stop -t -1 waits for the container however long it takes, as dockerd (berth killed it at once)', () => {
+    const run = docker(d, [
+      'run',
+      '-d',
+      '--name',
+      'patient',
+      '--network',
+      'none',
+      'busybox',
+      'sh',
+      '-c',
+      'trap "sleep 1; exit 7" TERM; while :; do sleep 0.1; done',
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    const stop = docker(d, ['stop', '-t', '-1', 'patient']);
+    assert.equal(stop.status, 0, stop.stderr);
+    assert.equal(inspect('patient').State.ExitCode, 7);
+    docker(d, ['rm', '-f', 'patient']);
+  });
+
   test("container:<name> modes: stored by ID; a joined network brings the other container's names and files", () => {
     const base = docker(d, ['run', '-d', '--name', 'base', '--ipc', 'shareable', 'busybox', 'sleep', '100']);
     assert.equal(base.status, 0, base.stderr);

@@ -834,12 +834,13 @@ export class Containers {
     }
   }
 
+  /** Whether the container exits within `ms` (a negative `ms`: however long it takes). */
   async #waitExit(id: string, ms: number): Promise<boolean> {
     const live = this.live(id);
     if (!this.store.get(id).State.Running) return true;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
+      if (ms >= 0) timer = setTimeout(() => resolve(false), ms);
     });
     const done = await Promise.race([live.exited.promise.then(() => true as const), timeout]);
     clearTimeout(timer);
@@ -872,7 +873,8 @@ export class Containers {
     // as dockerd: the stop signal first, even with no time to act on it
     this.#signal(rec, signal);
     this.#emit(rec, 'kill', { signal: String(signal) });
-    if (!(timeout >= 0 && (await this.#waitExit(id, timeout * 1000)))) {
+    // a negative timeout waits as long as it takes, as dockerd's does
+    if (!(await this.#waitExit(id, timeout * 1000))) {
       await this.#killAll(rec);
       if (!(await this.#waitExit(id, 30_000))) throw internal(`container ${id} did not stop`);
     }
