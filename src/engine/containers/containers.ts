@@ -24,7 +24,7 @@ import type { Digest } from '../../image/digest.ts';
 import type { Image } from '../../image/image-store.ts';
 import { encodePlan } from '../../plan/encode.ts';
 import type { Plan } from '../../plan/types.ts';
-import { cgroupHostFeatures } from '../../runtime/cgroups/detect.ts';
+import { availableCpuset, cgroupHostFeatures } from '../../runtime/cgroups/detect.ts';
 import { hostBaseFacts } from '../../runtime/facts.ts';
 import { Launcher } from '../../runtime/launcher.ts';
 import { PlanFailure } from '../../runtime/native.ts';
@@ -276,8 +276,7 @@ export class Containers {
       ncpu: availableParallelism(),
       capLastCap: facts.capLastCap,
       cgroupVersion: facts.cgroup.version === 2 ? 2 : 1,
-      cpus: features.cpusetParent?.cpus || undefined,
-      mems: features.cpusetParent?.mems || undefined,
+      ...availableCpuset(facts.cgroup, '/berth/create'),
       blkioWeight: features.blkioWeightFile !== null,
       daemonRoot: this.#cfg.dataRoot,
       runtimes: RUNTIMES,

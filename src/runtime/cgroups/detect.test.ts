@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, rmdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { cgroupHostFeatures, detectCgroupLayout, layoutFromMountinfo, parseCgroupMounts } from './detect.ts';
+import {
+  availableCpuset,
+  cgroupHostFeatures,
+  detectCgroupLayout,
+  layoutFromMountinfo,
+  parseCgroupMounts,
+} from './detect.ts';
 
 const hybrid = `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
 32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid,nodev,noexec,relatime shared:10 - cgroup cgroup rw,cpu,cpuacct
@@ -58,6 +64,23 @@ describe('cgroup layout detection', () => {
       assert.equal(features.cpusetParent?.path, '/');
       assert.match(features.cpusetParent?.cpus ?? '', /^[0-9]/);
     }
+  });
+
+  it("the cpuset a container may ask for: on v2 the root cgroup's effective CPUs and memory nodes", () => {
+    const files: Record<string, string> = {
+      '/sys/fs/cgroup/cpuset.cpus.effective': '0-3\n',
+      '/sys/fs/cgroup/cpuset.mems.effective': '0\n',
+    };
+    const v2 = { version: 2 as const, root: '/sys/fs/cgroup', controllers: ['cpuset'] };
+    assert.deepEqual(
+      availableCpuset(v2, '/berth/x', (p) => files[p]),
+      { cpus: '0-3', mems: '0' },
+    );
+    // a host that does not say: nothing to check against
+    assert.deepEqual(
+      availableCpuset(v2, '/berth/x', () => undefined),
+      { cpus: undefined, mems: undefined },
+    );
   });
 
   it('takes a cpuset ancestor that exists but is not filled in yet (a concurrent create) as one to fill', (t) => {

@@ -111,6 +111,26 @@ export function processCgroups(pid: number | 'self' = 'self'): Record<string, st
   return out;
 }
 
+/**
+ * The CPUs and memory nodes a container under `cgroupsPath` may ask for (`--cpuset-cpus`,
+ * `--cpuset-mems`), as dockerd's sysinfo finds them: on v1 those of the nearest filled-in cpuset
+ * ancestor, on v2 the root's effective ones. Undefined where the host does not say.
+ */
+export function availableCpuset(
+  layout: CgroupLayout,
+  cgroupsPath: string,
+  read: (path: string) => string | undefined = readOptional,
+): { cpus?: string; mems?: string } {
+  if (layout.version === 1) {
+    const parent = cgroupHostFeatures(layout, cgroupsPath).cpusetParent;
+    return { cpus: parent?.cpus || undefined, mems: parent?.mems || undefined };
+  }
+  return {
+    cpus: read(`${layout.root}/cpuset.cpus.effective`)?.trim() || undefined,
+    mems: read(`${layout.root}/cpuset.mems.effective`)?.trim() || undefined,
+  };
+}
+
 /** The files the planner needs to know about for cgroupsPath (see CgroupHostFeatures). */
 export function cgroupHostFeatures(layout: CgroupLayout, cgroupsPath: string): CgroupHostFeatures {
   if (layout.version === 2) return {};
