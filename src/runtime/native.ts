@@ -46,6 +46,18 @@ export class PlanFailure extends BerthError {
   }
 }
 
+/**
+ * A failure's message with the errno texts in lower case, as Go's error strings spell them:
+ * the docker CLI picks its exit status from these words (127 for "no such file or directory",
+ * 126 for "permission denied" or "is a directory").
+ */
+export function goErrnoWords(message: string): string {
+  return message.replace(
+    /\b(Permission denied|No such file or directory|Is a directory|Not a directory)\b/g,
+    (w) => w.toLowerCase(),
+  );
+}
+
 /** A plan being performed: what both runPlan (a spawned berth-exec) and the Launcher return. */
 export interface PlanRun {
   /** resolves with the container (or exec'd) process's pid once set-up is complete */

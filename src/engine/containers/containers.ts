@@ -27,7 +27,7 @@ import type { Plan } from '../../plan/types.ts';
 import { availableCpuset, cgroupHostFeatures } from '../../runtime/cgroups/detect.ts';
 import { hostBaseFacts } from '../../runtime/facts.ts';
 import { Launcher } from '../../runtime/launcher.ts';
-import { PlanFailure } from '../../runtime/native.ts';
+import { goErrnoWords, PlanFailure } from '../../runtime/native.ts';
 import { isAlive } from '../../runtime/proc.ts';
 import { Runtime } from '../../runtime/runtime.ts';
 import {
@@ -445,12 +445,8 @@ export class Containers {
         throw err;
       }
       if (!started) await this.#abandonShim(shimDir, shim);
-      // the docker CLI picks its exit status from these words, in lower case as Go spells them:
-      // 127 for "no such file or directory", 126 for "permission denied" or "is a directory"
-      const message = (err as Error).message.replace(
-        /\b(Permission denied|No such file or directory|Is a directory|Not a directory)\b/g,
-        (w) => w.toLowerCase(),
-      );
+      // the docker CLI picks its exit status from these words
+      const message = goErrnoWords((err as Error).message);
       rec.State.Error = message;
       rec.State.ExitCode = err instanceof PlanFailure ? err.exitStatus : 128;
       this.store.save(rec);

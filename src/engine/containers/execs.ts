@@ -12,7 +12,7 @@ import { encodePlan } from '../../plan/encode.ts';
 import { compileExec } from '../../plan/exec.ts';
 import { execProcess } from '../../runtime/exec.ts';
 import { hostFacts } from '../../runtime/facts.ts';
-import { PlanFailure } from '../../runtime/native.ts';
+import { goErrnoWords, PlanFailure } from '../../runtime/native.ts';
 import { dockerEnv } from '../../spec/docker/defaults.ts';
 import type { EventBus } from '../events.ts';
 import { bridge, parseDetachKeys } from './attach.ts';
@@ -74,11 +74,8 @@ function execIdentity(rec: ContainerRecord, config: ExecConfig, rootfs: string) 
  * unknown` (names in double quotes, errno words in lower case as Go spells them).
  */
 export function runcExecError(message: string): string {
-  const text = message
+  const text = goErrnoWords(message)
     .replace(/`([^`]*)`/g, '"$1"')
-    .replace(/\b(Permission denied|No such file or directory|Is a directory|Not a directory)\b/g, (w) =>
-      w.toLowerCase(),
-    )
     .replace(/^exec "/, 'exec: "')
     .replace(/^chdir ("[^"]*"): /, 'chdir to cwd ($1) set in config.json failed: ');
   return `OCI runtime exec failed: exec failed: unable to start container process: ${text}: unknown`;
