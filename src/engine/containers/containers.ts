@@ -276,7 +276,7 @@ export class Containers {
       ncpu: availableParallelism(),
       capLastCap: facts.capLastCap,
       cgroupVersion: facts.cgroup.version === 2 ? 2 : 1,
-      ...availableCpuset(facts.cgroup, '/berth/create'),
+      ...availableCpuset(facts.cgroup, features),
       blkioWeight: features.blkioWeightFile !== null,
       daemonRoot: this.#cfg.dataRoot,
       runtimes: RUNTIMES,

@@ -73,12 +73,12 @@ describe('cgroup layout detection', () => {
     };
     const v2 = { version: 2 as const, root: '/sys/fs/cgroup', controllers: ['cpuset'] };
     assert.deepEqual(
-      availableCpuset(v2, '/berth/x', (p) => files[p]),
+      availableCpuset(v2, {}, (p) => files[p]),
       { cpus: '0-3', mems: '0' },
     );
     // a host that does not say: nothing to check against
     assert.deepEqual(
-      availableCpuset(v2, '/berth/x', () => undefined),
+      availableCpuset(v2, {}, () => undefined),
       { cpus: undefined, mems: undefined },
     );
   });

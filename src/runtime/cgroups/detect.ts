@@ -112,17 +112,18 @@ export function processCgroups(pid: number | 'self' = 'self'): Record<string, st
 }
 
 /**
- * The CPUs and memory nodes a container under `cgroupsPath` may ask for (`--cpuset-cpus`,
- * `--cpuset-mems`), as dockerd's sysinfo finds them: on v1 those of the nearest filled-in cpuset
- * ancestor, on v2 the root's effective ones. Undefined where the host does not say.
+ * The CPUs and memory nodes a container may ask for (`--cpuset-cpus`, `--cpuset-mems`), as
+ * dockerd's sysinfo finds them: on v1 those of the nearest filled-in cpuset ancestor (the
+ * `features` of its cgroups path), on v2 the root's effective ones. Undefined where the host
+ * does not say.
  */
 export function availableCpuset(
   layout: CgroupLayout,
-  cgroupsPath: string,
+  features: CgroupHostFeatures,
   read: (path: string) => string | undefined = readOptional,
 ): { cpus?: string; mems?: string } {
   if (layout.version === 1) {
-    const parent = cgroupHostFeatures(layout, cgroupsPath).cpusetParent;
+    const parent = features.cpusetParent;
     return { cpus: parent?.cpus || undefined, mems: parent?.mems || undefined };
   }
   return {
