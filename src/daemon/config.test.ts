@@ -53,3 +53,21 @@ test('relative data and exec roots are made absolute from the working directory'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('storage-driver: overlay2 (Docker’s name) and overlay are the overlay driver; others refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'daemon-json-'));
+  try {
+    const file = join(dir, 'daemon.json');
+    writeFileSync(file, '{"storage-driver": "overlay2"}');
+    assert.equal(loadConfig(['--config-file', file]).storageDriver, 'overlay');
+    writeFileSync(file, '{}');
+    assert.equal(loadConfig(['--config-file', file, '--storage-driver', 'overlay']).storageDriver, 'overlay');
+    assert.equal(loadConfig(['--config-file', file, '--storage-driver', 'vfs']).storageDriver, 'vfs');
+    assert.throws(
+      () => loadConfig(['--config-file', file, '--storage-driver', 'btrfs']),
+      /unknown storage driver "btrfs" \(want overlay2 or vfs\)/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

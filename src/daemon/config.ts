@@ -201,8 +201,10 @@ export function loadConfig(argv: readonly string[]): DaemonConfig & { help: bool
     help: boolean;
     version: boolean;
   };
+  // Docker calls its overlay driver overlay2 (its `overlay` was an older one berth does not have)
+  if ((config.storageDriver as string) === 'overlay2') config.storageDriver = 'overlay';
   if (config.storageDriver !== 'overlay' && config.storageDriver !== 'vfs') {
-    throw invalidArgument(`unknown storage driver "${config.storageDriver}" (want overlay or vfs)`);
+    throw invalidArgument(`unknown storage driver "${config.storageDriver}" (want overlay2 or vfs)`);
   }
   if (!['debug', 'info', 'warn', 'error', 'fatal'].includes(config.logLevel)) {
     throw invalidArgument(`unable to parse logging level: ${config.logLevel}`);

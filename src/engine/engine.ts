@@ -198,7 +198,8 @@ export class Engine {
       ContainersPaused: counts.paused,
       ContainersStopped: counts.stopped,
       Images: this.images.count(),
-      Driver: this.config.storageDriver,
+      // the name dockerd gives the same driver, as GraphDriver.Name does
+      Driver: this.config.storageDriver === 'overlay' ? 'overlay2' : this.config.storageDriver,
       DriverStatus: [['Backing Filesystem', 'extfs']],
       Plugins: {
         Volume: ['local'],

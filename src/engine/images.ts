@@ -117,7 +117,7 @@ export class Images {
     return inspectImage(this.store, name, { apiVersion, graphDriver: this.graphDriver(name) });
   }
 
-  /** Docker's GraphDriver: for overlay the top layer's directory and those under it. */
+  /** Docker's GraphDriver: for overlay (dockerd's overlay2) the top layer's directory and those under it. */
   graphDriver(name: string): { Name: string; Data: Record<string, string> | null } {
     const top = this.store.get(name).layers.at(-1)?.chainId;
     if (this.snapshots.driver !== 'overlay' || !top || !this.snapshots.has(top)) {
@@ -125,7 +125,7 @@ export class Images {
     }
     const { dir, lowers } = this.snapshots.layerDirs(top);
     return {
-      Name: 'overlay',
+      Name: 'overlay2',
       Data: { ...(lowers.length ? { LowerDir: lowers.join(':') } : {}), UpperDir: dir },
     };
   }

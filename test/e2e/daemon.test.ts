@@ -51,7 +51,7 @@ describe('berthd', () => {
       '{{.OSType}} {{.Driver}} {{.CgroupDriver}} {{.DockerRootDir}}',
     ]);
     assert.equal(info.status, 0, info.stderr);
-    assert.equal(info.stdout.trim(), `linux overlay cgroupfs ${d.dataRoot}`);
+    assert.equal(info.stdout.trim(), `linux overlay2 cgroupfs ${d.dataRoot}`);
     const df = docker(d, ['system', 'df']);
     assert.equal(df.status, 0, df.stderr);
     assert.match(df.stdout, /^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE\nImages\s+0/);
@@ -146,7 +146,7 @@ describe('berthd', () => {
     assert.equal(v.status, 0, v.stderr);
     assert.match(v.stdout, /API version:\s+1\.45 \(minimum version 1\.24\)/);
     const info = berth(d.host, ['info']);
-    assert.match(info.stdout, /Storage Driver: overlay/);
+    assert.match(info.stdout, /Storage Driver: overlay2\n/);
     const flag = berth(d.host, ['version', '--bogus']);
     assert.equal(flag.status, 125);
     assert.match(
@@ -195,7 +195,7 @@ describe('berthd configuration and lifecycle', () => {
     assert.match(res.stderr, /invalid JSON/);
     writeFileSync(file, '{"storage-driver": "zfs"}');
     res = run(['--config-file', file]);
-    assert.match(res.stderr, /unknown storage driver "zfs"/);
+    assert.match(res.stderr, /unknown storage driver "zfs" \(want overlay2 or vfs\)/);
     writeFileSync(file, `{"data-root": "${join(dir, 'a')}"}`);
     res = run(['--config-file', file, '--data-root', join(dir, 'b')]);
     assert.match(res.stderr, /specified both as a flag and in the configuration file/);

@@ -48,7 +48,7 @@ describe('images', { concurrency: false }, () => {
       '{{.GraphDriver.Name}} {{.GraphDriver.Data.UpperDir}}',
       'busybox',
     ]);
-    assert.match(driver.stdout.trim(), new RegExp(`^overlay ${d.dataRoot}/overlay/snapshots/\\d+/fs$`));
+    assert.match(driver.stdout.trim(), new RegExp(`^overlay2 ${d.dataRoot}/overlay/snapshots/\\d+/fs$`));
   });
 
   test('tag, history and inspect by name, short id and digest', () => {
