@@ -15,7 +15,7 @@ import { HealthMonitors } from './containers/health.ts';
 import { BERTH_INIT } from './containers/spec.ts';
 import { Distribution } from './distribution.ts';
 import { EventBus } from './events.ts';
-import { Images } from './images.ts';
+import { dockerDriverName, Images } from './images.ts';
 import { NetworkDns } from './networks/dns.ts';
 import { Networks } from './networks/networks.ts';
 
@@ -199,7 +199,7 @@ export class Engine {
       ContainersStopped: counts.stopped,
       Images: this.images.count(),
       // the name dockerd gives the same driver, as GraphDriver.Name does
-      Driver: this.config.storageDriver === 'overlay' ? 'overlay2' : this.config.storageDriver,
+      Driver: dockerDriverName(this.config.storageDriver),
       DriverStatus: [['Backing Filesystem', 'extfs']],
       Plugins: {
         Volume: ['local'],

@@ -23,6 +23,11 @@ import { familiarString, parseReference } from '../image/reference.ts';
 import { OverlaySnapshotter, type Snapshotter, VfsSnapshotter } from '../storage/index.ts';
 import type { EventBus } from './events.ts';
 
+/** The storage driver as dockerd names it: berth's `overlay` snapshotter is dockerd's overlay2. */
+export function dockerDriverName(driver: string): string {
+  return driver === 'overlay' ? 'overlay2' : driver;
+}
+
 export class Images {
   readonly store: ImageStore;
   readonly snapshots: Snapshotter;
@@ -121,11 +126,11 @@ export class Images {
   graphDriver(name: string): { Name: string; Data: Record<string, string> | null } {
     const top = this.store.get(name).layers.at(-1)?.chainId;
     if (this.snapshots.driver !== 'overlay' || !top || !this.snapshots.has(top)) {
-      return { Name: this.snapshots.driver, Data: null };
+      return { Name: dockerDriverName(this.snapshots.driver), Data: null };
     }
     const { dir, lowers } = this.snapshots.layerDirs(top);
     return {
-      Name: 'overlay2',
+      Name: dockerDriverName(this.snapshots.driver),
       Data: { ...(lowers.length ? { LowerDir: lowers.join(':') } : {}), UpperDir: dir },
     };
   }

@@ -48,7 +48,7 @@ import type { Spec } from '../../spec/oci.ts';
 import { isMountPoint, mount, mountVolatile, unmount } from '../../storage/mount.ts';
 import { changesSize } from '../../storage/usage.ts';
 import type { EventBus, Filters } from '../events.ts';
-import type { Images } from '../images.ts';
+import { dockerDriverName, type Images } from '../images.ts';
 import { type Networks, ownsNetns } from '../networks/networks.ts';
 import { bridge, parseDetachKeys } from './attach.ts';
 import { matchesFilters, parseListFilters } from './filters.ts';
@@ -1162,11 +1162,12 @@ export class Containers {
 
   #graphDriver(rec: ContainerRecord): { Name: string; Data: Record<string, string> | null } {
     const key = `container-${rec.ID}`;
-    if (!this.#images.snapshots.has(key)) return { Name: rec.Driver, Data: null };
+    const name = dockerDriverName(rec.Driver);
+    if (!this.#images.snapshots.has(key)) return { Name: name, Data: null };
     const { dir, lowers } = this.#images.snapshots.layerDirs(key);
-    if (rec.Driver !== 'overlay') return { Name: rec.Driver, Data: { Dir: dir } };
+    if (rec.Driver !== 'overlay') return { Name: name, Data: { Dir: dir } };
     return {
-      Name: 'overlay2',
+      Name: name,
       Data: {
         LowerDir: lowers.join(':'),
         MergedDir: this.rootfs(rec.ID),
