@@ -440,4 +440,18 @@ describe('container I/O as dockerd does it', { concurrency: false }, () => {
       'destroy|<no value>|1',
     ]);
   });
+
+  test("bad detach keys: attach's upgrade refused with a 400, exec create with dockerd's words", () => {
+    assert.equal(
+      docker(d, ['run', '-d', '--name', 'keys', '--network', 'none', 'busybox', 'sleep', '3']).status,
+      0,
+    );
+    const attach = docker(d, ['attach', '--detach-keys=bogus', 'keys'], '');
+    assert.equal(attach.status, 1);
+    assert.equal(attach.stderr, 'unable to upgrade to tcp, received 400\n');
+    const exec = docker(d, ['exec', '--detach-keys=bogus', 'io', 'true']);
+    assert.equal(exec.status, 1);
+    assert.equal(exec.stderr, 'Error response from daemon: Invalid escape keys (bogus) provided\n');
+    docker(d, ['rm', '-f', 'keys']);
+  });
 });

@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
 import { conflict, invalidArgument } from '../../common/errors.ts';
 import { encodeFrame } from '../../common/frames.ts';
+import { checkDetachKeys } from '../../engine/containers/attach.ts';
 import type { CreateBody } from '../../engine/containers/containers.ts';
 import type { ExecConfig } from '../../engine/containers/execs.ts';
 import { parseLogsQuery } from '../../engine/containers/logs.ts';
@@ -135,6 +136,9 @@ export function containerRoutes(router: Router, engine: Engine): void {
     const rec = containers.store.get(params.id);
     if (!truthy(query.get('stream')) && !truthy(query.get('logs')))
       throw invalidArgument('Bad parameters: you must choose at least one stream');
+    const keys = query.get('detachKeys');
+    // checked before the connection is taken over, so the client gets dockerd's 400
+    if (keys) checkDetachKeys(keys, `Invalid detach keys (${keys}) provided`);
     const stream = hijack(ctx, rec.Config.Tty === true);
     await containers.attach(params.id, stream, {
       stdin: truthy(query.get('stdin')),

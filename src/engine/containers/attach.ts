@@ -34,6 +34,15 @@ export function parseDetachKeys(text: string): Buffer {
   return Buffer.from(out);
 }
 
+/** parseDetachKeys for a request: InvalidArgument `message` (dockerd's words) when they do not parse. */
+export function checkDetachKeys(text: string, message: string): void {
+  try {
+    parseDetachKeys(text);
+  } catch (err) {
+    throw invalidArgument(message, err);
+  }
+}
+
 export interface Bridge {
   /** hands the bridge its shim connection (now, or when the container starts) */
   join(conn: ShimConnection): void;

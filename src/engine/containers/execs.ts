@@ -15,7 +15,7 @@ import { hostFacts } from '../../runtime/facts.ts';
 import { goErrnoWords, PlanFailure } from '../../runtime/native.ts';
 import { dockerEnv } from '../../spec/docker/defaults.ts';
 import type { EventBus } from '../events.ts';
-import { bridge, parseDetachKeys } from './attach.ts';
+import { bridge, checkDetachKeys, parseDetachKeys } from './attach.ts';
 import type { Containers } from './containers.ts';
 import { captureProbeOutput, type ProbeResult } from './probe.ts';
 import { type ContainerRecord, newId } from './record.ts';
@@ -131,7 +131,8 @@ export class Execs {
     if (rec.State.Restarting)
       throw conflict(`Container ${rec.ID} is restarting, wait until the container is running`);
     if (!config.Cmd || config.Cmd.length === 0) throw invalidArgument('No exec command specified');
-    if (config.DetachKeys) parseDetachKeys(config.DetachKeys);
+    if (config.DetachKeys)
+      checkDetachKeys(config.DetachKeys, `Invalid escape keys (${config.DetachKeys}) provided`);
     const id = newId();
     this.#execs.set(id, {
       id,
