@@ -443,7 +443,8 @@ describe('container I/O as dockerd does it', { concurrency: false }, () => {
 
   test("bad detach keys: attach's upgrade refused with a 400, exec create with dockerd's words", () => {
     assert.equal(
-      docker(d, ['run', '-d', '--name', 'keys', '--network', 'none', 'busybox', 'sleep', '3']).status,
+      // (running for as long as the test needs it: a slow machine could outlast a short sleep)
+      docker(d, ['run', '-d', '--name', 'keys', '--network', 'none', 'busybox', 'sleep', '100']).status,
       0,
     );
     const attach = docker(d, ['attach', '--detach-keys=bogus', 'keys'], '');
