@@ -69,7 +69,11 @@ export function upgradeHandler(router: Router, log?: (line: string) => void) {
     // the request's body (exec start's JSON) arrives on the socket, ahead of the stream's bytes
     const length = Number(req.headers['content-length'] ?? 0);
     const split = await splitBody(socket, head, Number.isSafeInteger(length) && length > 0 ? length : 0);
-    if (!split) return; // the client went away mid-body
+    if (!split) {
+      // the client went away (or stopped sending) mid-body: nothing to answer
+      socket.destroy();
+      return;
+    }
     void h(req, res, { socket, head: split.rest, body: split.body });
   };
 }
@@ -89,12 +93,15 @@ async function splitBody(
     const open = await new Promise<boolean>((resolve) => {
       const done = (readable: boolean) => {
         socket.off('readable', onReadable);
+        socket.off('end', onClose);
         socket.off('close', onClose);
         resolve(readable);
       };
       const onReadable = () => done(true);
       const onClose = () => done(false);
       socket.on('readable', onReadable);
+      // a half-closed socket (the server's allow half-open) ends but does not close
+      socket.on('end', onClose);
       socket.on('close', onClose);
     });
     if (!open) return undefined;
