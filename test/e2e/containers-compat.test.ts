@@ -273,6 +273,11 @@ describe('containers as dockerd shows and refuses them', { concurrency: false },
     const stop = docker(d, ['stop', '-t', '-1', 'patient']);
     assert.equal(stop.status, 0, stop.stderr);
     assert.equal(inspect('patient').State.ExitCode, 7);
+    // and a timeout longer than a timer holds (2^31 ms) is waited for, not taken as 1 ms
+    assert.equal(docker(d, ['start', 'patient']).status, 0);
+    const long = docker(d, ['stop', '-t', '3000000', 'patient']);
+    assert.equal(long.status, 0, long.stderr);
+    assert.equal(inspect('patient').State.ExitCode, 7);
     docker(d, ['rm', '-f', 'patient']);
   });
 

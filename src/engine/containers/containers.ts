@@ -835,7 +835,8 @@ export class Containers {
     if (!this.store.get(id).State.Running) return true;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => {
-      if (ms >= 0) timer = setTimeout(() => resolve(false), ms);
+      // (a timer holds at most 2^31 - 1 ms; a longer one would fire at once)
+      if (ms >= 0) timer = setTimeout(() => resolve(false), Math.min(ms, 2 ** 31 - 1));
     });
     const done = await Promise.race([live.exited.promise.then(() => true as const), timeout]);
     clearTimeout(timer);
