@@ -5,6 +5,7 @@ import { invalidArgument } from '../common/errors.ts';
 import type { EngineEvent } from '../common/events.ts';
 
 import type { Filters } from '../common/filters.ts';
+import { MAX_TIMER_MS } from '../common/timers.ts';
 
 export type { Filters };
 
@@ -98,12 +99,21 @@ export class EventBus {
     const onAbort = () => wake?.();
     signal.addEventListener('abort', onAbort);
     let timer: NodeJS.Timeout | undefined;
-    if (opts.until !== undefined) {
-      const ms = Math.max(0, opts.until / 1e6 - Date.now());
-      timer = setTimeout(() => {
-        timer = undefined;
-        wake?.();
-      }, ms);
+    const until = opts.until;
+    if (until !== undefined) {
+      // a later `until` than one timer holds takes several
+      const arm = () => {
+        const ms = Math.max(0, until / 1e6 - Date.now());
+        timer = setTimeout(
+          () => {
+            if (ms > MAX_TIMER_MS) return arm();
+            timer = undefined;
+            wake?.();
+          },
+          Math.min(ms, MAX_TIMER_MS),
+        );
+      };
+      arm();
     }
     try {
       for (;;) {

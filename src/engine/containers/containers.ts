@@ -20,6 +20,7 @@ import {
 } from '../../common/errors.ts';
 import { makeEvent } from '../../common/events.ts';
 import { matchLabels, parseTimestampNs } from '../../common/filters.ts';
+import { MAX_TIMER_MS } from '../../common/timers.ts';
 import type { Digest } from '../../image/digest.ts';
 import type { Image } from '../../image/image-store.ts';
 import { encodePlan } from '../../plan/encode.ts';
@@ -835,8 +836,7 @@ export class Containers {
     if (!this.store.get(id).State.Running) return true;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => {
-      // (a timer holds at most 2^31 - 1 ms; a longer one would fire at once)
-      if (ms >= 0) timer = setTimeout(() => resolve(false), Math.min(ms, 2 ** 31 - 1));
+      if (ms >= 0) timer = setTimeout(() => resolve(false), Math.min(ms, MAX_TIMER_MS));
     });
     const done = await Promise.race([live.exited.promise.then(() => true as const), timeout]);
     clearTimeout(timer);
