@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { conflict, invalidArgument, notFound } from '../../common/errors.ts';
 import { makeEvent } from '../../common/events.ts';
 import { encodeFrame } from '../../common/frames.ts';
+import { MAX_TIMER_MS } from '../../common/timers.ts';
 import { encodePlan } from '../../plan/encode.ts';
 import { compileExec } from '../../plan/exec.ts';
 import { execProcess } from '../../runtime/exec.ts';
@@ -334,11 +335,14 @@ export class Execs {
       return true;
     };
     let retry: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      // not started yet: kill it as soon as it has a pid
-      if (!kill()) retry = setInterval(() => kill() && clearInterval(retry), 50);
-    }, timeoutMs);
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        // not started yet: kill it as soon as it has a pid
+        if (!kill()) retry = setInterval(() => kill() && clearInterval(retry), 50);
+      },
+      Math.min(timeoutMs, MAX_TIMER_MS),
+    );
     try {
       await this.start(Id, capture.stream);
       const exitCode = timedOut ? -1 : (this.#execs.get(Id)?.exitCode ?? -1);

@@ -97,6 +97,9 @@ test('nextDelay: the start interval only while starting within the start period'
   assert.equal(nextDelay(settings, 'healthy', 500), 1000);
   assert.equal(nextDelay(settings, 'starting', 10_000), 1000);
   assert.equal(nextDelay({ ...settings, startPeriodMs: 0 }, 'starting', 0), 1000);
+  // an interval longer than a Node timer holds: the longest one (not 1 ms, a probe loop)
+  const month = 30 * 24 * 3600 * 1000;
+  assert.equal(nextDelay({ ...settings, intervalMs: month }, 'healthy', 0), 2 ** 31 - 1);
 });
 
 test('logEntry: a timeout is exit code -1 with dockerd text, its output after it', () => {

@@ -6,6 +6,7 @@
 // The decisions (which command, which delay, what a result does) are pure functions below.
 
 import { makeEvent } from '../../common/events.ts';
+import { MAX_TIMER_MS } from '../../common/timers.ts';
 import type { HealthConfig, StrSlice } from '../../spec/docker/api.ts';
 import type { EventBus } from '../events.ts';
 import type { ProbeResult } from './probe.ts';
@@ -97,8 +98,8 @@ export function healthSettings(config: ContainerConfig): HealthSettings | undefi
 
 /** How long until the next probe: StartInterval while starting within the start period. */
 export function nextDelay(s: HealthSettings, status: Health['Status'], sinceStartMs: number): number {
-  if (sinceStartMs >= s.startPeriodMs) return s.intervalMs;
-  return status === 'starting' ? s.startIntervalMs : s.intervalMs;
+  const ms = sinceStartMs < s.startPeriodMs && status === 'starting' ? s.startIntervalMs : s.intervalMs;
+  return Math.min(ms, MAX_TIMER_MS);
 }
 
 /** The log entry of a probe: a timeout is exit code -1 with dockerd's text. */
