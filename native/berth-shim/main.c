@@ -11,13 +11,15 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "shim.h"
 
 static const char usage[] =
     "usage: berth-shim --dir DIR --plan PLANFILE [--exec BERTH_EXEC] [--tty] [--stdin]\n"
-    "                  [--log FILE [--log-max-size BYTES] [--log-max-files N]] [--oom FILE]\n";
+    "                  [--log FILE [--log-max-size BYTES] [--log-max-files N]] [--oom FILE]\n"
+    "                  [--owner PID]\n";
 
 static int parse_number(const char *text, const char *name, uint64_t *out, struct shim_error *e) {
   char *end;
@@ -34,7 +36,7 @@ static int parse_args(struct opts *o, int argc, char **argv, struct shim_error *
       {"dir", 1, 0, 'd'},          {"plan", 1, 0, 'p'},          {"exec", 1, 0, 'x'},
       {"tty", 0, 0, 't'},          {"stdin", 0, 0, 'i'},         {"log", 1, 0, 'l'},
       {"log-max-size", 1, 0, 's'}, {"log-max-files", 1, 0, 'n'}, {"oom", 1, 0, 'o'},
-      {0, 0, 0, 0}};
+      {"owner", 1, 0, 'w'},        {0, 0, 0, 0}};
   uint64_t files = 1;
   int opt;
   opterr = 0;
@@ -55,6 +57,15 @@ static int parse_args(struct opts *o, int argc, char **argv, struct shim_error *
       if (parse_number(optarg, "--log-max-files", &files, e) < 0)
         return -1;
       break;
+    case 'w': {
+      uint64_t owner;
+      if (parse_number(optarg, "--owner", &owner, e) < 0)
+        return -1;
+      if (owner < 1 || owner > INT_MAX)
+        return shim_fail(e, 0, "--owner: not a pid: `%s`", optarg);
+      o->owner = (pid_t)owner;
+      break;
+    }
     default:
       return shim_fail(e, 0, "unknown or incomplete option `%s`\n%s", argv[optind - 1], usage);
     }
@@ -111,6 +122,15 @@ static int setup(struct shim *s, struct shim_error *e) {
     return shim_fail(e, errno, "signalfd");
   if ((s->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
     return shim_fail(e, errno, "open `/dev/null`");
+  /* --owner: a pidfd (close-on-exec) that turns readable when the owner has exited. Already
+   * gone: the shim ends before START comes (it will not). No pidfds (Linux < 5.3): the START
+   * wait alone bounds it. */
+  if (s->o.owner > 0 && (s->owner_fd = (int)syscall(SYS_pidfd_open, s->o.owner, 0)) < 0) {
+    if (errno == ESRCH)
+      s->owner_gone = true;
+    else if (errno != ENOSYS)
+      return shim_fail(e, errno, "pidfd_open %d", (int)s->o.owner);
+  }
   if (s->o.stdin && !s->o.tty) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
@@ -137,7 +157,9 @@ fail:
   return -1;
 }
 
-enum { W_LISTEN, W_CONSOLE_LISTEN, W_CONSOLE, W_SIG, W_REPORT, W_OUT0, W_OUT1, W_IN, W_CLIENT };
+enum {
+  W_LISTEN, W_CONSOLE_LISTEN, W_CONSOLE, W_SIG, W_REPORT, W_OWNER, W_OUT0, W_OUT1, W_IN, W_CLIENT
+};
 
 static bool stdin_blocked(const struct shim *s, const struct client *c) {
   return c->hdr_len == 8 && c->hdr[0] == F_STDIN && s->o.stdin && s->pend_len > 0;
@@ -203,6 +225,7 @@ static void poll_once(struct shim *s, int64_t deadline) {
   add(pfd, who, &n, s->console_conn, POLLIN, W_CONSOLE);
   add(pfd, who, &n, s->sig_fd, POLLIN, W_SIG);
   add(pfd, who, &n, s->report_fd, POLLIN, W_REPORT);
+  add(pfd, who, &n, s->owner_fd, POLLIN, W_OWNER);
   if (!output_waits(s, &deadline)) {
     add(pfd, who, &n, s->out[0], POLLIN, W_OUT0);
     add(pfd, who, &n, s->out[1], POLLIN, W_OUT1);
@@ -232,6 +255,10 @@ static void poll_once(struct shim *s, int64_t deadline) {
     case W_CONSOLE: console_receive(s); break;
     case W_SIG: reap(s); break;
     case W_REPORT: report_read(s); break;
+    case W_OWNER:
+      close_fd(&s->owner_fd);
+      s->owner_gone = true;
+      break;
     case W_OUT0: read_output(s, 0); break;
     case W_OUT1: read_output(s, 1); break;
     case W_IN: stdin_flush(s); break;
@@ -304,7 +331,7 @@ static int64_t start_wait_ms(void) {
 static int run(struct shim *s) {
   int64_t drain_until = 0, start_by = mono_ms() + start_wait_ms();
   for (;;) {
-    if (!s->started && mono_ms() >= start_by)
+    if (!s->started && (s->owner_gone || mono_ms() >= start_by))
       return 0; /* nothing ran: no exit.json; its files are left to berthd (a newer shim may
                    hold the same names by now) */
     if (!drain_until && ended(s))
@@ -347,7 +374,7 @@ int main(int argc, char **argv) {
   }
   close(ready[0]);
   s.listen_fd = s.sig_fd = s.null_fd = s.console_listen = s.console_conn = -1;
-  s.report_fd = s.out[0] = s.out[1] = s.in_fd = s.in_read = s.log.fd = -1;
+  s.report_fd = s.out[0] = s.out[1] = s.in_fd = s.in_read = s.log.fd = s.owner_fd = -1;
   setsid();
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   signal(SIGPIPE, SIG_IGN);

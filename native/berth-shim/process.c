@@ -95,6 +95,7 @@ static int spawn_interpreter(struct shim *s, struct shim_error *e) {
 void start_process(struct shim *s) {
   struct shim_error e;
   s->started = true;
+  close_fd(&s->owner_fd); /* the process runs on whatever becomes of its owner */
   clock_gettime(CLOCK_REALTIME, &s->started_at);
   if (s->o.oom)
     s->oom_base = oom_count(s->o.oom);

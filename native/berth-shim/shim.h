@@ -68,6 +68,7 @@ struct client {
 
 struct opts {
   const char *dir, *plan, *exec, *log, *oom;
+  pid_t owner; /* --owner: before START, the shim ends once this process has (0: none) */
   bool tty, stdin;
   uint64_t log_max_size;
   int log_max_files;
@@ -94,6 +95,8 @@ struct shim {
   struct opts o;
   char sock_path[108], pid_path[4096], console_path[108];
   int listen_fd, sig_fd, null_fd;
+  int owner_fd;    /* a pidfd of --owner until START (-1: none) */
+  bool owner_gone; /* the owner exited before START: START will not come */
   int console_listen, console_conn;
   int nclients; /* slots in use are below this (clients[], last: pages touched only when used) */
 

@@ -4,7 +4,7 @@
 // always, unless-stopped, docker stop, a berthd restart) and OOM kills (137, OOMKilled, `oom`).
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -379,6 +379,37 @@ describe('container lifecycle through the docker CLI', { concurrency: false }, (
           assert.equal(inspect('lc-stopped-unless', '{{.State.Status}}'), 'exited');
         }
       }
+    });
+
+    test('a berthd that ends while an exec starts (a probe) leaves no exec shim waiting for START', async () => {
+      // a probe every 5 ms: each stop is likely to fall between a probe's shim spawn and its START
+      run('lc-probing', ['--health-cmd', 'true', '--health-interval', '5ms', 'busybox', 'sleep', '100']);
+      const execShims = () =>
+        readdirSync('/proc')
+          .filter((p) => /^\d+$/.test(p))
+          .filter((p) => {
+            try {
+              const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+              return (
+                argv[0].endsWith('berth-shim') &&
+                argv[argv.indexOf('--dir') + 1]?.startsWith(`${d.execRoot}/x/`)
+              );
+            } catch {
+              return false;
+            }
+          });
+      for (const signal of ['SIGTERM', 'SIGKILL', 'SIGTERM', 'SIGKILL', 'SIGTERM', 'SIGKILL'] as const) {
+        await sleep(150 + Math.random() * 200);
+        d.process.kill(signal);
+        await new Promise((r) => d.process.once('exit', r));
+        // the probes' own shims end with their process (`true`) within moments
+        await until('no exec shim left', () => execShims().length === 0, 5_000).catch((err) => {
+          for (const p of execShims()) process.kill(Number(p), 'SIGKILL');
+          throw err;
+        });
+        d = await startDaemon([], d.dir);
+      }
+      assert.equal(docker(d, ['rm', '-f', 'lc-probing']).status, 0);
     });
   });
 

@@ -440,6 +440,52 @@ describe('berth-shim', () => {
     assert.ok(!existsSync(join(c.dir, 'exit.json')), 'no exit.json: nothing ran');
   });
 
+  test('--owner: a shim whose owner exits before START ends at once; after START it stays', async () => {
+    // (the 10-minute START wait stays in force: only the owner's end may end it here)
+    const owner = spawn('sleep', ['1000'], { stdio: 'ignore' });
+    const c = container(['sh', '-c', 'echo ran']);
+    const first = await startShim([...shimArgs(c.dir, c.plan), '--owner', String(owner.pid)]);
+    assert.equal(first.code, 0, first.stderr);
+    const pid = shimPid(c.dir);
+    const client = await ShimClient.connect(join(c.dir, 'shim.sock'));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(alive(pid), 'it waits for START while its owner lives');
+    owner.kill('SIGKILL');
+    await until('the shim has seen its owner go', () => !alive(pid), 5_000);
+    await client.closed;
+    assert.ok(!existsSync(join(c.dir, 'exit.json')), 'no exit.json: nothing ran');
+
+    // an owner already gone when the shim starts: it ends too
+    const gone = container(['sh', '-c', 'echo ran']);
+    const late = await startShim([...shimArgs(gone.dir, gone.plan), '--owner', String(owner.pid)]);
+    assert.equal(late.code, 0, late.stderr);
+    const latePid = shimPid(gone.dir);
+    await until('a shim whose owner was gone has ended', () => !alive(latePid), 5_000);
+
+    // once started, the owner's end changes nothing: the process runs and is recorded
+    const owner2 = spawn('sleep', ['1000'], { stdio: 'ignore' });
+    const run = container(['sh', '-c', 'read x; echo got $x']);
+    const ok = await startShim([
+      ...shimArgs(run.dir, run.plan, { stdin: true }),
+      '--owner',
+      String(owner2.pid),
+    ]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const runClient = await ShimClient.connect(join(run.dir, 'shim.sock'));
+    runClient.send(START);
+    await runClient.pid();
+    owner2.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(alive(shimPid(run.dir)), 'the shim outlives its owner once started');
+    runClient.send(STDIN, 'x\n');
+    assert.equal((await runClient.exit()).exitCode, 0);
+    assert.equal(runClient.output(), 'got x\n');
+
+    const bad = await startShim([...shimArgs(c.dir, c.plan), '--owner', '0']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--owner: not a pid/);
+  });
+
   test('an exec (compileExec, detached) run by a second shim in a running container', async () => {
     const c = container(['sleep', '1000']);
     const main = await shim(c, { log: c.log });

@@ -69,6 +69,8 @@ export function spawnShim(o: ShimOptions, launcher?: Launcher): Promise<void> {
       String(o.log.maxFiles),
     );
   if (o.oom) args.push('--oom', o.oom);
+  // berthd: a shim it spawned and has not started yet ends with it (START will not come)
+  args.push('--owner', String(process.pid));
   if (launcher) return spawnThrough(launcher, o.dir, args);
   return new Promise((resolve, reject) => {
     const child = spawn(BERTH_SHIM, args, { stdio: ['ignore', 'ignore', 'pipe'] });
