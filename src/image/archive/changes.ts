@@ -39,9 +39,8 @@ function healthcheck(rest: string): HealthConfig {
   }
   if (type !== 'CMD') throw invalidArgument(`Unknown type "${type}" in HEALTHCHECK (try CMD)`);
   if (!kind[2]) throw invalidArgument('Missing command after HEALTHCHECK CMD');
-  const hc: HealthConfig = {
-    Test: jsonArray(kind[2]) ? ['CMD', ...jsonArray(kind[2])!] : ['CMD-SHELL', kind[2]],
-  };
+  const argv = jsonArray(kind[2]);
+  const hc: HealthConfig = { Test: argv ? ['CMD', ...argv] : ['CMD-SHELL', kind[2]] };
   const duration = (flag: string, field: 'Interval' | 'Timeout' | 'StartPeriod' | 'StartInterval') => {
     if (opts[flag] === undefined) return;
     let ns: number;
