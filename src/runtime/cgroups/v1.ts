@@ -27,10 +27,11 @@ export class CgroupV1Driver extends CgroupDriverBase {
     const dir = this.dir('cpuset', parentPath);
     if (!dir) return true;
     try {
-      const parent = cgroupHostFeatures(this.layout, `${parentPath}/x`).cpusetParent;
-      if (parent?.path !== cgroupRelPath(parentPath)) {
+      // the nearest filled-in cpuset directory, parentPath itself when it exists and is filled
+      const features = cgroupHostFeatures(this.layout, parentPath);
+      if (features.cpusetParent?.path !== cgroupRelPath(parentPath)) {
         // missing or not filled in: made and filled the way a plan does it (its cpuset part only)
-        const plan = planCgroup(this.layout, parentPath, {}, cgroupHostFeatures(this.layout, parentPath));
+        const plan = planCgroup(this.layout, parentPath, {}, features);
         const cpuset = (path: string) => path.startsWith(`${this.mounts.cpuset}/`);
         for (const d of plan.mkdirs.filter(cpuset)) mkdirCgroup(d);
         for (const w of plan.writes.filter((w) => cpuset(w.path))) writeCgroupFile(w.path, w.value);
