@@ -10,6 +10,7 @@ import type { AuthConfig } from '../../distribution/client.ts';
 import type { ProgressMessage } from '../../distribution/progress.ts';
 import type { SearchFilters } from '../../distribution/search.ts';
 import type { Engine } from '../../engine/engine.ts';
+import { parseFilters } from '../../engine/events.ts';
 import { readJsonBody, sendJson, startStream, streamLine } from './respond.ts';
 import type { Router } from './router.ts';
 
@@ -79,14 +80,6 @@ export function pullRoute(engine: Engine) {
   };
 }
 
-/** `{"stars":{"3":true}}` (or the old `{"stars":["3"]}`) → {stars: ["3"]}. */
-function filterMap(json: unknown): SearchFilters {
-  const out: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(json as Record<string, unknown>))
-    out[k] = Array.isArray(v) ? v.map(String) : Object.keys(v as Record<string, unknown>);
-  return out as SearchFilters;
-}
-
 export function distributionRoutes(router: Router, engine: Engine): void {
   router.add('POST', '/images/{name*}/push', async ({ req, res, params, query }) => {
     await progressStream(res, (emit, signal) =>
@@ -111,15 +104,8 @@ export function distributionRoutes(router: Router, engine: Engine): void {
     if (!term) throw invalidArgument('term is required');
     const limit = query.get('limit') ? Number(query.get('limit')) : 0;
     if (Number.isNaN(limit)) throw invalidArgument(`invalid limit: ${query.get('limit')}`);
-    let filters: SearchFilters = {};
-    const raw = query.get('filters');
-    if (raw) {
-      try {
-        filters = filterMap(JSON.parse(raw));
-      } catch (err) {
-        throw invalidArgument(`invalid filter: ${(err as Error).message}`);
-      }
-    }
+    // `{"stars":{"3":true}}` (or the old `{"stars":["3"]}`), as every list endpoint reads it
+    const filters: SearchFilters = parseFilters(query.get('filters') ?? undefined);
     sendJson(res, 200, await engine.distribution.search({ term, limit, filters, auth: registryAuth(req) }));
   });
   router.add('POST', '/auth', async ({ req, res }) => {
