@@ -109,10 +109,7 @@ export class Distribution {
         err instanceof Error && err.message.includes(familiarName(ref))
           ? err
           : naming(err, formatReference(ref), 'pulling');
-      // dockerd never answers a pull with 401 (the docker CLI would prompt for a login and retry)
-      if (named instanceof BerthError && named.kind === 'Unauthorized')
-        throw new BerthError('Internal', named.message, { cause: named });
-      throw named;
+      throw noLoginPrompt(named);
     } finally {
       client.close();
     }
@@ -188,10 +185,7 @@ export class Distribution {
     try {
       return await inspectDistribution(client, ref, req.signal);
     } catch (err) {
-      // (as with a pull: never 401, which makes the docker CLI ask for a login)
-      if (err instanceof BerthError && err.kind === 'Unauthorized')
-        throw new BerthError('Internal', err.message, { cause: err });
-      throw err;
+      throw noLoginPrompt(err);
     } finally {
       client.close();
     }
@@ -237,6 +231,16 @@ export class Distribution {
 function naming(err: unknown, name: string, verb: string): unknown {
   if (!(err instanceof BerthError) || err.message.includes(name)) return err;
   return new BerthError(err.kind, `${verb} ${name}: ${err.message}`, { cause: err });
+}
+
+/**
+ * dockerd never answers a pull (or a distribution inspect) with 401: the docker CLI would prompt
+ * for a login and retry. An Unauthorized error becomes an Internal one with the same words.
+ */
+function noLoginPrompt(err: unknown): unknown {
+  if (err instanceof BerthError && err.kind === 'Unauthorized')
+    return new BerthError('Internal', err.message, { cause: err });
+  return err;
 }
 
 /** The registry domain of a login server address: `https://host:5000/v2/` → host:5000. */
