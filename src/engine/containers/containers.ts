@@ -554,7 +554,8 @@ export class Containers {
         plan: planFile,
         tty: rec.Config.Tty === true,
         stdin: rec.Config.OpenStdin === true,
-        log: rec.LogPath ? { path: rec.LogPath, ...this.#logOptions(rec) } : undefined,
+        // the json-file limits, checked at start as dockerd's logger does
+        log: rec.LogPath ? { path: rec.LogPath, ...jsonFileLimits(this.#logOpts(rec)) } : undefined,
         oom: this.#oomFile(rec),
       },
       this.launcher,
@@ -610,11 +611,6 @@ export class Containers {
     const exit = pid.then(() => 0);
     exit.catch(() => {}); // the pid promise carries the failure
     return { pid, exit };
-  }
-
-  /** The json-file options (values checked at start, as dockerd's logger does). */
-  #logOptions(rec: ContainerRecord): { maxSize: number; maxFiles: number } {
-    return jsonFileLimits(this.#logOpts(rec));
   }
 
   /** The json-file options of a container: the daemon's log-opts, then its own. */
