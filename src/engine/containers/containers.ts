@@ -918,10 +918,9 @@ export class Containers {
       if (now.State.Running || now.State.Restarting) {
         if (!opts.force) {
           const state = now.State.Paused ? 'paused' : now.State.Restarting ? 'restarting' : 'running';
-          const stop = 'stop the container before attempting removal or force remove';
-          throw conflict(
-            `You cannot remove a ${state} container ${now.ID}. ${state === 'paused' ? `Unpause and then ${stop}` : `S${stop.slice(1)}`}`,
-          );
+          const stop = 'the container before attempting removal or force remove';
+          const advice = state === 'paused' ? `Unpause and then stop ${stop}` : `Stop ${stop}`;
+          throw conflict(`You cannot remove a ${state} container ${now.ID}. ${advice}`);
         }
         if (live.restartTimer) clearTimeout(live.restartTimer);
         live.restartTimer = undefined;
