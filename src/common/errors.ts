@@ -49,6 +49,13 @@ export const unavailable = (message: string, cause?: unknown) =>
 export const notModified = (message: string) => new BerthError('NotModified', message);
 export const internal = (message: string, cause?: unknown) => new BerthError('Internal', message, { cause });
 
+/** `err` with `prefix` before its message, of the same kind (an error of no kind as it is). */
+export function prefixed(err: unknown, prefix: string): unknown {
+  return err instanceof BerthError
+    ? new BerthError(err.kind, `${prefix}${err.message}`, { cause: err })
+    : err;
+}
+
 export function errorKind(err: unknown): ErrorKind {
   return err instanceof BerthError ? err.kind : 'Internal';
 }

@@ -3,7 +3,7 @@
 // bearer-token cache, over the engine's image store and snapshotter. Knows nothing of HTTP
 // requests from API clients: credentials arrive as an AuthConfig.
 
-import { BerthError, invalidArgument, notFound } from '../common/errors.ts';
+import { BerthError, invalidArgument, notFound, prefixed } from '../common/errors.ts';
 import { type AuthConfig, RegistryClient, TokenCache } from '../distribution/client.ts';
 import { DOCKER_HUB_AUTH_KEY, serverKey } from '../distribution/credentials.ts';
 import type { RegistryHostsConfig } from '../distribution/hosts.ts';
@@ -230,7 +230,7 @@ export class Distribution {
 /** An error that does not name the image gets its name: `pulling host:5000/x:1: Get "…": …`. */
 function naming(err: unknown, name: string, verb: string): unknown {
   if (!(err instanceof BerthError) || err.message.includes(name)) return err;
-  return new BerthError(err.kind, `${verb} ${name}: ${err.message}`, { cause: err });
+  return prefixed(err, `${verb} ${name}: `);
 }
 
 /**

@@ -9,7 +9,6 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import {
-  BerthError,
   conflict,
   errorKind,
   internal,
@@ -17,6 +16,7 @@ import {
   notFound,
   notImplemented,
   notModified,
+  prefixed,
 } from '../../common/errors.ts';
 import { makeEvent } from '../../common/events.ts';
 import { matchLabels, parseTimestampNs } from '../../common/filters.ts';
@@ -1026,9 +1026,7 @@ export class Containers {
       rec.Name = this.store.reserveName(`/${bare}`, rec.ID);
     } catch (err) {
       // dockerd's wording; the kind (409 for a name in use, 400 for a bad one) stays
-      if (err instanceof BerthError)
-        throw new BerthError(err.kind, `Error when allocating new name: ${err.message}`);
-      throw err;
+      throw prefixed(err, 'Error when allocating new name: ');
     }
     this.store.releaseName(old, rec.ID);
     this.store.save(rec);
@@ -1084,9 +1082,7 @@ export class Containers {
     try {
       next = updateHostConfig(rec.HostConfig, body);
     } catch (err) {
-      if (err instanceof BerthError)
-        throw new BerthError(err.kind, `Cannot update container ${rec.ID}: ${err.message}`);
-      throw err;
+      throw prefixed(err, `Cannot update container ${rec.ID}: `);
     }
     for (const w of validateCreate(config, next, facts)) if (!warnings.includes(w)) warnings.push(w);
     if (rec.State.Running) {
