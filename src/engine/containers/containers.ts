@@ -195,12 +195,8 @@ export class Containers {
   async create(name: string | undefined, body: CreateBody): Promise<{ Id: string; Warnings: string[] }> {
     const { HostConfig: hc = {}, NetworkingConfig: net, ...config } = body;
     if (!config.Image) throw invalidArgument('Config cannot be empty in order to create a container');
-    const facts = hostBaseFacts();
-    const cgroupVersion = facts.cgroup.version === 2 ? 2 : 1;
-    const warnings = validateCreate(config, hc, {
-      ...this.#createFacts(),
-      networks: this.networks !== undefined,
-    });
+    const facts = this.#createFacts();
+    const warnings = validateCreate(config, hc, { ...facts, networks: this.networks !== undefined });
     this.#checkCreateRefs(hc);
     let image: Image;
     try {
@@ -223,7 +219,10 @@ export class Containers {
       const top = image.layers.at(-1)?.chainId;
       await this.#images.snapshots.prepare(`container-${id}`, top);
       if (!merged.Hostname) merged.Hostname = id.slice(0, 12);
-      const hostConfig: HostConfig = adaptHostConfig(hc, { cgroupVersion, runtime: DEFAULT_RUNTIME });
+      const hostConfig: HostConfig = adaptHostConfig(hc, {
+        cgroupVersion: facts.cgroupVersion,
+        runtime: DEFAULT_RUNTIME,
+      });
       // `container:<name>` modes name the container by its ID, as dockerd stores them (a rename
       // of the other container does not break them)
       for (const key of ['NetworkMode', 'IpcMode', 'PidMode'] as const) {
@@ -270,7 +269,7 @@ export class Containers {
   }
 
   /** What validateCreate needs to know about this host (create and update). */
-  #createFacts(): CreateFacts {
+  #createFacts(): CreateFacts & { cgroupVersion: 1 | 2 } {
     const facts = hostBaseFacts();
     const features = cgroupHostFeatures(facts.cgroup, '/berth/create');
     return {
